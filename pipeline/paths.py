@@ -1,0 +1,59 @@
+"""Where everything lives under the output root.
+
+One layout for every stage, so that the CLI, the Dagster assets, the tests and the release writer
+agree on paths without passing them around:
+
+    <root>/raw/models/snapshot_date=YYYY-MM-DD/     pages of the crawl, exactly as received
+    <root>/warehouse/<table>/snapshot_date=YYYY-MM-DD/data.parquet
+    <root>/releases/YYYY-MM-DD/                      published, immutable releases
+    <root>/history/<table>/snapshot_date=YYYY-MM-DD/ the time-series view across releases
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+DEFAULT_ROOT = Path("datasets")
+ROOT_ENV = "HUB_CENSUS_ROOT"
+
+
+def default_root() -> Path:
+    return Path(os.environ.get(ROOT_ENV, DEFAULT_ROOT))
+
+
+def partition_dir_name(snapshot_date: date) -> str:
+    return f"snapshot_date={snapshot_date.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Paths under one output root."""
+
+    root: Path
+
+    def raw_models(self, snapshot_date: date) -> Path:
+        return self.root / "raw" / "models" / partition_dir_name(snapshot_date)
+
+    def table_dir(self, table: str) -> Path:
+        return self.root / "warehouse" / table
+
+    def table_partition(self, table: str, snapshot_date: date) -> Path:
+        return self.table_dir(table) / partition_dir_name(snapshot_date) / "data.parquet"
+
+    def table_glob(self, table: str) -> str:
+        return str(self.table_dir(table) / "snapshot_date=*" / "data.parquet")
+
+    def releases(self) -> Path:
+        return self.root / "releases"
+
+    def release(self, snapshot_date: date) -> Path:
+        return self.releases() / snapshot_date.isoformat()
+
+    def history(self, table: str) -> Path:
+        return self.root / "history" / table
+
+    def catalog(self) -> Path:
+        return self.root / "catalog.duckdb"

@@ -1,0 +1,32 @@
+"""Loading SQL from `sql/`.
+
+Every statement the pipeline runs lives in a file under `sql/`; values are bound as parameters or
+through `set variable`, never formatted into the text. From a checkout the files are read from the
+repository's `sql/`; an installed wheel carries them as `pipeline/sql/`.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@cache
+def sql_dir() -> Path:
+    for candidate in (_PACKAGE_DIR / "sql", _PACKAGE_DIR.parent / "sql"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(
+        f"sql/ not found beside {_PACKAGE_DIR}: the installation is incomplete"
+    )
+
+
+@cache
+def load_sql(name: str) -> str:
+    """Return the text of `sql/<name>.sql` (`name` may include a subfolder: `examples/x`)."""
+    path = sql_dir() / f"{name}.sql"
+    if not path.is_file():
+        raise FileNotFoundError(f"no SQL file {path}")
+    return path.read_text(encoding="utf-8")

@@ -1,0 +1,62 @@
+"""Writing partitions of Parquet tables safely.
+
+Parquet is the record. A partition is written beside its final place and renamed into it, so a
+reader sees the old file or the new one and never half of one; a write that would replace rows
+with nothing is refused unless the caller says an empty partition is legitimate.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from pipeline.paths import Layout
+
+# Fixed writer settings so that the same rows give the same bytes on every run.
+PARQUET_COMPRESSION = "zstd"
+PARQUET_ROW_GROUP_SIZE = 122_880
+
+
+class EmptyPartitionError(RuntimeError):
+    """A write would have replaced a partition with no rows."""
+
+
+def write_partition(
+    conn: duckdb.DuckDBPyConnection,
+    layout: Layout,
+    table: str,
+    snapshot_date: date,
+    relation_sql: str,
+    params: list | None = None,
+    *,
+    allow_empty: bool = False,
+) -> tuple[Path, int]:
+    """Write the rows of a `select` to one partition of `table`; return (path, rows).
+
+    `relation_sql` is a query text from `sql/` (never assembled from data); `params` are bound.
+    """
+    target = layout.table_partition(table, snapshot_date)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        # Materialised once so the row count and the file come from the same rows.
+        conn.execute("create or replace temp table _partition_out as " + relation_sql, params or [])
+        rows = conn.execute("select count(*) from _partition_out").fetchone()[0]
+        if rows == 0 and not allow_empty:
+            raise EmptyPartitionError(
+                f"refusing to write an empty partition of {table} for {snapshot_date}"
+            )
+        conn.table("_partition_out").write_parquet(
+            str(tmp),
+            compression=PARQUET_COMPRESSION,
+            row_group_size=PARQUET_ROW_GROUP_SIZE,
+        )
+        os.replace(tmp, target)
+    finally:
+        conn.execute("drop table if exists _partition_out")
+        tmp.unlink(missing_ok=True)
+    return target, rows
+
