@@ -1,0 +1,320 @@
+"""`hub-census`: run the daily census, try it offline on the simulated Hub, query the releases.
+
+Exit codes a script can rely on:
+  0  success
+  1  the pipeline failed (the message says which step and why; nothing bad was published)
+  2  bad usage or bad input (unknown option, unreadable file, invalid date)
+  3  a release gate stopped the day's release (the previous release stays latest)
+  130 interrupted
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from pipeline.paths import Layout, default_root
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_GATED = 3
+EXIT_INTERRUPTED = 130
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hub-census",
+        description="A daily, versioned census of the open model ecosystem on the Hugging Face Hub.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def out_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--out",
+            type=Path,
+            default=None,
+            help="output root (default: $HUB_CENSUS_ROOT or ./datasets)",
+        )
+
+    demo = sub.add_parser(
+        "demo",
+        help="run the daily pipeline offline against a simulated Hub on loopback",
+        description=(
+            "Start a simulated Hub on 127.0.0.1 and run the daily job for N consecutive simulated "
+            "days through the real huggingface_hub client over HTTP."
+        ),
+    )
+    demo.add_argument("--days", type=_positive, default=3, help="simulated days (default 3)")
+    demo.add_argument(
+        "--models", type=_positive, default=5000, help="models on the first day (default 5000)"
+    )
+    demo.add_argument("--seed", type=int, default=0, help="the simulated world's seed")
+    out_option(demo)
+
+    run = sub.add_parser("run", help="run the daily pipeline for one day")
+    run.add_argument(
+        "--date",
+        type=_date,
+        default=None,
+        help="snapshot date (default: today, UTC; a live crawl only accepts today)",
+    )
+    source = run.add_mutually_exclusive_group()
+    source.add_argument(
+        "--endpoint",
+        default=None,
+        help="Hub endpoint (default: $HF_ENDPOINT or https://huggingface.co)",
+    )
+    source.add_argument(
+        "--from-file",
+        type=Path,
+        default=None,
+        help="replay a recorded listing (JSON Lines, .gz allowed) instead of crawling",
+    )
+    run.add_argument("--force", action="store_true", help="crawl again even if the day is complete")
+    run.add_argument(
+        "--no-progress", action="store_true", help="no progress line, even on a terminal"
+    )
+    out_option(run)
+
+    sim = sub.add_parser("simulate", help="the simulated Hub on its own")
+    sim_sub = sim.add_subparsers(dest="sim_command", required=True)
+    serve = sim_sub.add_parser("serve", help="serve the simulated Hub's HTTP API on loopback")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--models", type=_positive, default=10_000)
+    serve.add_argument("--seed", type=int, default=0)
+    serve.add_argument("--date", type=_date, default=None, help="simulated day (default today)")
+    export = sim_sub.add_parser("export", help="write one simulated day's listing as JSON Lines")
+    export.add_argument("--models", type=_positive, required=True)
+    export.add_argument("--date", type=_date, default=None, help="simulated day (default today)")
+    export.add_argument("--seed", type=int, default=0)
+    export.add_argument(
+        "--out", type=Path, required=True, help="file to write (.gz or .zst to compress)"
+    )
+
+    query = sub.add_parser("query", help="run SQL against the published releases")
+    query.add_argument("sql", help="a SQL query; tables: models, lineage_edges, …")
+    fmt = query.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", type=Path, default=None, help="write the result as CSV")
+    fmt.add_argument("--parquet", type=Path, default=None, help="write the result as Parquet")
+    out_option(query)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        return demo(args.days, args.models, args.seed, args.out or default_root())
+    if args.command == "run":
+        return run(
+            args.date or utc_today(),
+            args.out or default_root(),
+            endpoint=args.endpoint,
+            from_file=args.from_file,
+            force=args.force,
+            progress=not args.no_progress,
+        )
+    if args.command == "simulate":
+        if args.sim_command == "serve":
+            from pipeline.simulator.server import main_serve
+
+            main_serve(
+                port=args.port, models=args.models, seed=args.seed, day=args.date or utc_today()
+            )
+            return EXIT_OK
+        from pipeline.simulator.export import main_export
+
+        main_export(
+            models=args.models, day=args.date or utc_today(), out=args.out, seed=args.seed
+        )
+        return EXIT_OK
+    if args.command == "query":
+        from pipeline.release.catalog import main_query
+
+        return main_query(args.out or default_root(), args.sql, csv=args.csv, parquet=args.parquet)
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+def run(
+    day: date,
+    out: Path,
+    *,
+    endpoint: str | None = None,
+    from_file: Path | None = None,
+    force: bool = False,
+    progress: bool = True,
+) -> int:
+    if from_file is not None and not from_file.exists():
+        print(f"error: no such file: {from_file}", file=sys.stderr)
+        return EXIT_USAGE
+    hub: dict = {"show_progress": progress}
+    if from_file is not None:
+        hub |= {"mode": "file", "from_file": str(from_file.resolve())}
+    elif endpoint is not None:
+        hub |= {"mode": "api", "endpoint": endpoint}
+    outcome = run_daily_job(day, out, hub, force=force)
+    print(outcome.summary())
+    return outcome.exit_code
+
+
+def demo(days: int, models: int, seed: int, out: Path) -> int:
+    from pipeline.simulator.server import SimulatedHub
+    from pipeline.simulator.world import World, WorldConfig
+
+    # Simulated days end today so that every partition key is one the schedule could have made.
+    first = utc_today() - timedelta(days=days - 1)
+    print(f"hub-census demo: {days} simulated day(s) from {first}, {models:,} models, seed {seed}")
+    world = World(WorldConfig(seed=seed, start_date=first, n_models=models))
+    started = time.monotonic()
+    with SimulatedHub(world.state(first)) as hub:
+        print(f"simulated Hub listening on {hub.url}")
+        for offset in range(days):
+            day = first + timedelta(days=offset)
+            hub.set_state(world.state(day))
+            outcome = run_daily_job(day, out, {"mode": "api", "endpoint": hub.url})
+            print(outcome.summary())
+            if outcome.exit_code != EXIT_OK:
+                return outcome.exit_code
+    layout = Layout(out)
+    print(
+        f"done in {time.monotonic() - started:.1f}s: {days} day(s) under {out.resolve()}\n"
+        f"  raw snapshots   {layout.root / 'raw' / 'models'}\n"
+        f"  tables          {layout.root / 'warehouse'}\n"
+        f"  releases        {layout.releases()}"
+    )
+    return EXIT_OK
+
+
+class JobOutcome:
+    """What one run of the daily job did, in the terms a CLI user needs."""
+
+    def __init__(self, day: date, result) -> None:
+        self.day = day
+        self.result = result
+        self.failures = _failures(result)
+        self.gates = _failed_gates(result)
+        self.row_counts = _row_counts(result)
+
+    @property
+    def exit_code(self) -> int:
+        if self.gates:
+            return EXIT_GATED
+        return EXIT_OK if self.result.success else EXIT_FAILED
+
+    def summary(self) -> str:
+        head = f"{self.day}: "
+        if self.exit_code == EXIT_OK:
+            counts = ", ".join(f"{k} {v:,}" for k, v in self.row_counts.items())
+            return head + f"ok ({counts})"
+        lines = []
+        if self.gates:
+            lines.append(head + "release stopped by a gate; the previous release stays latest")
+            lines += [f"  check {name}: {why}" for name, why in self.gates]
+        else:
+            lines.append(head + "failed")
+        lines += [f"  step {step}: {why}" for step, why in self.failures]
+        return "\n".join(lines)
+
+
+def run_daily_job(day: date, out: Path, hub: dict, *, force: bool = False) -> JobOutcome:
+    """Execute the `daily_census` job for one partition in this process."""
+    import dagster as dg
+
+    from pipeline.definitions import defs
+
+    job = defs().resolve_job_def("daily_census")
+    run_config = {
+        "resources": {
+            "hub": {"config": hub},
+            "output": {"config": {"path": str(out)}},
+        },
+        "ops": {"raw_models": {"config": {"force": force}}},
+    }
+    with _instance(dg) as instance:
+        result = job.execute_in_process(
+            run_config=run_config,
+            partition_key=day.isoformat(),
+            instance=instance,
+            raise_on_error=False,
+        )
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    return JobOutcome(day, result)
+
+
+def _instance(dg):
+    """The persistent instance when DAGSTER_HOME is set (runs show in the UI), else ephemeral."""
+    import os
+    from contextlib import nullcontext
+
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    return nullcontext(dg.DagsterInstance.ephemeral())
+
+
+def _failures(result) -> list[tuple[str, str]]:
+    failures = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            data = event.step_failure_data
+            message = data.user_failure_data.description if data.user_failure_data else None
+            if not message and data.error is not None:
+                message = data.error.message.strip().splitlines()[-1]
+            failures.append((event.step_key, message or "unknown error"))
+    return failures
+
+
+def _failed_gates(result) -> list[tuple[str, str]]:
+    gates = []
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed and evaluation.severity.value == "ERROR":
+            why = evaluation.description or str(evaluation.metadata)
+            gates.append((evaluation.check_name, why))
+    return gates
+
+
+def _row_counts(result) -> dict[str, int]:
+    counts = {}
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_MATERIALIZATION":
+            mat = event.event_specific_data.materialization
+            rows = mat.metadata.get("dagster/row_count")
+            if rows is not None:
+                counts[mat.asset_key.to_user_string()] = rows.value
+    return counts
+
+
+if __name__ == "__main__":
+    sys.exit(main())

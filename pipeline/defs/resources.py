@@ -1,0 +1,163 @@
+"""One typed resource per external system: the Hub, the output root, the DuckDB engine.
+
+Retries, paging and checkpoints live in the crawl code the Hub resource calls; the resources only
+choose what to talk to and how.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import dagster as dg
+import duckdb
+
+from pipeline.paths import DEFAULT_ROOT, ROOT_ENV, Layout
+
+
+class HubSource(dg.ConfigurableResource):
+    """Where the daily snapshot comes from.
+
+    - `api`: `GET /api/models` through huggingface_hub at `endpoint` (default: the client's
+      endpoint, i.e. the live Hub or whatever `HF_ENDPOINT` says; a running simulator's URL works).
+    - `simulated`: a simulated Hub started on loopback for the run (offline use of `dagster dev`).
+    - `file`: a recorded listing (JSON Lines, optionally gzip) replayed instead of a crawl.
+
+    The token is never configuration: huggingface_hub reads `HF_TOKEN` or its own store.
+    """
+
+    mode: Literal["api", "simulated", "file"] = "api"
+    endpoint: str | None = None
+    from_file: str | None = None
+    sim_seed: int = 0
+    sim_models: int = 10_000
+    sim_start_date: str = "2026-01-01"
+    page_size: int = 1000
+    retry_budget: int = 200
+    show_progress: bool = False
+
+    def snapshot(self, raw_dir: Path, snapshot_date: date, *, force: bool, log) -> dict:
+        """Take (or reuse) the raw snapshot for `snapshot_date`; return its manifest."""
+        from pipeline.hub.crawl import RetryPolicy, crawl_models
+        from pipeline.hub.replay import replay_file
+
+        progress = _progress_printer(log, tty=self.show_progress and sys.stderr.isatty())
+        if self.mode == "file":
+            if not self.from_file:
+                raise dg.Failure("hub source mode 'file' needs `from_file`")
+            manifest = replay_file(
+                Path(self.from_file), raw_dir, snapshot_date, force=force, progress=progress
+            )
+        else:
+            retry = RetryPolicy(total_retry_budget=self.retry_budget)
+            if self.mode == "simulated":
+                manifest = self._crawl_simulated(raw_dir, snapshot_date, force, retry, progress)
+            else:
+                kwargs = {"endpoint": self.endpoint} if self.endpoint else {}
+                manifest = crawl_models(
+                    raw_dir=raw_dir,
+                    snapshot_date=snapshot_date,
+                    page_size=self.page_size,
+                    retry=retry,
+                    force=force,
+                    progress=progress,
+                    **kwargs,
+                )
+        return _as_dict(manifest)
+
+    def _crawl_simulated(self, raw_dir, snapshot_date, force, retry, progress):
+        from pipeline.hub.crawl import crawl_models
+        from pipeline.simulator.server import SimulatedHub
+        from pipeline.simulator.world import World, WorldConfig
+
+        start = date.fromisoformat(self.sim_start_date)
+        if snapshot_date < start:
+            raise dg.Failure(
+                f"the simulated world starts on {start}; it has no state for {snapshot_date}"
+            )
+        world = World(WorldConfig(seed=self.sim_seed, start_date=start, n_models=self.sim_models))
+        with SimulatedHub(world.state(snapshot_date)) as hub:
+            return crawl_models(
+                endpoint=hub.url,
+                raw_dir=raw_dir,
+                snapshot_date=snapshot_date,
+                page_size=self.page_size,
+                retry=retry,
+                force=force,
+                progress=progress,
+            )
+
+
+class OutputRoot(dg.ConfigurableResource):
+    """The output root: raw snapshots, warehouse partitions, releases and the catalog."""
+
+    path: str = str(DEFAULT_ROOT)
+
+    @property
+    def layout(self) -> Layout:
+        return Layout(Path(self.path))
+
+
+class DuckDB(dg.ConfigurableResource):
+    """An in-process DuckDB engine per step.
+
+    Parquet is the record, so every step opens its own in-memory database and reads and writes
+    Parquet files: there is no shared database file whose lock partitions could fight over.
+    """
+
+    memory_limit: str = "8GB"
+    threads: int | None = None
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        config: dict[str, str | int] = {"memory_limit": self.memory_limit}
+        if self.threads:
+            config["threads"] = self.threads
+        conn = duckdb.connect(":memory:", config=config)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+def _as_dict(manifest) -> dict:
+    if isinstance(manifest, dict):
+        return manifest
+    if hasattr(manifest, "to_dict"):
+        return manifest.to_dict()
+    from dataclasses import asdict
+
+    return asdict(manifest)
+
+
+def _progress_printer(log, *, tty: bool):
+    """Crawl progress: a line rewritten in place on a terminal, a log line every 50 pages else."""
+
+    def show(p) -> None:
+        rate = p.models / p.elapsed_s if p.elapsed_s else 0.0
+        line = (
+            f"pages {p.pages:,}  models {p.models:,}  {rate:,.0f} models/s  "
+            f"retries {p.retries:,}  429s {p.status_429:,}"
+        )
+        if tty:
+            print(f"\r{line}", end="", file=sys.stderr, flush=True)
+        elif p.pages % 50 == 0:
+            log.info(line)
+
+    return show
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(
+        resources={
+            "hub": HubSource(),
+            "output": OutputRoot(path=os.environ.get(ROOT_ENV, str(DEFAULT_ROOT))),
+            "duckdb": DuckDB(),
+        }
+    )

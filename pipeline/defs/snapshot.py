@@ -1,0 +1,53 @@
+from datetime import date
+
+import dagster as dg
+from pydantic import Field
+
+from pipeline.defs.partitions import daily_snapshots
+from pipeline.defs.resources import HubSource, OutputRoot
+
+
+class SnapshotConfig(dg.Config):
+    force: bool = Field(
+        default=False,
+        description="Crawl again even when the day's raw snapshot is already complete.",
+    )
+
+
+@dg.asset(
+    partitions_def=daily_snapshots,
+    group_name="snapshot",
+    kinds={"huggingface", "json"},
+    description=(
+        "Raw listing of the Hub's public models as crawled on the partition's UTC day: one JSON "
+        "object per model per snapshot date, exactly as `GET /api/models` returned it, in gzip "
+        "JSON Lines pages under raw/models/snapshot_date=YYYY-MM-DD/. Complete only once its "
+        "_manifest.json exists; an incomplete crawl resumes from its last page."
+    ),
+)
+def raw_models(
+    context: dg.AssetExecutionContext,
+    config: SnapshotConfig,
+    hub: HubSource,
+    output: OutputRoot,
+) -> dg.MaterializeResult:
+    from pipeline.hub.crawl import CrawlError, SnapshotDateError
+
+    day = date.fromisoformat(context.partition_key)
+    raw_dir = output.layout.raw_models(day)
+    try:
+        manifest = hub.snapshot(raw_dir, day, force=config.force, log=context.log)
+    except (CrawlError, SnapshotDateError) as exc:
+        raise dg.Failure(description=str(exc)) from exc
+    return dg.MaterializeResult(metadata=snapshot_metadata(manifest, raw_dir))
+
+
+def snapshot_metadata(manifest: dict, raw_dir) -> dict:
+    keys = (
+        "source", "endpoint", "pages", "requests", "retries", "status_429", "status_5xx",
+        "bytes", "seconds", "rejected_count", "client_version",
+    )
+    metadata: dict = {k: manifest[k] for k in keys if manifest.get(k) is not None}
+    metadata["dagster/row_count"] = manifest.get("model_count", 0)
+    metadata["dagster/uri"] = str(raw_dir)
+    return metadata
