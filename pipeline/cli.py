@@ -45,7 +45,7 @@ def _positive(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hub-census",
-        description="A daily, versioned census of the open model ecosystem on the Hugging Face Hub.",
+        description="A daily, versioned census of the open model ecosystem on the Hugging Face Hub",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -152,9 +152,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             return EXIT_OK
         from pipeline.simulator.export import main_export
 
-        main_export(
-            models=args.models, day=args.date or utc_today(), out=args.out, seed=args.seed
-        )
+        main_export(models=args.models, day=args.date or utc_today(), out=args.out, seed=args.seed)
         return EXIT_OK
     if args.command == "query":
         from pipeline.release.catalog import main_query

@@ -46,6 +46,21 @@ class Layout:
     def table_glob(self, table: str) -> str:
         return str(self.table_dir(table) / "snapshot_date=*" / "data.parquet")
 
+    def partition_dates(self, table: str) -> list[date]:
+        """Dates that have a written partition of `table`, oldest first."""
+        found = []
+        for path in self.table_dir(table).glob("snapshot_date=*/data.parquet"):
+            try:
+                found.append(date.fromisoformat(path.parent.name.removeprefix("snapshot_date=")))
+            except ValueError:
+                continue
+        return sorted(found)
+
+    def previous_partition(self, table: str, snapshot_date: date) -> date | None:
+        """The latest date before `snapshot_date` with a partition of `table` (gaps allowed)."""
+        earlier = [d for d in self.partition_dates(table) if d < snapshot_date]
+        return earlier[-1] if earlier else None
+
     def releases(self) -> Path:
         return self.root / "releases"
 

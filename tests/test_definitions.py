@@ -58,8 +58,17 @@ def test_workspace_yaml_loads_in_the_webserver(tmp_path):
     port = _free_port()
     env = os.environ | {"DAGSTER_HOME": str(tmp_path)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dagster_webserver", "-w", "workspace.yaml",
-         "-h", "127.0.0.1", "-p", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "dagster_webserver",
+            "-w",
+            "workspace.yaml",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -44,8 +44,17 @@ def raw_models(
 
 def snapshot_metadata(manifest: dict, raw_dir) -> dict:
     keys = (
-        "source", "endpoint", "pages", "requests", "retries", "status_429", "status_5xx",
-        "bytes", "seconds", "rejected_count", "client_version",
+        "source",
+        "endpoint",
+        "pages",
+        "requests",
+        "retries",
+        "status_429",
+        "status_5xx",
+        "bytes",
+        "seconds",
+        "rejected_count",
+        "client_version",
     )
     metadata: dict = {k: manifest[k] for k in keys if manifest.get(k) is not None}
     metadata["dagster/row_count"] = manifest.get("model_count", 0)
