@@ -1,0 +1,66 @@
+from datetime import date
+
+import dagster as dg
+
+from pipeline.defs.partitions import daily_snapshots
+from pipeline.defs.resources import DuckDB, OutputRoot
+
+# The share of `unknown-other` moves slowly on the real Hub; a jump of more than this many points
+# in a day means the normaliser met a new spelling it cannot read, or the input broke.
+MAX_UNKNOWN_OTHER_JUMP = 0.02
+
+
+@dg.asset(
+    partitions_def=daily_snapshots,
+    group_name="licenses",
+    deps=["models_staged"],
+    kinds={"duckdb", "parquet"},
+    description=(
+        "One row per model per snapshot date: the declared license kept verbatim, the normalised "
+        "license ids, category, OSI approval and commercial use, how the id was reached, and the "
+        "openness tier (none, open_weights, open_source, open_data) with its evidence."
+    ),
+    check_specs=[
+        dg.AssetCheckSpec(
+            "unknown_other_share_steady",
+            asset="model_licenses",
+            blocking=True,
+            description=(
+                f"The share of unknown-other licenses rises by at most "
+                f"{MAX_UNKNOWN_OTHER_JUMP:.0%} points from the previous snapshot."
+            ),
+        )
+    ],
+)
+def model_licenses(
+    context: dg.AssetExecutionContext, output: OutputRoot, duckdb: DuckDB
+) -> dg.MaterializeResult:
+    from pipeline.licenses.build import build_model_licenses, unknown_other_share
+
+    layout = output.layout
+    day = date.fromisoformat(context.partition_key)
+    with duckdb.connect() as conn:
+        result = build_model_licenses(layout, day, conn)
+        share = unknown_other_share(layout, day, conn)
+        previous_day = layout.previous_partition("model_licenses", day)
+        previous = unknown_other_share(layout, previous_day, conn) if previous_day else None
+    jump = share - previous if previous is not None else 0.0
+    check = dg.AssetCheckResult(
+        check_name="unknown_other_share_steady",
+        passed=jump <= MAX_UNKNOWN_OTHER_JUMP,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=(
+            f"unknown-other {share:.2%}"
+            + (f", previous snapshot ({previous_day}) {previous:.2%}" if previous is not None else "")
+        ),
+        metadata={"share": round(share, 4), "previous_share": previous, "jump": round(jump, 4)},
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": result.rows,
+            "distinct_declarations": result.distinct_declarations,
+            "by_category": dg.MetadataValue.json(result.category_counts),
+            "unknown_other_share": round(share, 4),
+        },
+        check_results=[check],
+    )

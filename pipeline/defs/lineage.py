@@ -1,0 +1,119 @@
+from collections.abc import Iterator
+from datetime import date
+
+import dagster as dg
+
+from pipeline.defs.partitions import daily_snapshots
+from pipeline.defs.resources import DuckDB, OutputRoot
+
+# Declared parents are stable on the real Hub from one day to the next; a fall of this many points
+# in the share of models with a resolved parent means the input or the resolver broke.
+MAX_RESOLVED_SHARE_DROP = 0.02
+
+
+@dg.multi_asset(
+    partitions_def=daily_snapshots,
+    group_name="lineage",
+    specs=[
+        dg.AssetSpec(
+            "lineage_edges",
+            deps=["models_staged", "model_licenses"],
+            kinds={"duckdb", "parquet"},
+            description=(
+                "One row per child, parent and snapshot date: every declared parent reference, "
+                "its canonical parent id, relation, evidence, resolution status and license check."
+            ),
+        ),
+        dg.AssetSpec(
+            "lineage_ancestry",
+            deps=["models_staged"],
+            kinds={"duckdb", "parquet"},
+            description=(
+                "One row per model, ancestor and snapshot date, with the distance between them; "
+                "cycles and self-loops are left out of the walk."
+            ),
+        ),
+        dg.AssetSpec(
+            "model_lineage",
+            deps=["models_staged", "model_licenses"],
+            kinds={"duckdb", "parquet"},
+            description=(
+                "One row per model per snapshot date: direct parents, relation, roots, depth, "
+                "family, children and descendants, and the effective license category."
+            ),
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "no_cycle_in_ancestry",
+            asset="lineage_ancestry",
+            blocking=True,
+            description="No cycle or self-loop edge is walked by the ancestry.",
+        ),
+        dg.AssetCheckSpec(
+            "resolved_parent_share_steady",
+            asset="model_lineage",
+            blocking=True,
+            description=(
+                f"The share of models with a resolved parent falls by at most "
+                f"{MAX_RESOLVED_SHARE_DROP:.0%} points from the previous snapshot."
+            ),
+        ),
+    ],
+)
+def lineage(
+    context: dg.AssetExecutionContext, output: OutputRoot, duckdb: DuckDB
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    from pipeline.lineage.build import (
+        build_lineage,
+        cycle_edges_in_ancestry,
+        resolved_parent_share,
+    )
+
+    layout = output.layout
+    day = date.fromisoformat(context.partition_key)
+    with duckdb.connect() as conn:
+        result = build_lineage(layout, day, conn)
+        cycles = cycle_edges_in_ancestry(layout, day, conn)
+        share = resolved_parent_share(layout, day, conn)
+        previous_day = layout.previous_partition("model_lineage", day)
+        previous = resolved_parent_share(layout, previous_day, conn) if previous_day else None
+    ledger = result.ledger
+    yield dg.MaterializeResult(
+        asset_key="lineage_edges",
+        metadata={
+            "dagster/row_count": result.rows["lineage_edges"],
+            "quality_ledger": dg.MetadataValue.json(ledger),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key="lineage_ancestry",
+        metadata={"dagster/row_count": result.rows["lineage_ancestry"]},
+    )
+    yield dg.MaterializeResult(
+        asset_key="model_lineage",
+        metadata={
+            "dagster/row_count": result.rows["model_lineage"],
+            "resolved_parent_share": round(share, 4),
+        },
+    )
+    yield dg.AssetCheckResult(
+        asset_key="lineage_ancestry",
+        check_name="no_cycle_in_ancestry",
+        passed=cycles == 0,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=f"{cycles} cycle edge(s) walked by the ancestry",
+        metadata={"cycle_edges": cycles},
+    )
+    drop = previous - share if previous is not None else 0.0
+    yield dg.AssetCheckResult(
+        asset_key="model_lineage",
+        check_name="resolved_parent_share_steady",
+        passed=drop <= MAX_RESOLVED_SHARE_DROP,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=(
+            f"models with a resolved parent: {share:.2%}"
+            + (f", previous snapshot ({previous_day}) {previous:.2%}" if previous is not None else "")
+        ),
+        metadata={"share": round(share, 4), "previous_share": previous, "drop": round(drop, 4)},
+    )

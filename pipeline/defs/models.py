@@ -1,0 +1,69 @@
+from datetime import date
+
+import dagster as dg
+
+from pipeline.defs.partitions import daily_snapshots
+from pipeline.defs.resources import DuckDB, OutputRoot
+
+GATES = {
+    "model_count_steady": "The model count falls by at most the set share from the previous day.",
+    "unique_model_ids": "Every model id appears once.",
+    "key_null_rates_steady": "Null rates of key columns do not jump from the previous day.",
+}
+
+
+@dg.asset(
+    partitions_def=daily_snapshots,
+    group_name="models",
+    deps=["models_staged", "model_licenses", "model_lineage", "lineage_ancestry"],
+    kinds={"duckdb", "parquet"},
+    description=(
+        "One row per model per snapshot date: the staged columns with the normalised license, "
+        "openness tier (never more open than any ancestor) and lineage columns."
+    ),
+    check_specs=[
+        dg.AssetCheckSpec(name, asset="models", blocking=True, description=text)
+        for name, text in GATES.items()
+    ],
+)
+def models(
+    context: dg.AssetExecutionContext, output: OutputRoot, duckdb: DuckDB
+) -> dg.MaterializeResult:
+    from pipeline import gates
+    from pipeline.models import TABLE, build_models
+
+    layout = output.layout
+    day = date.fromisoformat(context.partition_key)
+    with duckdb.connect() as conn:
+        path, rows = build_models(layout, day, conn)
+        today = gates.profile(conn, layout, TABLE, day)
+        previous_day = layout.previous_partition(TABLE, day)
+        previous = gates.profile(conn, layout, TABLE, previous_day) if previous_day else None
+        tiers = dict(
+            conn.execute(
+                "select openness_tier, count(*) from read_parquet(?) group by all", [str(path)]
+            ).fetchall()
+        )
+    results = {
+        "model_count_steady": gates.model_count_gate(today, previous),
+        "unique_model_ids": gates.unique_ids_gate(today),
+        "key_null_rates_steady": gates.null_rate_gate(today, previous),
+    }
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": rows,
+            "dagster/uri": str(path),
+            "previous_snapshot": str(previous_day) if previous_day else "none",
+            "by_openness_tier": dg.MetadataValue.json(tiers),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=name,
+                passed=gate.passed,
+                severity=dg.AssetCheckSeverity.ERROR,
+                description=gate.description,
+                metadata=gate.metadata,
+            )
+            for name, gate in results.items()
+        ],
+    )

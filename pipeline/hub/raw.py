@@ -1,0 +1,201 @@
+"""The raw snapshot directory: pages of items exactly as received, a checkpoint while a crawl runs,
+and a manifest written last that marks the snapshot complete.
+
+    page-000001.jsonl.gz   one JSON object per line, one /api/models item each, as received
+    rejected.jsonl.gz      records that were not a JSON object, with why (never dropped silently)
+    _checkpoint.json       where an interrupted crawl resumes (removed once complete)
+    _manifest.json         written last: counts, files with rows/bytes/sha256, complete=true
+
+Every file is written beside its final name and renamed into place, so a reader (or a crawl
+resumed after SIGKILL) sees a whole file or none. No fsync: the failure guarded against is a killed
+process, whose written pages the OS still holds; a power cut mid-crawl means re-crawling the day.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "_manifest.json"
+CHECKPOINT = "_checkpoint.json"
+REJECTED = "rejected.jsonl.gz"
+PAGE_GLOB = "page-*.jsonl.gz"
+_PAGE_RE = re.compile(r"^page-(\d{6})\.jsonl\.gz$")
+RAW_PREVIEW_CHARS = 64 * 1024
+# Fast gzip: pages are rewritten by staging anyway; level 6 would triple the crawl's CPU time.
+GZIP_LEVEL = 3
+
+
+def page_name(page_no: int) -> str:
+    return f"page-{page_no:06d}.jsonl.gz"
+
+
+def page_number(path: Path) -> int | None:
+    match = _PAGE_RE.match(path.name)
+    return int(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class RawFile:
+    name: str
+    rows: int
+    bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class RawManifest:
+    """What a complete raw snapshot holds and how it was obtained."""
+
+    snapshot_date: date
+    source: str  # "api" or "file"
+    model_count: int
+    pages: int
+    files: list[RawFile]
+    rejected_count: int = 0
+    skipped_count: int = 0
+    skipped: list[dict] = field(default_factory=list)
+    endpoint: str | None = None
+    source_path: str | None = None
+    source_sha256: str | None = None
+    client: str | None = None  # "huggingface_hub <version>"
+    expand: list[str] = field(default_factory=list)
+    page_size: int | None = None
+    requests: int = 0
+    retries: int = 0
+    status_429: int = 0
+    status_5xx: int = 0
+    dropped: int = 0
+    truncated: int = 0
+    bytes: int = 0  # bytes received over HTTP (pages' own sizes are in `files`)
+    seconds: float = 0.0
+    complete: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["snapshot_date"] = self.snapshot_date.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RawManifest:
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["snapshot_date"] = date.fromisoformat(data["snapshot_date"])
+        values["files"] = [RawFile(**f) for f in data.get("files", [])]
+        return cls(**values)
+
+
+def write_json_atomic(path: Path, obj: Any, *, indent: int | None = 1) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(obj, indent=indent, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _dump_line(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+def write_jsonl_gz(path: Path, records: Iterable[Any]) -> RawFile:
+    """Write records as gzipped JSON Lines via a temp file + rename; same records, same bytes."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    rows = 0
+    with (
+        open(tmp, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=GZIP_LEVEL, mtime=0) as gz,
+    ):
+        for record in records:
+            gz.write(_dump_line(record))
+            rows += 1
+    digest = hashlib.sha256()
+    with open(tmp, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    size = tmp.stat().st_size
+    os.replace(tmp, path)
+    return RawFile(name=path.name, rows=rows, bytes=size, sha256=digest.hexdigest())
+
+
+def rejected_record(line_no: int, reason: str, raw: bytes, **extra: Any) -> dict[str, Any]:
+    text = raw.decode("utf-8", errors="replace")
+    return {
+        "line_no": line_no,
+        "reason": reason,
+        "length": len(raw),
+        "sha256": hashlib.sha256(raw).hexdigest(),
+        "raw": text[:RAW_PREVIEW_CHARS],
+        **extra,
+    }
+
+
+def remove_partial(raw_dir: Path, *, keep_pages: int) -> None:
+    """Delete temp files and pages beyond the last checkpointed page."""
+    for path in raw_dir.iterdir():
+        if path.name.startswith(".") and path.name.endswith(".tmp"):
+            path.unlink(missing_ok=True)
+        else:
+            number = page_number(path)
+            if number is not None and number > keep_pages:
+                path.unlink(missing_ok=True)
+
+
+def clear_snapshot(raw_dir: Path) -> None:
+    """Remove everything a crawl or replay writes (for `force=True` or a restart)."""
+    if not raw_dir.is_dir():
+        return
+    for path in raw_dir.iterdir():
+        if (
+            path.name in (MANIFEST, CHECKPOINT, REJECTED)
+            or page_number(path) is not None
+            or (path.name.startswith(".") and path.name.endswith(".tmp"))
+        ):
+            path.unlink()
+
+
+class RawSnapshot:
+    """Read access to one raw snapshot directory, for staging and checks."""
+
+    def __init__(self, raw_dir: Path) -> None:
+        self.raw_dir = Path(raw_dir)
+
+    def is_complete(self) -> bool:
+        path = self.raw_dir / MANIFEST
+        if not path.is_file():
+            return False
+        try:
+            return bool(json.loads(path.read_text(encoding="utf-8")).get("complete"))
+        except (OSError, ValueError):
+            return False
+
+    def manifest(self) -> RawManifest:
+        """The manifest of a complete snapshot; FileNotFoundError while incomplete."""
+        path = self.raw_dir / MANIFEST
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"{self.raw_dir} has no {MANIFEST}: the snapshot is incomplete (crawl or replay it)"
+            )
+        return RawManifest.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+    def page_files(self) -> list[Path]:
+        """The pages in order: those named by the manifest when complete, else those on disk."""
+        if self.is_complete():
+            return [self.raw_dir / f.name for f in self.manifest().files]
+        return sorted(p for p in self.raw_dir.glob(PAGE_GLOB) if page_number(p) is not None)
+
+    def rejected_file(self) -> Path | None:
+        path = self.raw_dir / REJECTED
+        return path if path.is_file() else None
+
+    def iter_items(self) -> Iterator[dict]:
+        for path in self.page_files():
+            with gzip.open(path, "rt", encoding="utf-8") as f:
+                for line in f:
+                    yield json.loads(line)

@@ -1,0 +1,211 @@
+"""Replay a recorded listing into a raw snapshot, in the same layout a crawl writes.
+
+The Hub cannot be asked about a past day, so past days come from recordings: a JSON Lines file
+(plain, .gz, or .zst when `zstandard` is importable) with one item per line, or a directory of
+recorded API responses (`*.json`, one model item each). Lines that are not a JSON object go to
+`rejected.jsonl.gz` with why, and files that are not items (the recorded 307 redirect bodies)
+are listed as skipped in the manifest: nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from pipeline.hub.crawl import CrawlProgress
+from pipeline.hub.raw import (
+    GZIP_LEVEL,
+    MANIFEST,
+    REJECTED,
+    RawFile,
+    RawManifest,
+    RawSnapshot,
+    clear_snapshot,
+    page_name,
+    rejected_record,
+    write_json_atomic,
+    write_jsonl_gz,
+)
+
+PAGE_SIZE = 1000
+
+
+class ReplayError(RuntimeError):
+    """A recording could not be replayed; nothing was marked complete."""
+
+
+@dataclass
+class _Record:
+    """One item of the source, or why it is not one."""
+
+    item: dict | None
+    line_no: int
+    raw: bytes
+    reason: str = ""
+    file: str | None = None
+
+
+def _open_source(path: Path) -> IO[bytes]:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")
+    if path.suffix == ".zst":
+        try:
+            import zstandard  # type: ignore[import-not-found]
+        except ImportError:
+            raise ReplayError(
+                f"{path} is zstd-compressed and the zstandard package is not installed: "
+                "decompress it first (zstd -d) or replay a .gz or plain .jsonl file"
+            ) from None
+        raw = open(path, "rb")  # noqa: SIM115 (closed with the reader it feeds)
+        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, closefd=True))
+    return open(path, "rb")
+
+
+def _parse(raw: bytes, line_no: int, file: str | None = None) -> _Record:
+    if not raw.strip():
+        return _Record(None, line_no, raw, "empty line", file)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _Record(None, line_no, raw, f"not UTF-8 ({exc.reason} at byte {exc.start})", file)
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        return _Record(None, line_no, raw, f"invalid JSON ({exc})", file)
+    if not isinstance(value, dict):
+        return _Record(None, line_no, raw, f"a JSON {type(value).__name__}, not an object", file)
+    return _Record(value, line_no, raw, "", file)
+
+
+def _lines(path: Path) -> Iterator[_Record]:
+    with _open_source(path) as f:
+        for line_no, line in enumerate(f, start=1):
+            yield _parse(line.rstrip(b"\r\n"), line_no)
+
+
+def _response_files(path: Path, skipped: list[dict]) -> Iterator[_Record]:
+    for file_no, file in enumerate(sorted(path.iterdir()), start=1):
+        if file.is_file() and file.suffix == ".json":
+            yield _parse(file.read_bytes(), file_no, file.name)
+        elif "_307_" in file.name:
+            skipped.append(
+                {"file": file.name, "reason": "HTTP 307 redirect body, not a model item"}
+            )
+        else:
+            kind = "directory" if file.is_dir() else "file"
+            skipped.append({"file": file.name, "reason": f"{kind} that is not a .json model item"})
+
+
+def replay_file(
+    path: Path,
+    raw_dir: Path,
+    snapshot_date: date,
+    *,
+    force: bool = False,
+    progress: Callable[[CrawlProgress], None] | None = None,
+    page_size: int = PAGE_SIZE,
+) -> RawManifest:
+    """Copy a recorded listing (file or directory of API responses) into `raw_dir` in pages."""
+    path = Path(path)
+    raw_dir = Path(raw_dir)
+    if not path.exists():
+        raise ReplayError(f"no recording at {path}")
+    snapshot = RawSnapshot(raw_dir)
+    if snapshot.is_complete() and not force:
+        return snapshot.manifest()
+    # Replay is local and quick: an interrupted one starts over rather than resuming.
+    clear_snapshot(raw_dir)
+    raw_dir.mkdir(parents=True, exist_ok=True)
+
+    started = time.monotonic()
+    skipped: list[dict] = []
+    records = _response_files(path, skipped) if path.is_dir() else _lines(path)
+    files: list[RawFile] = []
+    models = 0
+    rejected = 0
+    page: list[dict] = []
+    rejected_tmp = raw_dir / f".{REJECTED}.{os.getpid()}.tmp"
+
+    def flush() -> None:
+        nonlocal models
+        written = write_jsonl_gz(raw_dir / page_name(len(files) + 1), page)
+        files.append(written)
+        models += written.rows
+        page.clear()
+        if progress is not None:
+            progress(CrawlProgress(len(files), models, 0, 0, 0, time.monotonic() - started))
+
+    try:
+        with (
+            open(rejected_tmp, "wb") as rejects_out,
+            gzip.GzipFile(
+                filename="", mode="wb", fileobj=rejects_out, compresslevel=GZIP_LEVEL, mtime=0
+            ) as rejects,
+        ):
+            for record in records:
+                if record.item is None:
+                    extra: dict[str, Any] = {"file": record.file} if record.file else {}
+                    entry = rejected_record(record.line_no, record.reason, record.raw, **extra)
+                    rejects.write(json.dumps(entry, ensure_ascii=False).encode() + b"\n")
+                    rejected += 1
+                    continue
+                page.append(record.item)
+                if len(page) >= page_size:
+                    flush()
+            if page:
+                flush()
+    except BaseException:
+        rejected_tmp.unlink(missing_ok=True)
+        raise
+    if models == 0:
+        rejected_tmp.unlink(missing_ok=True)
+        clear_snapshot(raw_dir)
+        raise ReplayError(
+            f"{path} holds no model items ({rejected} rejected records, {len(skipped)} skipped "
+            "files); refusing to record an empty snapshot"
+        )
+    if rejected:
+        os.replace(rejected_tmp, raw_dir / REJECTED)
+    else:
+        rejected_tmp.unlink()
+
+    manifest = RawManifest(
+        snapshot_date=snapshot_date,
+        source="file",
+        model_count=models,
+        pages=len(files),
+        files=files,
+        rejected_count=rejected,
+        skipped_count=len(skipped),
+        skipped=skipped,
+        source_path=str(path.resolve()),
+        source_sha256=None if path.is_dir() else source_sha256(path),
+        page_size=page_size,
+        bytes=_source_bytes(path),
+        seconds=round(time.monotonic() - started, 3),
+    )
+    write_json_atomic(raw_dir / MANIFEST, manifest.to_json())
+    return manifest
+
+
+def _source_bytes(path: Path) -> int:
+    if path.is_dir():
+        return sum(f.stat().st_size for f in path.iterdir() if f.is_file())
+    return path.stat().st_size
+
+
+def source_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,79 @@
+-- models: one row per model per snapshot date. The staged columns, the license and openness
+-- columns, the lineage columns, and the openness tier capped so that no model is more open than
+-- any of its ancestors.
+with
+
+staged as (
+
+    select * from read_parquet(getvariable('staged_path'))
+
+),
+
+licenses as (
+
+    select * exclude (snapshot_date) from read_parquet(getvariable('licenses_path'))
+
+),
+
+lineage as (
+
+    select * exclude (snapshot_date, license_category)
+    from read_parquet(getvariable('lineage_path'))
+
+),
+
+ancestry as (
+
+    select model_id, ancestor_id from read_parquet(getvariable('ancestry_path'))
+
+),
+
+ancestor_tiers as (
+
+    select
+        ancestry.model_id,
+        min(openness_tier_rank(licenses.openness_tier)) as min_ancestor_tier_rank,
+    from ancestry
+    inner join licenses
+        on licenses.model_id = ancestry.ancestor_id
+    group by ancestry.model_id
+
+),
+
+joined as (
+
+    select
+        staged.*,
+        licenses.* exclude (model_id, openness_tier),
+        licenses.openness_tier as openness_tier_declared,
+        least(
+            openness_tier_rank(licenses.openness_tier),
+            ancestor_tiers.min_ancestor_tier_rank
+        ) as openness_tier_rank,
+        lineage.* exclude (model_id),
+    from staged
+    left join licenses
+        on licenses.model_id = staged.model_id
+    left join lineage
+        on lineage.model_id = staged.model_id
+    left join ancestor_tiers
+        on ancestor_tiers.model_id = staged.model_id
+
+),
+
+final as (
+
+    select
+        * exclude (openness_tier_rank),
+        case openness_tier_rank
+            when 0 then 'none'
+            when 1 then 'open_weights'
+            when 2 then 'open_source'
+            when 3 then 'open_data'
+        end as openness_tier,
+    from joined
+
+)
+
+select * from final
+order by model_id

@@ -1,0 +1,122 @@
+"""Replaying recorded listings into the raw layout: real recordings, bad lines, compression."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.hub import RawSnapshot, ReplayError, replay_file
+from pipeline.hub.raw import MANIFEST, REJECTED
+from tests.hub.conftest import DAY
+
+
+def read_gz_lines(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def test_replay_of_recorded_trees(hubdata, tmp_path):
+    trees = sorted((hubdata / "trees").glob("*.jsonl"))
+    combined = tmp_path / "trees.jsonl"
+    combined.write_bytes(b"".join(p.read_bytes() for p in trees))
+    manifest = replay_file(combined, tmp_path / "raw", DAY, page_size=50)
+    # hubdata/README.md: "223 models in all".
+    assert manifest.model_count == 223 and manifest.rejected_count == 0
+    assert manifest.pages == 5 and [f.rows for f in manifest.files] == [50, 50, 50, 50, 23]
+    assert (
+        manifest.source == "file"
+        and manifest.source_sha256 == hashlib.sha256(combined.read_bytes()).hexdigest()
+    )
+    items = list(RawSnapshot(tmp_path / "raw").iter_items())
+    first_line = json.loads(trees[0].read_text().splitlines()[0])
+    assert items[0] == first_line
+    assert RawSnapshot(tmp_path / "raw").rejected_file() is None
+
+
+def test_replay_of_recorded_api_responses(hubdata, tmp_path):
+    source = hubdata / "api-responses"
+    manifest = replay_file(source, tmp_path, DAY)
+    names = sorted(p.name for p in source.iterdir())
+    redirects = [n for n in names if "_307_" in n]
+    assert len(names) == 76 and len(redirects) == 4  # hubdata/README.md and the file names
+    assert manifest.model_count == 72 and manifest.skipped_count == 4
+    assert sorted(s["file"] for s in manifest.skipped) == redirects
+    assert all("307" in s["reason"] for s in manifest.skipped)
+    items = list(RawSnapshot(tmp_path).iter_items())
+    gpt2 = [i for i in items if i["id"] == "gpt2"]
+    assert gpt2 and gpt2[0]["_id"] == "621ffdc036468d709f17434d"
+    on_disk = json.loads((tmp_path / MANIFEST).read_text())
+    assert on_disk["skipped_count"] == 4 and on_disk["complete"] is True
+
+
+def test_bad_lines_go_to_rejected(tmp_path):
+    huge = "x" * (70 * 1024)
+    lines = [
+        b'{"_id": "a1", "id": "org/a"}',
+        b'{"_id": "a2", "id": "org/b"',  # 2: cut short
+        b'["not", "an", "object"]',  # 3
+        b'"just a string"',  # 4
+        b"",  # 5: empty
+        b"42",  # 6
+        b'{"_id": "a3", "id": "org/\xff"}',  # 7: not UTF-8
+        json.dumps(huge).encode(),  # 8: a long string, truncated in the preview
+        b'{"_id": "a4", "id": "org/c"}\r',  # 9: CRLF line ending is fine
+    ]
+    source = tmp_path / "listing.jsonl"
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    manifest = replay_file(source, tmp_path / "raw", DAY)
+    assert manifest.model_count == 2 and manifest.rejected_count == 7
+    rejected = read_gz_lines(tmp_path / "raw" / REJECTED)
+    assert [r["line_no"] for r in rejected] == [2, 3, 4, 5, 6, 7, 8]
+    reasons = [r["reason"] for r in rejected]
+    assert reasons[0].startswith("invalid JSON")
+    assert reasons[1:5] == [
+        "a JSON list, not an object",
+        "a JSON str, not an object",
+        "empty line",
+        "a JSON int, not an object",
+    ]
+    assert reasons[5].startswith("not UTF-8")
+    long_one = rejected[6]
+    assert long_one["length"] == len(lines[7]) and len(long_one["raw"]) == 64 * 1024
+    assert long_one["sha256"] == hashlib.sha256(lines[7]).hexdigest()
+    assert [i["id"] for i in RawSnapshot(tmp_path / "raw").iter_items()] == ["org/a", "org/c"]
+
+
+def test_gzip_source_and_reuse(tmp_path):
+    records = [{"_id": f"{i:024x}", "id": f"o/m{i}"} for i in range(2500)]
+    source = tmp_path / "listing.jsonl.gz"
+    with gzip.open(source, "wt") as f:
+        f.writelines(json.dumps(r) + "\n" for r in records)
+    seen = []
+    manifest = replay_file(source, tmp_path / "raw", DAY, progress=seen.append)
+    assert manifest.model_count == 2500 and manifest.pages == 3
+    assert [p.models for p in seen] == [1000, 2000, 2500]
+    assert list(RawSnapshot(tmp_path / "raw").iter_items()) == records
+    source.write_bytes(b"")  # a complete snapshot is not replayed again...
+    assert replay_file(source, tmp_path / "raw", DAY) == manifest
+    with pytest.raises(ReplayError, match="no model items"):  # ...unless forced
+        replay_file(source, tmp_path / "raw", DAY, force=True)
+    assert not (tmp_path / "raw" / MANIFEST).exists()
+
+
+def test_zstd_without_zstandard_is_a_clear_error(tmp_path):
+    try:
+        import zstandard  # noqa: F401
+
+        pytest.skip("zstandard is installed")
+    except ImportError:
+        pass
+    source = tmp_path / "listing.jsonl.zst"
+    source.write_bytes(b"\x28\xb5\x2f\xfd")
+    with pytest.raises(ReplayError, match="zstandard"):
+        replay_file(source, tmp_path / "raw", DAY)
+
+
+def test_missing_source(tmp_path):
+    with pytest.raises(ReplayError, match="no recording"):
+        replay_file(tmp_path / "nope.jsonl", tmp_path / "raw", DAY)
