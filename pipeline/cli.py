@@ -11,6 +11,7 @@ Exit codes a script can rely on:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -23,6 +24,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_GATED = 3
 EXIT_INTERRUPTED = 130
+LOG_LEVEL_ENV = "HUB_CENSUS_LOG_LEVEL"
 
 
 def _date(text: str) -> date:
@@ -259,6 +261,9 @@ def run_daily_job(day: date, out: Path, hub: dict, *, force: bool = False) -> Jo
             "output": {"config": {"path": str(out)}},
         },
         "ops": {"raw_models": {"config": {"force": force}}},
+        # Step-by-step events stay in the Dagster instance; the terminal gets warnings and the
+        # summary. HUB_CENSUS_LOG_LEVEL=DEBUG shows everything.
+        "loggers": {"console": {"config": {"log_level": os.environ.get(LOG_LEVEL_ENV, "WARNING")}}},
     }
     with _instance(dg) as instance:
         result = job.execute_in_process(
@@ -274,7 +279,6 @@ def run_daily_job(day: date, out: Path, hub: dict, *, force: bool = False) -> Jo
 
 def _instance(dg):
     """The persistent instance when DAGSTER_HOME is set (runs show in the UI), else ephemeral."""
-    import os
     from contextlib import nullcontext
 
     if os.environ.get("DAGSTER_HOME"):

@@ -54,7 +54,9 @@ def snapshot_metadata(manifest: dict, raw_dir) -> dict:
         "bytes",
         "seconds",
         "rejected_count",
-        "client_version",
+        "client",
+        "dropped",
+        "truncated",
     )
     metadata: dict = {k: manifest[k] for k in keys if manifest.get(k) is not None}
     metadata["dagster/row_count"] = manifest.get("model_count", 0)

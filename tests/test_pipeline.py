@@ -1,0 +1,171 @@
+"""The daily job end to end: the real client over HTTP against the simulated Hub, an ephemeral
+Dagster instance, real DuckDB and Parquet, checked against the simulator's ground truth."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.cli import EXIT_FAILED, EXIT_GATED, EXIT_OK, EXIT_USAGE, main, run_daily_job
+from pipeline.paths import Layout
+from pipeline.simulator.export import export_listing
+from pipeline.simulator.server import SimulatedHub
+from pipeline.simulator.world import World, WorldConfig
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "hubdata"
+DAY1 = date(2026, 3, 1)
+DAY2 = DAY1 + timedelta(days=1)
+FAKE_TOKEN = "hf_hubCensusFakeToken0123456789abcdefXYZ"
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    return World(WorldConfig(seed=7, start_date=DAY1, n_models=1500))
+
+
+@pytest.fixture(scope="module")
+def two_days(world, tmp_path_factory):
+    """Two consecutive simulated days run through the job, with a token set in the environment."""
+    out = tmp_path_factory.mktemp("out")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("HF_TOKEN", FAKE_TOKEN)
+    outcomes = []
+    try:
+        with SimulatedHub(world.state(DAY1)) as hub:
+            for day in (DAY1, DAY2):
+                hub.set_state(world.state(day))
+                outcomes.append(run_daily_job(day, out, {"mode": "api", "endpoint": hub.url}))
+            log = list(hub.request_log)
+    finally:
+        mp.undo()
+    return out, outcomes, log
+
+
+def _ids(path: Path) -> list[str]:
+    return [
+        r[0]
+        for r in duckdb.sql("select model_id from read_parquet(?)", params=[str(path)]).fetchall()
+    ]
+
+
+def test_each_day_holds_exactly_the_public_models_of_the_truth(world, two_days):
+    out, outcomes, _ = two_days
+    layout = Layout(out)
+    assert [o.exit_code for o in outcomes] == [EXIT_OK, EXIT_OK], [o.summary() for o in outcomes]
+    for day in (DAY1, DAY2):
+        truth = world.truth(day).models
+        staged = _ids(layout.table_partition("models_staged", day))
+        quarantined = duckdb.sql(
+            "select record_key from read_parquet(?)",
+            params=[str(layout.table_partition("quarantine", day))],
+        ).fetchall()
+        models = _ids(layout.table_partition("models", day))
+        assert len(models) == len(set(models))
+        # Every true public model is either in `models` or quarantined with a reason: none lost.
+        assert set(truth["model_id"]) == set(models) | {q[0] for q in quarantined}
+        assert sorted(staged) == sorted(models)
+
+
+def test_the_crawl_went_through_http_and_the_client(two_days):
+    out, _, log = two_days
+    listing = [r for r in log if r.path == "/api/models"]
+    assert listing, "no listing request reached the simulated Hub"
+    # The token from HF_TOKEN was sent: the test below shows it went nowhere else.
+    assert all(r.authorized for r in listing)
+    manifest = json.loads((Layout(out).raw_models(DAY1) / "_manifest.json").read_text())
+    assert manifest["complete"] is True
+    assert manifest["client"].startswith("huggingface_hub ")
+    assert manifest["model_count"] > 0
+
+
+def test_the_token_never_reaches_an_output(two_days):
+    out, outcomes, _ = two_days
+    needle = FAKE_TOKEN.encode()
+    for path in out.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            if path.suffix == ".gz":
+                data = gzip.decompress(data)
+            assert needle not in data, f"token found in {path}"
+    for outcome in outcomes:
+        for event in outcome.result.all_events:
+            assert FAKE_TOKEN not in str(event), "token found in a Dagster event"
+
+
+def test_a_complete_day_is_reused_not_crawled_again(world, two_days):
+    out, _, _ = two_days
+    with SimulatedHub(world.state(DAY2)) as hub:
+        outcome = run_daily_job(DAY2, out, {"mode": "api", "endpoint": hub.url})
+        requests = [r for r in hub.request_log if r.path == "/api/models"]
+    assert outcome.exit_code == EXIT_OK, outcome.summary()
+    assert requests == []
+
+
+def test_a_past_date_is_refused_with_a_clear_message(world, tmp_path):
+    with SimulatedHub(world.state(DAY2)) as hub:
+        outcome = run_daily_job(DAY1, tmp_path, {"mode": "api", "endpoint": hub.url})
+    assert outcome.exit_code == EXIT_FAILED
+    message = outcome.summary()
+    assert "raw_models" in message
+    assert str(DAY2) in message and str(DAY1) in message
+    assert not (Layout(tmp_path).raw_models(DAY1) / "_manifest.json").exists()
+    assert not Layout(tmp_path).table_partition("models", DAY1).exists()
+
+
+def test_a_partial_day_is_stopped_by_the_gate(world, tmp_path):
+    """Day two's listing loses half of its models: the model-count gate stops the day."""
+    full = tmp_path / "day1.jsonl.gz"
+    export_listing(world, DAY1, full)
+    lines = gzip.decompress(full.read_bytes()).splitlines()
+    partial = tmp_path / "day2.jsonl"
+    partial.write_bytes(b"\n".join(lines[: len(lines) // 2]) + b"\n")
+    out = tmp_path / "out"
+    assert (
+        main(["run", "--date", str(DAY1), "--from-file", str(full), "--out", str(out)]) == EXIT_OK
+    )
+    code = main(["run", "--date", str(DAY2), "--from-file", str(partial), "--out", str(out)])
+    assert code == EXIT_GATED
+
+
+def test_cli_rejects_bad_input_with_usage_code(tmp_path, capsys):
+    missing = tmp_path / "nope.jsonl"
+    assert main(["run", "--from-file", str(missing), "--out", str(tmp_path)]) == EXIT_USAGE
+    assert "no such file" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--date", "2026-02-30"])
+    assert exc.value.code == EXIT_USAGE
+
+
+@pytest.mark.skipif(not (SHARED / "trees").is_dir(), reason="../shared/hubdata is absent")
+def test_recorded_real_trees_replay_through_the_whole_job(tmp_path):
+    listing = tmp_path / "trees.jsonl"
+    ids: set[str] = set()
+    with listing.open("wb") as fh:
+        for path in sorted((SHARED / "trees").glob("*.jsonl")):
+            for line in path.read_bytes().splitlines():
+                if line.strip():
+                    fh.write(line + b"\n")
+                    ids.add(json.loads(line)["id"])
+    out = tmp_path / "out"
+    code = main(["run", "--date", "2025-04-16", "--from-file", str(listing), "--out", str(out)])
+    assert code == EXIT_OK
+    layout = Layout(out)
+    models = _ids(layout.table_partition("models", date(2025, 4, 16)))
+    quarantined = duckdb.sql(
+        "select count(*) from read_parquet(?)",
+        params=[str(layout.table_partition("quarantine", date(2025, 4, 16)))],
+    ).fetchall()[0][0]
+    # Pairs of the same root recorded twice repeat models: each id is kept once, the repeats are
+    # quarantined as duplicates, never silently merged.
+    assert set(models) == ids
+    assert len(models) + quarantined == sum(
+        1
+        for p in (SHARED / "trees").glob("*.jsonl")
+        for line in p.read_bytes().splitlines()
+        if line.strip()
+    )
