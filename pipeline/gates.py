@@ -40,7 +40,7 @@ def profile(conn: duckdb.DuckDBPyConnection, layout: Layout, table: str, day: da
     conn.execute("set variable models_path = ?", [str(layout.table_partition(table, day))])
     cursor = conn.execute(load_sql("gates/profile_models_partition"))
     names = [c[0] for c in cursor.description]
-    row = dict(zip(names, cursor.fetchone(), strict=True))
+    row = dict(zip(names, cursor.fetchall()[0], strict=True))
     n = row["n_models"]
     rates = {c: (row[f"n_null_{c}"] / n if n else 1.0) for c in KEY_COLUMNS}
     return Profile(n, row["n_duplicate_ids"], rates)
@@ -85,3 +85,12 @@ def null_rate_gate(today: Profile, previous: Profile | None) -> GateResult:
         + f" (limit +{MAX_NULL_RATE_JUMP:.0%} a day)"
     )
     return GateResult(not bad, description, rates)
+
+
+def describe_share(
+    label: str, share: float, previous_day: date | None, previous: float | None
+) -> str:
+    text = f"{label}: {share:.2%}"
+    if previous_day is not None and previous is not None:
+        text += f", previous snapshot ({previous_day}) {previous:.2%}"
+    return text

@@ -4,6 +4,7 @@ import dagster as dg
 
 from pipeline.defs.partitions import daily_snapshots
 from pipeline.defs.resources import DuckDB, OutputRoot
+from pipeline.gates import describe_share
 
 # The share of `unknown-other` moves slowly on the real Hub; a jump of more than this many points
 # in a day means the normaliser met a new spelling it cannot read, or the input broke.
@@ -49,10 +50,7 @@ def model_licenses(
         check_name="unknown_other_share_steady",
         passed=jump <= MAX_UNKNOWN_OTHER_JUMP,
         severity=dg.AssetCheckSeverity.ERROR,
-        description=(
-            f"unknown-other {share:.2%}"
-            + (f", previous snapshot ({previous_day}) {previous:.2%}" if previous is not None else "")
-        ),
+        description=describe_share("unknown-other", share, previous_day, previous),
         metadata={"share": round(share, 4), "previous_share": previous, "jump": round(jump, 4)},
     )
     return dg.MaterializeResult(

@@ -5,6 +5,7 @@ import dagster as dg
 
 from pipeline.defs.partitions import daily_snapshots
 from pipeline.defs.resources import DuckDB, OutputRoot
+from pipeline.gates import describe_share
 
 # Declared parents are stable on the real Hub from one day to the next; a fall of this many points
 # in the share of models with a resolved parent means the input or the resolver broke.
@@ -111,9 +112,6 @@ def lineage(
         check_name="resolved_parent_share_steady",
         passed=drop <= MAX_RESOLVED_SHARE_DROP,
         severity=dg.AssetCheckSeverity.ERROR,
-        description=(
-            f"models with a resolved parent: {share:.2%}"
-            + (f", previous snapshot ({previous_day}) {previous:.2%}" if previous is not None else "")
-        ),
+        description=describe_share("models with a resolved parent", share, previous_day, previous),
         metadata={"share": round(share, 4), "previous_share": previous, "drop": round(drop, 4)},
     )
