@@ -293,7 +293,11 @@ def _failures(result) -> list[tuple[str, str]]:
             data = event.step_failure_data
             message = data.user_failure_data.description if data.user_failure_data else None
             if not message and data.error is not None:
-                message = data.error.message.strip().splitlines()[-1]
+                # Dagster wraps the step's exception; the innermost cause says what went wrong.
+                error = data.error
+                while error.cause is not None:
+                    error = error.cause
+                message = error.message.strip()
             failures.append((event.step_key, message or "unknown error"))
     return failures
 
