@@ -1,0 +1,145 @@
+"""The licences stage: `licenses` reference table and `model_licenses` partitions.
+
+Normalising millions of models row by row in Python would take minutes; the declarations repeat
+heavily (a few thousand distinct ones among millions of models), so each distinct declaration is
+normalised once in Python, the mapping is loaded into DuckDB and joined to the models in SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from pipeline.licenses.normalize import (
+    Declaration,
+    load_reference,
+    normalize_declaration,
+    seeds_dir,
+)
+from pipeline.licenses.openness import install_macros
+from pipeline.paths import Layout
+from pipeline.sql import load_sql
+from pipeline.storage import write_partition
+
+STAGED_TABLE = "models_staged"
+TABLE = "model_licenses"
+
+MAP_COLUMNS = (
+    "license_tags",
+    "card_license",
+    "card_license_name",
+    "card_license_link",
+    "license_raw",
+    "license_ids",
+    "license_id",
+    "license_category",
+    "license_osi_approved",
+    "license_commercial_use",
+    "license_source",
+    "license_is_family",
+    "license_unresolved",
+    "license_conflict",
+    "linked_repo",
+)
+
+
+@dataclass(frozen=True)
+class LicenseResult:
+    path: Path
+    rows: int
+    distinct_declarations: int
+    category_counts: dict[str, int]
+
+
+def load_license_reference(conn: duckdb.DuckDBPyConnection, seeds: Path | None = None) -> int:
+    """Create tables `license_categories` and `licenses` from the seeds; return licence rows."""
+    seeds = seeds or seeds_dir()
+    conn.execute("set variable license_categories_csv = ?", [str(seeds / "license_categories.csv")])
+    conn.execute("set variable licenses_csv = ?", [str(seeds / "licenses.csv")])
+    conn.execute(load_sql("licenses/load_license_categories"))
+    conn.execute(load_sql("licenses/load_licenses"))
+    missing = conn.execute(load_sql("licenses/licenses_without_category")).fetchone()[0]
+    if missing:
+        raise ValueError(
+            f"{missing} rows of licenses.csv have a category not in the categories seed"
+        )
+    return conn.execute("select count(*) from licenses").fetchone()[0]
+
+
+def load_license_map(conn: duckdb.DuckDBPyConnection) -> int:
+    """Normalise each distinct declaration of `staged_path` once; load them as `license_map`."""
+    ref = load_reference()
+    columns: dict[str, list] = {name: [] for name in MAP_COLUMNS}
+    for tags, card, name, link in conn.execute(
+        load_sql("licenses/distinct_declarations")
+    ).fetchall():
+        n = normalize_declaration(Declaration.of(tags, card, name, link), ref)
+        values = (
+            tags,
+            card,
+            name,
+            link,
+            n.license_raw,
+            list(n.license_ids),
+            n.license_id,
+            n.license_category,
+            n.license_osi_approved,
+            n.license_commercial_use,
+            n.license_source,
+            n.license_is_family,
+            list(n.license_unresolved),
+            n.license_conflict,
+            n.linked_repo,
+        )
+        for column, value in zip(MAP_COLUMNS, values, strict=True):
+            columns[column].append(value)
+    # Bound as list parameters: no DataFrame library is needed for a table of a few thousand rows.
+    conn.execute(load_sql("licenses/load_license_map"), columns)
+    return len(columns["license_raw"])
+
+
+def build_model_licenses(
+    layout: Layout, snapshot_date: date, conn: duckdb.DuckDBPyConnection | None = None
+) -> LicenseResult:
+    """Write `model_licenses` for one snapshot date from that date's `models_staged` partition."""
+    staged = layout.table_partition(STAGED_TABLE, snapshot_date)
+    if not staged.is_file():
+        raise FileNotFoundError(f"no {STAGED_TABLE} partition for {snapshot_date}: {staged}")
+    own = conn is None
+    conn = conn or duckdb.connect()
+    try:
+        load_license_reference(conn)
+        install_macros(conn)
+        conn.execute("set variable staged_path = ?", [str(staged)])
+        distinct = load_license_map(conn)
+        path, rows = write_partition(
+            conn, layout, TABLE, snapshot_date, load_sql("licenses/model_licenses")
+        )
+        conn.execute("set variable model_licenses_path = ?", [str(path)])
+        counts = dict(conn.execute(load_sql("licenses/count_categories")).fetchall())
+        conn.execute("drop table if exists license_map")
+        return LicenseResult(path, rows, distinct, counts)
+    finally:
+        if own:
+            conn.close()
+
+
+def unknown_other_share(
+    layout: Layout, snapshot_date: date, conn: duckdb.DuckDBPyConnection | None = None
+) -> float:
+    """Share of that day's models whose licence category is `unknown-other` (0.0 to 1.0)."""
+    path = layout.table_partition(TABLE, snapshot_date)
+    if not path.is_file():
+        raise FileNotFoundError(f"no {TABLE} partition for {snapshot_date}: {path}")
+    own = conn is None
+    conn = conn or duckdb.connect()
+    try:
+        conn.execute("set variable model_licenses_path = ?", [str(path)])
+        _models, share = conn.execute(load_sql("licenses/unknown_other_share")).fetchone()
+        return float(share)
+    finally:
+        if own:
+            conn.close()

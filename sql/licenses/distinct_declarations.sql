@@ -1,0 +1,7 @@
+-- every distinct licence declaration of one staged partition: normalised once each in Python
+select distinct
+    license_tags,
+    card_license,
+    card_license_name,
+    card_license_link,
+from read_parquet(getvariable('staged_path'))

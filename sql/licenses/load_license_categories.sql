@@ -1,0 +1,10 @@
+create or replace table license_categories as
+select
+    category,
+    category_rank,
+    description,
+from read_csv(
+    getvariable('license_categories_csv'),
+    header = true,
+    columns = {'category': 'varchar', 'category_rank': 'integer', 'description': 'varchar'}
+)

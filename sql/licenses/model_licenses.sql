@@ -1,0 +1,253 @@
+-- one row per model of a staged partition: normalised licence and openness evidence.
+-- needs: variable staged_path, temp table license_map (pipeline/licenses/build.py), table licenses
+with
+
+staged as not materialized (
+    select
+        file_row_number,
+        snapshot_date,
+        model_id,
+        tags,
+        siblings,
+        -- one string per file list: one regex over it is much cheaper than one per file
+        '|' || array_to_string(coalesce(siblings, []), '|') || '|' as files,
+        gguf_present,
+        base_model_tags,
+        card_base_model,
+        card_base_model_relation,
+        card_datasets,
+        card_data,
+        license_tags,
+        card_license,
+        card_license_name,
+        card_license_link,
+    from read_parquet(getvariable('staged_path'), file_row_number = true)
+),
+
+weight_files as not materialized (
+    select
+        *,
+        -- training state is not weights: drop it first (only when such a name is present)
+        if(
+            regexp_matches(files, '(?i)(training_args|optimizer|scheduler|rng_state|scaler|trainer_state)'),
+            regexp_replace(
+                files,
+                '(?i)([|/])(training_args|optimizer|scheduler|rng_state[^|/]*|scaler|trainer_state)'
+                || '\.(bin|pt|pth)\|',
+                '\1|',
+                'g'
+            ),
+            files
+        ) as model_files,
+    from staged
+),
+
+declared as (
+    select
+        staged.file_row_number,
+        staged.snapshot_date,
+        staged.model_id,
+        license_map.license_raw,
+        license_map.license_ids,
+        license_map.license_id,
+        license_map.license_category,
+        license_map.license_osi_approved,
+        license_map.license_commercial_use,
+        license_map.license_source,
+        license_map.license_is_family,
+        license_map.license_unresolved,
+        license_map.license_conflict,
+        license_map.linked_repo,
+        regexp_matches(
+            staged.model_files,
+            '(?i)(\.(safetensors|gguf|onnx|ckpt|h5|msgpack|tflite|nemo|ggml|pt|pth|bin|keras)'
+            || '|[|/]variables\.data-\d+-of-\d+)\|'
+        )
+        or coalesce(staged.gguf_present, false) as has_weight_files,
+        if(
+            regexp_matches(staged.files, '(?i)(train|tune|run_)'),
+            list_filter(
+                staged.siblings,
+                lambda f: regexp_matches(
+                    f,
+                    '(?i)(^|/)(train|training|finetune|fine_tune|pretrain|run_clm|run_mlm)[^/]*'
+                    || '\.(py|sh|ipynb)$'
+                )
+            ),
+            []
+        ) as training_code_files,
+        coalesce(staged.card_base_model_relation = 'adapter', false)
+        or list_bool_or(list_transform(
+            coalesce(staged.base_model_tags, []), lambda t: starts_with(t, 'base_model:adapter:')
+        ))
+        or contains(staged.files, '|adapter_config.json|') as is_adapter,
+        staged.base_model_tags,
+        staged.card_base_model,
+        list_distinct(
+            coalesce(staged.card_datasets, [])
+            || list_transform(
+                list_filter(coalesce(staged.tags, []), lambda t: starts_with(t, 'dataset:')),
+                lambda t: t[9:]
+            )
+        ) as training_datasets,
+        list_transform(
+            list_filter(coalesce(staged.tags, []), lambda t: starts_with(t, 'arxiv:')),
+            lambda t: t[7:]
+        ) as arxiv_ids,
+        if(
+            contains(staged.card_data::varchar, 'github.com')
+            or contains(staged.card_data::varchar, 'gitlab.com'),
+            list_distinct(regexp_extract_all(
+                staged.card_data::varchar,
+                'https?://(?:www\.)?(?:github\.com|gitlab\.com)/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+'
+            )),
+            []
+        ) as code_links,
+    from weight_files as staged
+    left join license_map
+        on staged.license_tags is not distinct from license_map.license_tags
+        and staged.card_license is not distinct from license_map.card_license
+        and staged.card_license_name is not distinct from license_map.card_license_name
+        and staged.card_license_link is not distinct from license_map.card_license_link
+),
+
+-- a `license_link` to another Hub repo's LICENSE takes that repo's own licence, read this day
+linked_keys as (
+    select distinct lower(linked_repo) as target_key
+    from declared
+    where linked_repo is not null
+),
+
+link_targets as (
+    select
+        lower(declared.model_id) as target_key,
+        declared.license_ids,
+        declared.license_id,
+        declared.license_category,
+        declared.license_osi_approved,
+        declared.license_commercial_use,
+        declared.license_is_family,
+    from declared
+    semi join linked_keys
+        on lower(declared.model_id) = linked_keys.target_key
+    where declared.linked_repo is null
+        and declared.license_category not in ('unknown-other', 'none')
+    qualify row_number() over (partition by lower(declared.model_id) order by declared.model_id) = 1
+),
+
+-- an adapter's weights are usable only with its base's: look the bases up in the same snapshot
+adapter_base_ids as (
+    select
+        model_id,
+        lower(unnest(list_distinct(
+            list_transform(
+                coalesce(base_model_tags, []),
+                lambda t: regexp_replace(t, '^base_model:((adapter|merge|quantized|finetune):)?', '')
+            )
+            || coalesce(card_base_model, [])
+        ))) as base_key,
+    from declared
+    where is_adapter and has_weight_files
+),
+
+adapter_bases as (
+    select
+        adapter_base_ids.model_id,
+        bool_or(bases.has_weight_files) as base_has_weights,
+    from adapter_base_ids
+    inner join (
+        select lower(declared.model_id) as base_key, declared.has_weight_files
+        from declared
+        semi join adapter_base_ids
+            on lower(declared.model_id) = adapter_base_ids.base_key
+    ) as bases
+        using (base_key)
+    group by adapter_base_ids.model_id
+),
+
+resolved as (
+    select
+        declared.file_row_number,
+        declared.snapshot_date,
+        declared.model_id,
+        declared.license_raw,
+        coalesce(link_targets.license_ids, declared.license_ids) as license_ids,
+        coalesce(link_targets.license_id, declared.license_id) as license_id,
+        coalesce(link_targets.license_category, declared.license_category) as license_category,
+        if(
+            link_targets.target_key is null,
+            declared.license_osi_approved,
+            link_targets.license_osi_approved
+        ) as license_osi_approved,
+        coalesce(
+            link_targets.license_commercial_use, declared.license_commercial_use
+        ) as license_commercial_use,
+        if(
+            link_targets.target_key is null, declared.license_source, 'license_link'
+        ) as license_source,
+        coalesce(link_targets.license_is_family, declared.license_is_family) as license_is_family,
+        declared.license_unresolved,
+        declared.license_conflict,
+        declared.linked_repo as license_linked_repo,
+        declared.has_weight_files,
+        declared.is_adapter,
+        declared.has_weight_files
+        and (not declared.is_adapter or coalesce(adapter_bases.base_has_weights, false))
+            as weights_available,
+        declared.training_datasets,
+        declared.arxiv_ids,
+        declared.code_links,
+        declared.training_code_files,
+        len(declared.code_links) > 0 or len(declared.training_code_files) > 0 as has_training_code,
+        len(declared.arxiv_ids) > 0 as has_technical_report,
+        len(declared.training_datasets) > 0 as has_training_data,
+    from declared
+    left join link_targets
+        on lower(declared.linked_repo) = link_targets.target_key
+    left join adapter_bases
+        on declared.model_id = adapter_bases.model_id
+),
+
+final as (
+    select
+        resolved.file_row_number,
+        resolved.snapshot_date,
+        resolved.model_id,
+        resolved.license_raw,
+        resolved.license_ids,
+        resolved.license_id,
+        resolved.license_category,
+        license_categories.category_rank as license_category_rank,
+        resolved.license_osi_approved,
+        resolved.license_commercial_use,
+        resolved.license_source,
+        resolved.license_is_family,
+        resolved.license_unresolved,
+        resolved.license_conflict,
+        resolved.license_linked_repo,
+        resolved.has_weight_files,
+        resolved.is_adapter,
+        resolved.weights_available,
+        resolved.training_datasets,
+        resolved.arxiv_ids,
+        resolved.code_links,
+        resolved.training_code_files,
+        resolved.has_training_code,
+        resolved.has_technical_report,
+        resolved.has_training_data,
+        case
+            when not resolved.weights_available then 'none'
+            when not coalesce(resolved.license_osi_approved, false)
+                or not (resolved.has_training_code or resolved.has_technical_report)
+                then 'open_weights'
+            when resolved.has_training_data then 'open_data'
+            else 'open_source'
+        end as openness_tier,
+    from resolved
+    left join license_categories
+        on resolved.license_category = license_categories.category
+)
+
+-- the staged partition's row order (sorted by model_id there) keeps the output deterministic
+select * exclude (file_row_number) from final
+order by file_row_number
