@@ -42,21 +42,21 @@ def write_partition(
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        # Materialised once so the row count and the file come from the same rows.
-        conn.execute("create or replace temp table _partition_out as " + relation_sql, params or [])
-        rows = conn.execute("select count(*) from _partition_out").fetchone()[0]
-        if rows == 0 and not allow_empty:
-            raise EmptyPartitionError(
-                f"refusing to write an empty partition of {table} for {snapshot_date}"
-            )
-        conn.table("_partition_out").write_parquet(
+        # Streamed from the query into the file: the rows are never held a second time in memory.
+        conn.sql(relation_sql, params=params or None).write_parquet(
             str(tmp),
             compression=PARQUET_COMPRESSION,
             row_group_size=PARQUET_ROW_GROUP_SIZE,
         )
+        # Counted from the file written, so the count and the file are the same rows.
+        rows = conn.execute(
+            "select coalesce(sum(num_rows), 0) from parquet_file_metadata(?)", [str(tmp)]
+        ).fetchall()[0][0]
+        if rows == 0 and not allow_empty:
+            raise EmptyPartitionError(
+                f"refusing to write an empty partition of {table} for {snapshot_date}"
+            )
         os.replace(tmp, target)
     finally:
-        conn.execute("drop table if exists _partition_out")
         tmp.unlink(missing_ok=True)
     return target, rows
-
