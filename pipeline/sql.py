@@ -18,9 +18,7 @@ def sql_dir() -> Path:
     for candidate in (_PACKAGE_DIR / "sql", _PACKAGE_DIR.parent / "sql"):
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(
-        f"sql/ not found beside {_PACKAGE_DIR}: the installation is incomplete"
-    )
+    raise FileNotFoundError(f"sql/ not found beside {_PACKAGE_DIR}: the installation is incomplete")
 
 
 @cache
