@@ -1,0 +1,331 @@
+"""Building the lineage tables of one snapshot from `models_staged`.
+
+Reads the day's `models_staged` partition (and, for old ids of renamed repos, the id/`_id` pairs of
+earlier days, kept incrementally in `lineage_aliases`) and the day's `model_licenses` partition when
+there is one; writes `lineage_edges`, `lineage_ancestry`, `model_lineage`, `lineage_aliases` and the
+quality ledger `lineage_ledger/snapshot_date=D/ledger.json`. Every step is a statement in
+`sql/lineage/`; Python only orders them, normalises the few references that are not already a
+model id (`pipeline.lineage.refs`) and repeats the cycle trimming until it settles.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from pipeline.lineage.refs import normalize_ref
+from pipeline.paths import Layout
+from pipeline.sql import load_sql, sql_dir
+from pipeline.storage import PARQUET_COMPRESSION, PARQUET_ROW_GROUP_SIZE, EmptyPartitionError
+
+STAGED_TABLE = "models_staged"
+LICENSES_TABLE = "model_licenses"
+EDGES_TABLE = "lineage_edges"
+ANCESTRY_TABLE = "lineage_ancestry"
+MODEL_LINEAGE_TABLE = "model_lineage"
+ALIASES_TABLE = "lineage_aliases"
+LEDGER_DIR = "lineage_ledger"
+
+# No real lineage is anywhere near this deep; the walk stops here only if a cycle slipped through.
+MAX_DEPTH = 1_000
+# Trimming removes at least one layer per round, so it settles within the longest chain; the cap
+# is a guard against a statement that deletes nothing being mistaken for progress.
+MAX_TRIM_ROUNDS = 10_000
+LEDGER_TOP_MISSING = 25
+
+
+_PARTITION = re.compile(r"^snapshot_date=(\d{4}-\d{2}-\d{2})$")
+_TEMP_TABLES = (
+    "lin_models",
+    "lin_child_hints",
+    "lin_alias_seen",
+    "lin_alias_map",
+    "lin_refs",
+    "lin_ref_norm",
+    "lin_resolved",
+    "lin_edges",
+    "lin_cycle_graph",
+    "lin_cycle_edges",
+    "lin_ancestry",
+    "lin_license_rank",
+    "lin_licenses",
+    "lin_edges_out",
+    "lin_ancestry_out",
+    "lin_model_lineage_out",
+    "lin_aliases_out",
+)
+
+
+@dataclass(frozen=True)
+class LineageResult:
+    """What one build wrote: partition paths, row counts and the quality ledger."""
+
+    snapshot_date: date
+    paths: dict[str, Path]
+    rows: dict[str, int]
+    ledger: dict = field(default_factory=dict)
+    licenses_available: bool = False
+
+
+def _partition_dates(layout: Layout, table: str) -> dict[date, Path]:
+    table_dir = layout.table_dir(table)
+    found: dict[date, Path] = {}
+    if not table_dir.is_dir():
+        return found
+    for child in table_dir.iterdir():
+        match = _PARTITION.match(child.name)
+        if match and (child / "data.parquet").is_file():
+            found[date.fromisoformat(match.group(1))] = child / "data.parquet"
+    return found
+
+
+def _run(conn: duckdb.DuckDBPyConnection, name: str) -> None:
+    conn.execute(load_sql(f"lineage/{name}"))
+
+
+def _write_table(
+    conn: duckdb.DuckDBPyConnection,
+    layout: Layout,
+    table: str,
+    snapshot_date: date,
+    temp_table: str,
+    *,
+    allow_empty: bool,
+) -> tuple[Path, int]:
+    """Write a materialised temp table as one partition (temp file + rename, like
+    `pipeline.storage.write_partition`, without materialising the rows a second time)."""
+    rows = conn.table(temp_table).aggregate("count(*)").fetchall()[0][0]
+    if rows == 0 and not allow_empty:
+        raise EmptyPartitionError(
+            f"refusing to write an empty partition of {table} for {snapshot_date}"
+        )
+    target = layout.table_partition(table, snapshot_date)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        conn.table(temp_table).write_parquet(
+            str(tmp), compression=PARQUET_COMPRESSION, row_group_size=PARQUET_ROW_GROUP_SIZE
+        )
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target, rows
+
+
+def _materialise(conn: duckdb.DuckDBPyConnection, temp_table: str, select_name: str) -> None:
+    # Both names are constants of this module; no data reaches the SQL text.
+    conn.execute(
+        f"create or replace temp table {temp_table} as " + load_sql(f"lineage/{select_name}")
+    )
+
+
+def _load_aliases(conn: duckdb.DuckDBPyConnection, layout: Layout, snapshot_date: date) -> None:
+    """Old ids known on the day: the latest earlier alias partition, plus every staged partition
+    from its date on (so that a backfill or a gap still sees each day), minus today's ids."""
+    earlier = {
+        d: p for d, p in _partition_dates(layout, ALIASES_TABLE).items() if d < snapshot_date
+    }
+    since = max(earlier) if earlier else None
+    sources = [
+        str(path)
+        for day, path in sorted(_partition_dates(layout, STAGED_TABLE).items())
+        if day < snapshot_date and (since is None or day >= since)
+    ]
+    _run(conn, "create_alias_seen")
+    if sources:
+        conn.execute("set variable lin_alias_sources = ?", [sources])
+        _run(conn, "insert_staged_aliases")
+    if since is not None:
+        conn.execute("set variable lin_previous_aliases = ?", [str(earlier[since])])
+        _run(conn, "insert_previous_aliases")
+    _run(conn, "keep_old_ids")
+    _run(conn, "alias_map")
+
+
+def _normalise_refs(conn: duckdb.DuckDBPyConnection) -> None:
+    raws = [row[0] for row in conn.execute(load_sql("lineage/refs_to_normalize")).fetchall()]
+    normalised = [normalize_ref(raw) for raw in raws]
+    conn.execute(
+        load_sql("lineage/load_ref_norm"),
+        {
+            "raw_refs": raws,
+            "norm_ids": [n.model_id for n in normalised],
+            "fixes": [list(n.fixes) for n in normalised],
+        },
+    )
+
+
+def _flag_cycles(conn: duckdb.DuckDBPyConnection) -> int:
+    """Mark every edge on a cycle; return the number of trimming rounds it took."""
+    _run(conn, "cycle_graph")
+    trim = load_sql("lineage/cycle_trim")
+    rounds = 0
+    while rounds < MAX_TRIM_ROUNDS:
+        rounds += 1
+        deleted = conn.execute(trim).fetchone()[0]
+        if deleted == 0:
+            break
+    _run(conn, "cycle_edges")
+    _run(conn, "mark_cycle_edges")
+    return rounds
+
+
+def license_categories_csv() -> Path:
+    """The licenses stage's category seed, which ranks categories from most open to most
+    restrictive."""
+    return sql_dir() / "seeds" / "license_categories.csv"
+
+
+def _load_licenses(conn: duckdb.DuckDBPyConnection, layout: Layout, snapshot_date: date) -> bool:
+    conn.execute("set variable lin_license_categories_csv = ?", [str(license_categories_csv())])
+    _run(conn, "seed_license_category_rank")
+    path = layout.table_partition(LICENSES_TABLE, snapshot_date)
+    if not path.is_file():
+        _run(conn, "empty_licenses")
+        return False
+    conn.execute("set variable lin_licenses_path = ?", [str(path)])
+    _run(conn, "load_licenses")
+    return True
+
+
+def _ledger(conn: duckdb.DuckDBPyConnection, snapshot_date: date, licenses_available: bool) -> dict:
+    counts: dict[str, dict[str, int]] = {}
+    for dimension, value, n in conn.execute(load_sql("lineage/ledger_edge_counts")).fetchall():
+        counts.setdefault(dimension, {})[value] = n
+    cursor = conn.execute(load_sql("lineage/ledger_models"))
+    names = [column[0] for column in cursor.description]
+    models = dict(zip(names, cursor.fetchone(), strict=True))
+    n_models = models["n_models"] or 0
+    conn.execute("set variable lin_ledger_top_n = ?", [LEDGER_TOP_MISSING])
+    missing = [
+        {"parent_id": parent_id, "n_children": n}
+        for _key, parent_id, n in conn.execute(
+            load_sql("lineage/ledger_missing_parents")
+        ).fetchall()
+    ]
+    cycles = [
+        {"component_id": component, "members": members, "n_edges": n}
+        for component, members, n in conn.execute(load_sql("lineage/ledger_cycles")).fetchall()
+    ]
+    return {
+        "snapshot_date": snapshot_date.isoformat(),
+        "models": models,
+        "share_with_declared_parent": models["n_with_declared_parent"] / n_models
+        if n_models
+        else 0.0,
+        "share_with_resolved_parent": models["n_with_resolved_parent"] / n_models
+        if n_models
+        else 0.0,
+        "edges": {"total": sum(counts.get("parent_status", {}).values()), **counts},
+        "top_missing_parents": missing,
+        "cycles": cycles,
+        "n_cycles": len(cycles),
+        "licenses_available": licenses_available,
+    }
+
+
+def _write_ledger(layout: Layout, snapshot_date: date, ledger: dict) -> Path:
+    target = layout.root / "warehouse" / LEDGER_DIR / f"snapshot_date={snapshot_date.isoformat()}"
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / "ledger.json"
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(ledger, indent=2, sort_keys=True, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def build_lineage(
+    layout: Layout,
+    snapshot_date: date,
+    conn: duckdb.DuckDBPyConnection | None = None,
+) -> LineageResult:
+    """Build and write the day's lineage tables; return what was written and the quality ledger.
+
+    Raises FileNotFoundError when the day's `models_staged` partition does not exist.
+    """
+    staged_path = layout.table_partition(STAGED_TABLE, snapshot_date)
+    if not staged_path.is_file():
+        raise FileNotFoundError(f"no {STAGED_TABLE} partition for {snapshot_date}: {staged_path}")
+    own_conn = conn is None
+    conn = conn or duckdb.connect()
+    # Row order is not part of these tables (edges are written sorted, the rest is keyed), and
+    # not keeping it saves memory and time at Hub scale; the caller's setting is restored below.
+    keep_order = conn.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
+    conn.execute("set preserve_insertion_order = false")
+    try:
+        conn.execute("set variable lin_snapshot_date = ?::date", [snapshot_date])
+        conn.execute("set variable lin_staged_path = ?", [str(staged_path)])
+        conn.execute("set variable lin_max_depth = ?", [MAX_DEPTH])
+        _run(conn, "load_models")
+        _run(conn, "child_hints")
+        _load_aliases(conn, layout, snapshot_date)
+        _run(conn, "candidate_refs")
+        _normalise_refs(conn)
+        _run(conn, "resolve_refs")
+        _run(conn, "build_edges")
+        trim_rounds = _flag_cycles(conn)
+        _run(conn, "walk_edges")
+        _run(conn, "ancestry")
+        licenses_available = _load_licenses(conn, layout, snapshot_date)
+
+        _materialise(conn, "lin_edges_out", "select_lineage_edges")
+        _materialise(conn, "lin_ancestry_out", "select_lineage_ancestry")
+        _materialise(conn, "lin_model_lineage_out", "select_model_lineage")
+        _materialise(conn, "lin_aliases_out", "select_lineage_aliases")
+
+        paths: dict[str, Path] = {}
+        rows: dict[str, int] = {}
+        for table, temp_table, allow_empty in (
+            # a day on which no model declares a parent is legitimate; a day without models is not
+            (EDGES_TABLE, "lin_edges_out", True),
+            (ANCESTRY_TABLE, "lin_ancestry_out", True),
+            (MODEL_LINEAGE_TABLE, "lin_model_lineage_out", False),
+            (ALIASES_TABLE, "lin_aliases_out", True),
+        ):
+            paths[table], rows[table] = _write_table(
+                conn, layout, table, snapshot_date, temp_table, allow_empty=allow_empty
+            )
+        ledger = _ledger(conn, snapshot_date, licenses_available)
+        ledger["cycle_trim_rounds"] = trim_rounds
+        paths["ledger"] = _write_ledger(layout, snapshot_date, ledger)
+        return LineageResult(snapshot_date, paths, rows, ledger, licenses_available)
+    finally:
+        for name in _TEMP_TABLES:
+            conn.execute(f"drop table if exists {name}")
+        conn.execute("set preserve_insertion_order = ?", [keep_order])
+        if own_conn:
+            conn.close()
+
+
+def resolved_parent_share(
+    layout: Layout, snapshot_date: date, conn: duckdb.DuckDBPyConnection
+) -> float:
+    """Share of the day's models with at least one parent that resolves to a model of the
+    snapshot (0.0 for a day without models). Raises FileNotFoundError without a partition."""
+    path = layout.table_partition(MODEL_LINEAGE_TABLE, snapshot_date)
+    if not path.is_file():
+        raise FileNotFoundError(f"no {MODEL_LINEAGE_TABLE} partition for {snapshot_date}: {path}")
+    conn.execute("set variable lin_model_lineage_path = ?", [str(path)])
+    share = conn.execute(load_sql("lineage/check_resolved_parent_share")).fetchone()[0]
+    return float(share or 0.0)
+
+
+def cycle_edges_in_ancestry(
+    layout: Layout, snapshot_date: date, conn: duckdb.DuckDBPyConnection
+) -> int:
+    """Number of cycle or self-loop edges the day's ancestry walked, plus ancestry rows in which a
+    model is its own ancestor; 0 when the ancestry is a clean DAG."""
+    edges = layout.table_partition(EDGES_TABLE, snapshot_date)
+    ancestry = layout.table_partition(ANCESTRY_TABLE, snapshot_date)
+    for path in (edges, ancestry):
+        if not path.is_file():
+            raise FileNotFoundError(f"missing lineage partition for {snapshot_date}: {path}")
+    conn.execute("set variable lin_edges_path = ?", [str(edges)])
+    conn.execute("set variable lin_ancestry_path = ?", [str(ancestry)])
+    return int(conn.execute(load_sql("lineage/check_cycle_edges_in_ancestry")).fetchone()[0])

@@ -1,0 +1,26 @@
+-- One row per model: its declared license category (the most restrictive when it has several).
+-- Input: getvariable('lin_licenses_path'), the day's model_licenses partition.
+create or replace temp table lin_licenses as
+with
+
+licenses as (
+    select
+        model_id,
+        license_category,
+    from read_parquet(getvariable('lin_licenses_path'))
+),
+
+ranked as (
+    select
+        licenses.model_id,
+        arg_max(
+            licenses.license_category, coalesce(ranks.restrictiveness_rank, 8)
+        ) as license_category,
+        max(coalesce(ranks.restrictiveness_rank, 8)) as restrictiveness_rank,
+    from licenses
+    left join lin_license_rank as ranks
+        on ranks.category = licenses.license_category
+    group by licenses.model_id
+)
+
+select * from ranked

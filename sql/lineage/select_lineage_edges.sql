@@ -1,0 +1,66 @@
+-- lineage_edges: one row per child, parent and snapshot date.
+with
+
+edges as (
+    select * from lin_edges
+),
+
+with_licenses as (
+    select
+        edges.*,
+        child_license.license_category as child_license_category,
+        child_license.restrictiveness_rank as child_rank,
+        parent_license.license_category as parent_license_category,
+        parent_license.restrictiveness_rank as parent_rank,
+    from edges
+    left join lin_licenses as child_license
+        on child_license.model_id = edges.child_id
+    left join lin_licenses as parent_license
+        on parent_license.model_id = edges.parent_id
+),
+
+checked as (
+    select
+        *,
+        case
+            when parent_status in ('missing', 'self_loop') then 'unknown'
+            when child_license_category is null or parent_license_category is null
+                then 'unknown'
+            when 'unknown-other' in (child_license_category, parent_license_category)
+                then 'unknown'
+            when child_license_category = 'none' and parent_license_category <> 'none'
+                then 'dropped'
+            when child_rank < parent_rank then 'relicensed_permissive'
+            else 'consistent'
+        end as license_check,
+    from with_licenses
+),
+
+final as (
+    select
+        getvariable('lin_snapshot_date') as snapshot_date,
+        ---------- ids
+        child_id,
+        parent_id,
+        parent_ref,
+        ---------- relation
+        relation,
+        relation_source,
+        tag_relation,
+        stated_relation,
+        ---------- resolution and evidence
+        parent_status,
+        evidence,
+        ref_fixes,
+        disagreements,
+        card_position,
+        is_walked,
+        ---------- licenses
+        license_check,
+        child_license_category,
+        parent_license_category,
+    from checked
+)
+
+select * from final
+order by child_id, parent_id

@@ -1,0 +1,171 @@
+-- model_lineage: one row per model and snapshot date.
+with
+
+edges as (
+    select * from lin_edges
+),
+
+dag as (
+    select * from edges
+    where is_walked
+),
+
+direct as (
+    select
+        child_id as model_id,
+        list_sort(list(parent_id) filter (where parent_status <> 'self_loop')) as base_models,
+        -- a model's relation to its bases: the strongest stated one (tag or card), and the
+        -- strongest inferred one only when nothing is stated
+        coalesce(
+            case
+                when bool_or(relation = 'merge' and relation_source <> 'inferred') then 'merge'
+                when bool_or(relation = 'adapter' and relation_source <> 'inferred') then 'adapter'
+                when bool_or(relation = 'quantized' and relation_source <> 'inferred')
+                    then 'quantized'
+                when bool_or(relation = 'finetune' and relation_source <> 'inferred')
+                    then 'finetune'
+            end,
+            case
+                when bool_or(relation = 'merge') then 'merge'
+                when bool_or(relation = 'adapter') then 'adapter'
+                when bool_or(relation = 'quantized') then 'quantized'
+                when bool_or(relation = 'finetune') then 'finetune'
+                else 'unknown'
+            end
+        ) as base_relation,
+        count(*) filter (where parent_status <> 'self_loop') as n_declared_parents,
+        count(*) filter (where is_walked) as n_resolved_parents,
+        count(*) filter (where parent_status = 'missing') as n_missing_parents,
+        bool_or(parent_status = 'self_loop') as has_self_loop,
+        bool_or(parent_status = 'cycle') as is_on_cycle,
+    from edges
+    group by child_id
+),
+
+children as (
+    select
+        parent_id as model_id,
+        count(*) as n_children,
+    from dag
+    group by parent_id
+),
+
+descendants as (
+    select
+        ancestor_id as model_id,
+        count(*) as n_descendants,
+    from lin_ancestry
+    group by ancestor_id
+),
+
+roots_of as (
+    select
+        ancestry.model_id,
+        list_sort(list(ancestry.ancestor_id) filter (where ancestry.is_root)) as root_models,
+        max(ancestry.max_distance) as lineage_depth,
+        -- a merge is counted in the largest family it descends from (ties: smallest id)
+        arg_min(
+            ancestry.ancestor_id,
+            {
+                'minus_descendants': -coalesce(descendants.n_descendants, 0),
+                'root_id': ancestry.ancestor_id,
+            }
+        ) filter (where ancestry.is_root) as family,
+        count(*) as n_ancestors,
+        count(*) filter (where ancestry.is_root) as n_roots,
+    from lin_ancestry as ancestry
+    left join descendants
+        on descendants.model_id = ancestry.ancestor_id
+    group by ancestry.model_id
+),
+
+ancestor_license as (
+    select
+        ancestry.model_id,
+        max(licenses.restrictiveness_rank) as max_rank,
+    from lin_ancestry as ancestry
+    inner join lin_licenses as licenses
+        on licenses.model_id = ancestry.ancestor_id
+    group by ancestry.model_id
+),
+
+facts as (
+    -- everything known about the models that take part in any edge, joined once; the other
+    -- models (most of the Hub) get the defaults of a lone root below
+    select
+        coalesce(
+            direct.model_id, roots_of.model_id, children.model_id, descendants.model_id
+        ) as model_id,
+        direct.base_models,
+        direct.base_relation,
+        direct.n_declared_parents,
+        direct.n_resolved_parents,
+        direct.n_missing_parents,
+        direct.has_self_loop,
+        direct.is_on_cycle,
+        roots_of.root_models,
+        roots_of.lineage_depth,
+        roots_of.family,
+        roots_of.n_ancestors,
+        roots_of.n_roots,
+        roots_of.model_id is not null as has_ancestors,
+        children.n_children,
+        descendants.n_descendants,
+        ancestor_license.max_rank as ancestor_max_rank,
+    from direct
+    full outer join roots_of
+        on roots_of.model_id = direct.model_id
+    full outer join children
+        on children.model_id = coalesce(direct.model_id, roots_of.model_id)
+    full outer join descendants
+        on descendants.model_id
+        = coalesce(direct.model_id, roots_of.model_id, children.model_id)
+    left join ancestor_license
+        on ancestor_license.model_id = roots_of.model_id
+),
+
+joined as (
+    select
+        getvariable('lin_snapshot_date') as snapshot_date,
+        ---------- ids
+        models.model_id,
+        ---------- direct parents
+        coalesce(facts.base_models, []) as base_models,
+        facts.base_relation,
+        coalesce(facts.n_declared_parents, 0) as n_declared_parents,
+        coalesce(facts.n_resolved_parents, 0) as n_resolved_parents,
+        coalesce(facts.n_missing_parents, 0) as n_missing_parents,
+        ---------- ancestry
+        coalesce(facts.root_models, [models.model_id]) as root_models,
+        coalesce(facts.lineage_depth, 0) as lineage_depth,
+        coalesce(facts.family, models.model_id) as family,
+        coalesce(facts.n_ancestors, 0) as n_ancestors,
+        coalesce(facts.n_roots, 1) as n_roots,
+        not coalesce(facts.has_ancestors, false) as is_root,
+        ---------- descendants
+        coalesce(facts.n_children, 0) as n_children,
+        coalesce(facts.n_descendants, 0) as n_descendants,
+        ---------- flags
+        coalesce(facts.has_self_loop, false) as has_self_loop,
+        coalesce(facts.is_on_cycle, false) as is_on_cycle,
+        ---------- licenses
+        licenses.license_category,
+        greatest(licenses.restrictiveness_rank, facts.ancestor_max_rank) as effective_rank,
+    from lin_models as models
+    left join facts
+        on facts.model_id = models.model_id
+    left join lin_licenses as licenses
+        on licenses.model_id = models.model_id
+),
+
+final as (
+    select
+        joined.* exclude (effective_rank),
+        ranks.category as effective_license_category,
+    from joined
+    left join lin_license_rank as ranks
+        on ranks.restrictiveness_rank = joined.effective_rank
+)
+
+select * from final
+

@@ -1,0 +1,162 @@
+"""On the recorded real Hub metadata (../shared/hubdata): the edges built from `cardData` alone
+agree with the Hub's own `base_model:` tags wherever the tags exist, and every disagreement is
+explained by a `parent_status` or `evidence` value of the full build."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.lineage.build import build_lineage
+from pipeline.paths import Layout
+from tests.lineage.conftest import write_staged
+
+DAY = date(2025, 4, 23)
+_STAMP = re.compile(r"(\d{8})[T_](\d{6})")
+
+
+def _stamp(name: str) -> str:
+    match = _STAMP.search(name)
+    return "".join(match.groups()) if match else ""
+
+
+def latest_records(hubdata: Path) -> list[dict]:
+    """One record per repo (`_id`), the most recently recorded, as one day's listing would hold."""
+    found: list[tuple[str, dict]] = []
+    for path in sorted((hubdata / "trees").glob("*.jsonl")):
+        stamp = _stamp(path.name)
+        found += [
+            (stamp, json.loads(line)) for line in path.read_text().splitlines() if line.strip()
+        ]
+    for path in sorted((hubdata / "api-responses").glob("*_200_*.json")):
+        record = json.loads(path.read_text())
+        if "tags" in record:  # expand responses carry only `_id`, `id` and the expanded key
+            found.append((_stamp(path.name), record))
+    latest: dict[str, tuple[str, dict]] = {}
+    for stamp, record in found:
+        if record["_id"] not in latest or stamp >= latest[record["_id"]][0]:
+            latest[record["_id"]] = (stamp, record)
+    return [record for _, record in latest.values()]
+
+
+def tag_edges(records: list[dict]) -> dict[tuple[str, str], str | None]:
+    """(child, parent key) -> relation, read straight from the recorded tags."""
+    edges: dict[tuple[str, str], str | None] = {}
+    for record in records:
+        for tag in record.get("tags", []):
+            if not tag.startswith("base_model:"):
+                continue
+            parts = tag.removeprefix("base_model:").split(":")
+            key = (record["id"], parts[-1].lower())
+            if len(parts) == 2 or key not in edges:
+                edges[key] = parts[0] if len(parts) == 2 else None
+    return edges
+
+
+def without_tags(record: dict) -> dict:
+    return {
+        **record,
+        "tags": [t for t in record.get("tags", []) if not t.startswith("base_model:")],
+    }
+
+
+def test_card_edges_agree_with_hub_tags(hubdata: Path, tmp_path: Path) -> None:
+    records = latest_records(hubdata)
+    assert len(records) > 200
+    tags = tag_edges(records)
+
+    card_layout = Layout(tmp_path / "card_only")
+    write_staged(card_layout, DAY, [without_tags(r) for r in records])
+    card = pl.read_parquet(build_lineage(card_layout, DAY).paths["lineage_edges"])
+    full_layout = Layout(tmp_path / "full")
+    write_staged(full_layout, DAY, records)
+    full = pl.read_parquet(build_lineage(full_layout, DAY).paths["lineage_edges"])
+
+    card_edges = {(r["child_id"], r["parent_id"].lower()): r for r in card.iter_rows(named=True)}
+    full_edges = {(r["child_id"], r["parent_id"].lower()): r for r in full.iter_rows(named=True)}
+    assert set(card["relation_source"]) <= {"explicit", "inferred"}
+    tagged_children = {child for child, _ in tags}
+
+    rows = []
+    for key in sorted(set(tags) | {k for k in card_edges if k[0] in tagged_children}):
+        hub_relation = tags.get(key, "-")
+        built = card_edges.get(key)
+        explained_by = full_edges.get(key)
+        if (
+            key in tags
+            and built is not None
+            and built["relation"] == (hub_relation or built["relation"])
+        ):
+            verdict, why = "agree", ""
+        elif key in tags and built is not None:
+            verdict, why = "relation differs", f"relation_source={built['relation_source']}"
+        elif key in tags:
+            # the Hub tags a parent the card does not name in a form we can resolve
+            verdict = "tag only"
+            missing = card.filter(
+                (pl.col("child_id") == key[0]) & (pl.col("parent_status") == "missing")
+            )
+            why = (
+                f"card ref parent_status=missing ({missing['parent_ref'].to_list()})"
+                if missing.height
+                else f"evidence={explained_by['evidence']}"
+            )
+        else:
+            verdict = "card only"
+            why = (
+                "parent_status=missing"
+                if built["parent_status"] == "missing"
+                else f"evidence={explained_by['evidence']} {explained_by['disagreements']}"
+            )
+        rows.append((key[0], key[1], hub_relation, built and built["relation"], verdict, why))
+
+    table = pl.DataFrame(
+        rows,
+        schema=["child", "parent", "hub_tag_relation", "card_relation", "verdict", "explained_by"],
+        orient="row",
+    )
+    with pl.Config(tbl_rows=-1, fmt_str_lengths=70, tbl_width_chars=250):
+        print(table.filter(pl.col("verdict") != "agree"))
+    print(table.group_by("verdict").len().sort("verdict"))
+
+    disagreements = table.filter(pl.col("verdict") != "agree")
+    # every kept disagreement is explained ...
+    assert disagreements.filter(pl.col("explained_by") == "").height == 0
+    # ... by what the full build records about that edge
+    for child, parent, _, _, verdict, why in disagreements.iter_rows():
+        if verdict == "card only" and "missing" not in why:
+            assert full_edges[(child, parent)]["evidence"] == ["card"]
+            assert "card_ref_not_in_tags" in full_edges[(child, parent)]["disagreements"]
+        if verdict == "relation differs":
+            assert card_edges[(child, parent)]["relation_source"] == "inferred"
+    # and the card names the Hub's parent for nearly every tagged edge (the relation differs
+    # only where the card states none and the files say otherwise or nothing)
+    same_parent = table.filter(pl.col("verdict").is_in(["agree", "relation differs"])).height
+    assert same_parent >= 0.99 * len(tags) - 1
+    assert table.filter(pl.col("verdict") == "agree").height >= 0.6 * len(tags)
+
+    # the full build always keeps the Hub's canonical parent
+    for key, relation in tags.items():
+        edge = full_edges[key]
+        assert "tag" in edge["evidence"] or "relation_tag" in edge["evidence"]
+        if relation is not None:
+            assert edge["relation"] == relation or edge["relation_source"] == "explicit"
+
+
+def test_renamed_parent_is_paired_with_the_hub_tag(hubdata: Path, layout: Layout) -> None:
+    records = latest_records(hubdata)
+    write_staged(layout, DAY, records)
+    edges = pl.read_parquet(build_lineage(layout, DAY).paths["lineage_edges"])
+    llama = edges.filter(pl.col("child_id") == "meta-llama/Llama-3.1-8B-Instruct").row(
+        0, named=True
+    )
+    # the card still names the old id; the Hub's tag gives the canonical one
+    assert llama["parent_ref"] == "meta-llama/Meta-Llama-3.1-8B"
+    assert llama["parent_id"] == "meta-llama/Llama-3.1-8B"
+    assert llama["disagreements"] == ["card_ref_canonicalised_by_tag"]
+    # the base itself is not among the recorded models
+    assert llama["parent_status"] == "missing"
