@@ -1,0 +1,165 @@
+"""Staging: one complete raw snapshot becomes the typed `models_staged` partition and the
+`quarantine` partition of the same day.
+
+DuckDB reads the gzip pages itself. Each line is read as a JSON value and every field is typed
+with `json_type` checks, so hostile data (any field of any type, or missing) cannot fail the read.
+
+What sends a record to quarantine (the `reason`, checked in this order), and why:
+
+    invalid_json        the line is not JSON (the ingest should have rejected it already)
+    not_an_object       the line is JSON but not an object
+    record_too_large    the line is longer than MAX_RECORD_BYTES: not loaded at all
+    missing_id          neither `id` nor `modelId` is a non-empty string: no key to store it under
+    invalid_id          the id is not a Hub repo id (`name` or `namespace/name`, ASCII letters,
+                        digits, `.`, `_`, `-`, at most 96 a part, no `--`, `..` or `.git` end;
+                        the rules of huggingface_hub's `validate_repo_id`): ids such as `../../x`
+                        or ids with spaces or control characters would be unsafe keys downstream
+    missing_hub_id      `_id` is absent or not a non-empty string: renames cannot be followed
+    invalid_hub_id      `_id` is not a 24-hex ObjectId
+    duplicate_hub_id    another record of the day has the same `_id` (one repository listed under
+                        two names); the most recently modified is kept, then a namespaced id
+                        over a legacy bare one, then the lowest sha256: never the page order
+    duplicate_model_id  another record has the same id, compared case-insensitively as the Hub
+                        does; same rule for which one is kept
+    (ingest's reasons)  lines the crawl already rejected, with stage = 'ingest'
+
+A quarantine row keeps the record's text cut to RAW_RECORD_CHARS, its full length in bytes and
+its sha256 (`raw_length`, `raw_sha256`: the two columns beyond ARCHITECTURE.md's five that make
+"full length and sha256 kept" concrete); `record_key` is the id when one could be read.
+
+Everything else is nullable: a field of the wrong type or an impossible value becomes NULL in the
+staged row, never a reason to drop the model. Counters must be non-negative JSON integers,
+`trendingScore` a finite number, timestamps ISO 8601 strings (UTC when there is no offset),
+booleans JSON booleans, `gated` false/"auto"/"manual"; `author` falls back to the id's namespace.
+List columns (`tags`, `siblings`, and the card's `license`, `base_model`, `datasets`, where a
+single value becomes a one-element list) keep strings as they are and other non-null elements as
+their JSON text, so nothing typed by a person is silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from pipeline.paths import Layout
+from pipeline.sql import load_sql
+from pipeline.storage import write_partition
+
+MANIFEST = "_manifest.json"
+REJECTED = "rejected.jsonl.gz"
+PAGE_GLOB = "page-*.jsonl.gz"
+# A full listing item is a few KB (the largest recorded real one is 57 KB); a megabyte is junk.
+MAX_RECORD_BYTES = 1 << 20
+# Same bound as the ingest's preview of a rejected line, so both stages keep the same evidence.
+RAW_RECORD_CHARS = 64 * 1024
+RECORD_KEY_CHARS = 1024
+STAGED_TABLE = "models_staged"
+QUARANTINE_TABLE = "quarantine"
+
+
+class IncompleteSnapshotError(RuntimeError):
+    """The raw snapshot directory has no manifest (or names pages that are missing)."""
+
+
+@dataclass(frozen=True)
+class StageResult:
+    """What one staging run wrote; `paths` maps table name to the partition file."""
+
+    rows_staged: int
+    rows_quarantined: int
+    quarantine_by_reason: dict[str, int] = field(default_factory=dict)
+    paths: dict[str, Path] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def raw_pages(raw_dir: Path) -> list[Path]:
+    """The pages of a complete raw snapshot, in order; refuses an incomplete one."""
+    manifest_path = raw_dir / MANIFEST
+    if not manifest_path.is_file():
+        raise IncompleteSnapshotError(
+            f"{raw_dir} has no {MANIFEST}: the raw snapshot is incomplete and cannot be staged"
+        )
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IncompleteSnapshotError(f"{manifest_path} is unreadable: {exc}") from exc
+    if not isinstance(manifest, dict) or manifest.get("complete") is False:
+        raise IncompleteSnapshotError(f"{manifest_path} does not mark the snapshot complete")
+    files = manifest.get("files")
+    if isinstance(files, list) and files:
+        names = [f.get("name") if isinstance(f, dict) else None for f in files]
+        if not all(isinstance(n, str) and "/" not in n and n.startswith("page-") for n in names):
+            raise IncompleteSnapshotError(f"{manifest_path} lists pages it cannot name")
+        pages = [raw_dir / n for n in names]
+        missing = [p.name for p in pages if not p.is_file()]
+        if missing:
+            raise IncompleteSnapshotError(f"{raw_dir} lacks pages its manifest names: {missing}")
+        return pages
+    return sorted(raw_dir.glob(PAGE_GLOB))
+
+
+def stage_models(
+    layout: Layout,
+    snapshot_date: date,
+    conn: duckdb.DuckDBPyConnection | None = None,
+) -> StageResult:
+    """Stage the raw snapshot of `snapshot_date` into `models_staged` and `quarantine`."""
+    started = time.perf_counter()
+    raw_dir = layout.raw_models(snapshot_date)
+    pages = raw_pages(raw_dir)
+    rejected = raw_dir / REJECTED
+    own_conn = conn is None
+    conn = conn if conn is not None else duckdb.connect()
+    try:
+        conn.execute(
+            load_sql("set_stage_variables"),
+            {
+                "pages": [str(p) for p in pages],
+                "rejected": [str(rejected)] if rejected.is_file() else [],
+                "snapshot_date": snapshot_date,
+                "max_record_bytes": MAX_RECORD_BYTES,
+                "raw_record_chars": RAW_RECORD_CHARS,
+                "record_key_chars": RECORD_KEY_CHARS,
+            },
+        )
+        conn.execute(load_sql("load_raw_records"))
+        conn.execute(load_sql("mark_duplicate_records")).fetchall()
+        reject_pages = [p for (p,) in conn.execute(load_sql("select_reject_pages")).fetchall()]
+        if reject_pages:
+            conn.execute(
+                load_sql("fill_quarantined_raw_records"), {"pages": reject_pages}
+            ).fetchall()
+        # Quarantine first: when nothing at all can be staged, the refusal below leaves the
+        # reasons on disk.
+        quarantine_path, rows_quarantined = write_partition(
+            conn,
+            layout,
+            QUARANTINE_TABLE,
+            snapshot_date,
+            load_sql("select_quarantine"),
+            allow_empty=True,
+        )
+        staged_path, rows_staged = write_partition(
+            conn, layout, STAGED_TABLE, snapshot_date, load_sql("stage_models")
+        )
+        by_reason = dict(
+            conn.execute(
+                load_sql("count_quarantine_reasons"), {"path": str(quarantine_path)}
+            ).fetchall()
+        )
+    finally:
+        conn.execute(load_sql("drop_stage_records"))
+        if own_conn:
+            conn.close()
+    return StageResult(
+        rows_staged=rows_staged,
+        rows_quarantined=rows_quarantined,
+        quarantine_by_reason=by_reason,
+        paths={STAGED_TABLE: staged_path, QUARANTINE_TABLE: quarantine_path},
+        seconds=time.perf_counter() - started,
+    )

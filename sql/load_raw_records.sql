@@ -1,0 +1,235 @@
+-- Every line of a raw snapshot's pages, parsed once into typed columns plus the reason it cannot
+-- be staged (null when it can). Lines are read as JSON values and each field is typed with
+-- json_type checks, so a field of the wrong type becomes null instead of failing the whole read.
+-- The line's text is not kept: the few records that end in quarantine get it from a second read
+-- of just their pages (fill_quarantined_raw_records), matched by sha256.
+create or replace temp table _stage_records as
+with
+
+raw_lines as (
+    select
+        json as record,
+        filename as raw_page,
+        strlen(json::varchar) as raw_length,
+        sha256(json::varchar) as raw_sha256,
+    from (
+        -- a line that is not JSON at all comes back as a null record (counted, never skipped)
+        select * from read_ndjson_objects(
+            getvariable('stage').pages, ignore_errors = true, allow_empty = true, filename = true
+        )
+        -- without pages the reader has no `json` column; this gives it one
+        union all by name
+        select null::json as json, null::varchar as filename where false
+    )
+),
+
+-- materialized so that each line is parsed once, not once per field that refers to it
+fields as materialized (
+    select
+        raw_page,
+        raw_length,
+        raw_sha256,
+        json_type(record) as record_type,
+        case when json_type(record) = 'OBJECT' then json_extract(record, [
+            '$._id', '$.id', '$.modelId', '$.author', '$.createdAt', '$.lastModified',
+            '$.downloads', '$.downloadsAllTime', '$.likes', '$.trendingScore',
+            '$.pipeline_tag', '$.library_name', '$.gated', '$.private', '$.disabled',
+            '$.safetensors.total', '$.tags', '$.siblings', '$.gguf', '$.cardData',
+            '$.cardData.license', '$.cardData.license_name', '$.cardData.license_link',
+            '$.cardData.base_model', '$.cardData.base_model_relation', '$.cardData.datasets'
+        ]) end as v,
+    from raw_lines
+),
+
+named as (
+    select
+        raw_page,
+        raw_length,
+        raw_sha256,
+        record_type,
+        v[1] as j_hub_id,
+        v[2] as j_id,
+        v[3] as j_model_id,
+        v[4] as j_author,
+        v[5] as j_created_at,
+        v[6] as j_last_modified,
+        v[7] as j_downloads,
+        v[8] as j_downloads_all_time,
+        v[9] as j_likes,
+        v[10] as j_trending_score,
+        v[11] as j_pipeline_tag,
+        v[12] as j_library_name,
+        v[13] as j_gated,
+        v[14] as j_private,
+        v[15] as j_disabled,
+        v[16] as j_parameter_count,
+        v[17] as j_tags,
+        v[18] as j_siblings,
+        v[19] as j_gguf,
+        v[20] as j_card_data,
+        -- a cardData that is not an object (a YAML string, say) has none of these
+        v[21] as j_card_license,
+        v[22] as j_card_license_name,
+        v[23] as j_card_license_link,
+        v[24] as j_card_base_model,
+        v[25] as j_card_base_model_relation,
+        v[26] as j_card_datasets,
+    from fields
+),
+
+texts as (
+    select
+        *,
+        case when json_type(j_id) = 'VARCHAR' then nullif(j_id ->> '$', '') end as id_text,
+        case when json_type(j_model_id) = 'VARCHAR' then nullif(j_model_id ->> '$', '') end as model_id_text,
+        case when json_type(j_hub_id) = 'VARCHAR' then j_hub_id ->> '$' end as hub_id_text,
+        case when json_type(j_author) = 'VARCHAR' then nullif(j_author ->> '$', '') end as author_text,
+        case when json_type(j_created_at) = 'VARCHAR' then j_created_at ->> '$' end as created_text,
+        case when json_type(j_last_modified) = 'VARCHAR' then j_last_modified ->> '$' end as modified_text,
+        -- list elements that are not strings are kept as their JSON text, nulls are dropped
+        case
+            when json_type(j_tags) = 'ARRAY'
+                then list_filter(from_json(j_tags, '["VARCHAR"]'), lambda t: t is not null)
+        end as tag_list,
+    from named
+),
+
+ids as (
+    select
+        *,
+        coalesce(id_text, model_id_text) as model_id,
+    from texts
+),
+
+typed as (
+    select
+        raw_page,
+        raw_length,
+        raw_sha256,
+        getvariable('stage').snapshot_date as snapshot_date,
+        model_id,
+        hub_id_text as hub_id,
+        coalesce(
+            author_text,
+            case when contains(model_id, '/') then split_part(model_id, '/', 1) end
+        ) as author,
+        -- ISO 8601 only (`infinity`, `epoch` and friends are not dates); no offset means UTC
+        case
+            when regexp_full_match(created_text, '\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)')
+                then timezone('UTC', try_cast(created_text as timestamptz))
+            when regexp_full_match(created_text, '\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?)?')
+                then try_cast(created_text as timestamp)
+        end as created_at,
+        case
+            when regexp_full_match(modified_text, '\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)')
+                then timezone('UTC', try_cast(modified_text as timestamptz))
+            when regexp_full_match(modified_text, '\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?)?')
+                then try_cast(modified_text as timestamp)
+        end as last_modified,
+        -- counters are non-negative JSON integers; anything else is unknown, not zero
+        case
+            when json_type(j_downloads) in ('UBIGINT', 'BIGINT') and try_cast(j_downloads as bigint) >= 0
+                then try_cast(j_downloads as bigint)
+        end as downloads_30d,
+        case
+            when json_type(j_downloads_all_time) in ('UBIGINT', 'BIGINT')
+                and try_cast(j_downloads_all_time as bigint) >= 0
+                then try_cast(j_downloads_all_time as bigint)
+        end as downloads_all_time,
+        case
+            when json_type(j_likes) in ('UBIGINT', 'BIGINT') and try_cast(j_likes as bigint) >= 0
+                then try_cast(j_likes as bigint)
+        end as likes,
+        case
+            when json_type(j_trending_score) in ('UBIGINT', 'BIGINT', 'DOUBLE')
+                and isfinite(try_cast(j_trending_score as double))
+                then try_cast(j_trending_score as double)
+        end as trending_score,
+        case when json_type(j_pipeline_tag) = 'VARCHAR' then j_pipeline_tag ->> '$' end as pipeline_tag,
+        case when json_type(j_library_name) = 'VARCHAR' then j_library_name ->> '$' end as library_name,
+        case
+            when json_type(j_gated) = 'BOOLEAN' and not try_cast(j_gated as boolean) then 'no'
+            when json_type(j_gated) = 'VARCHAR' and j_gated ->> '$' in ('auto', 'manual') then j_gated ->> '$'
+        end as gated,
+        case when json_type(j_private) = 'BOOLEAN' then try_cast(j_private as boolean) end as is_private,
+        case when json_type(j_disabled) = 'BOOLEAN' then try_cast(j_disabled as boolean) end as is_disabled,
+        case
+            when json_type(j_parameter_count) in ('UBIGINT', 'BIGINT')
+                and try_cast(j_parameter_count as bigint) >= 0
+                then try_cast(j_parameter_count as bigint)
+        end as parameter_count,
+        tag_list as tags,
+        list_transform(
+            list_filter(tag_list, lambda t: starts_with(t, 'license:') and length(t) > 8),
+            lambda t: t[9:]
+        ) as license_tags,
+        list_filter(tag_list, lambda t: starts_with(t, 'base_model:')) as base_model_tags,
+        -- card values are the author's claim, kept as typed: a single value becomes a one-element
+        -- list, list elements that are not strings are kept as JSON text, nulls carry no claim
+        case
+            when json_type(j_card_license) = 'VARCHAR' then [j_card_license ->> '$']
+            when json_type(j_card_license) = 'ARRAY'
+                then list_filter(from_json(j_card_license, '["VARCHAR"]'), lambda v: v is not null)
+            when json_type(j_card_license) <> 'NULL' then [j_card_license::varchar]
+        end as card_license,
+        case
+            when json_type(j_card_license_name) = 'VARCHAR' then j_card_license_name ->> '$'
+            when json_type(j_card_license_name) <> 'NULL' then j_card_license_name::varchar
+        end as card_license_name,
+        case
+            when json_type(j_card_license_link) = 'VARCHAR' then j_card_license_link ->> '$'
+        end as card_license_link,
+        case
+            when json_type(j_card_base_model) = 'VARCHAR' then [j_card_base_model ->> '$']
+            when json_type(j_card_base_model) = 'ARRAY'
+                then list_filter(from_json(j_card_base_model, '["VARCHAR"]'), lambda v: v is not null)
+            when json_type(j_card_base_model) <> 'NULL' then [j_card_base_model::varchar]
+        end as card_base_model,
+        case
+            when json_type(j_card_base_model_relation) = 'VARCHAR' then j_card_base_model_relation ->> '$'
+        end as card_base_model_relation,
+        case
+            when json_type(j_card_datasets) = 'VARCHAR' then [j_card_datasets ->> '$']
+            when json_type(j_card_datasets) = 'ARRAY'
+                then list_filter(from_json(j_card_datasets, '["VARCHAR"]'), lambda v: v is not null)
+            when json_type(j_card_datasets) <> 'NULL' then [j_card_datasets::varchar]
+        end as card_datasets,
+        -- a file entry without a name (or not an object at all) names no file
+        case
+            when json_type(j_siblings) = 'ARRAY'
+                then list_filter(
+                    list_transform(
+                        from_json(j_siblings, '[{"rfilename": "VARCHAR"}]'), lambda s: s.rfilename
+                    ),
+                    lambda name: name is not null
+                )
+        end as siblings,
+        coalesce(json_type(j_gguf) <> 'NULL', false) as gguf_present,
+        case when json_type(j_card_data) <> 'NULL' then j_card_data end as card_data,
+        -- checked in this order; the first failing check is the reason
+        case
+            when record_type is null then 'invalid_json'
+            when record_type <> 'OBJECT' then 'not_an_object'
+            when raw_length > getvariable('stage').max_record_bytes then 'record_too_large'
+            when model_id is null then 'missing_id'
+            -- huggingface_hub's validate_repo_id: `name` or `namespace/name`, ASCII letters,
+            -- digits and `._-`, 1 to 96 a part, no leading or trailing `.`/`-`, no `--`, `..`
+            -- or `.git` ending
+            when not regexp_full_match(
+                    model_id,
+                    '([A-Za-z0-9_]([A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?/)?[A-Za-z0-9_]([A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?'
+                )
+                or contains(model_id, '--')
+                or contains(model_id, '..')
+                or ends_with(model_id, '.git')
+                then 'invalid_id'
+            when hub_id_text is null or hub_id_text = '' then 'missing_hub_id'
+            when not regexp_full_match(hub_id_text, '[0-9a-f]{24}') then 'invalid_hub_id'
+        end as reason,
+    from ids
+)
+
+select
+    *,
+    null::varchar as raw_record,
+from typed
