@@ -120,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--csv", type=Path, default=None, help="write the result as CSV")
     fmt.add_argument("--parquet", type=Path, default=None, help="write the result as Parquet")
     out_option(query)
+
+    report = sub.add_parser(
+        "report",
+        help="draw the growth figures and a page embedding them (under <out>/report/)",
+    )
+    out_option(report)
     return parser
 
 
@@ -160,6 +166,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from pipeline.release.catalog import main_query
 
         return main_query(args.out or default_root(), args.sql, csv=args.csv, parquet=args.parquet)
+    if args.command == "report":
+        from pipeline.report import main_report
+
+        return main_report(args.out or default_root(), None)
     raise AssertionError(f"unhandled command {args.command}")
 
 
