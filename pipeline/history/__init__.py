@@ -1,0 +1,30 @@
+"""History across snapshots: daily changes, counters, attribute history (SCD type 2), ecosystem
+aggregates and the creation timeline (docs/HISTORY.md)."""
+
+from pipeline.history.build import (
+    CHANGE_KINDS,
+    HISTORY_TABLES,
+    HistoryGapError,
+    HistoryInputError,
+    HistoryResult,
+    as_of,
+    attribute_history,
+    backfill_history,
+    build_history,
+    previous_snapshot,
+    snapshot_dates,
+)
+
+__all__ = [
+    "CHANGE_KINDS",
+    "HISTORY_TABLES",
+    "HistoryGapError",
+    "HistoryInputError",
+    "HistoryResult",
+    "as_of",
+    "attribute_history",
+    "backfill_history",
+    "build_history",
+    "previous_snapshot",
+    "snapshot_dates",
+]

@@ -1,0 +1,268 @@
+"""What changed between two snapshots, and how the ecosystem grows (issue 7).
+
+Day D is compared with the most recent earlier `models` partition (the previous snapshot, possibly
+several days back). Each output partition is a pure function of those two partitions, so a day can
+be rebuilt at any time and rebuilding past days in date order reproduces the original runs; the
+work per day does not grow with the length of the series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from pipeline.paths import Layout
+from pipeline.sql import load_sql
+from pipeline.storage import write_partition
+
+MODELS = "models"
+MODEL_CHANGES = "model_changes"
+MODEL_COUNTERS = "model_counters"
+MODEL_ATTRIBUTE_HISTORY = "model_attribute_history"
+ECOSYSTEM_DAILY = "ecosystem_daily"
+CREATION_TIMELINE = "creation_timeline"
+
+HISTORY_TABLES = (
+    MODEL_CHANGES,
+    MODEL_COUNTERS,
+    MODEL_ATTRIBUTE_HISTORY,
+    ECOSYSTEM_DAILY,
+    CREATION_TIMELINE,
+)
+
+CHANGE_KINDS = (
+    "baseline",
+    "added",
+    "removed",
+    "renamed",
+    "license_changed",
+    "base_changed",
+    "gated_changed",
+    "pipeline_tag_changed",
+    "library_changed",
+)
+
+# The columns of `models` that history reads; a partition lacking one is refused by name.
+REQUIRED_COLUMNS = (
+    "model_id",
+    "hub_id",
+    "is_private",
+    "created_at",
+    "created_at_is_placeholder",
+    "downloads_30d",
+    "downloads_all_time",
+    "likes",
+    "pipeline_tag",
+    "library_name",
+    "gated",
+    "license_id",
+    "license_category",
+    "openness_tier",
+    "base_models",
+    "base_relation",
+    "family",
+)
+
+
+class HistoryInputError(ValueError):
+    """A `models` partition history cannot use (missing, lacking columns, duplicated models)."""
+
+
+class HistoryGapError(RuntimeError):
+    """Attribute history was asked for across a snapshot whose history was never built."""
+
+
+@dataclass(frozen=True)
+class HistoryResult:
+    snapshot_date: date
+    previous_snapshot_date: date | None
+    days_since_previous: int | None
+    rows: dict[str, int] = field(default_factory=dict)
+    paths: dict[str, Path] = field(default_factory=dict)
+    changes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.previous_snapshot_date is None
+
+
+def snapshot_dates(layout: Layout, table: str = MODELS) -> list[date]:
+    """Dates with a complete partition of `table`, oldest first."""
+    dates = []
+    for path in layout.table_dir(table).glob("snapshot_date=*/data.parquet"):
+        try:
+            dates.append(date.fromisoformat(path.parent.name.removeprefix("snapshot_date=")))
+        except ValueError:
+            continue  # not a partition this layout writes
+    return sorted(dates)
+
+
+def previous_snapshot(layout: Layout, snapshot_date: date) -> date | None:
+    earlier = [d for d in snapshot_dates(layout) if d < snapshot_date]
+    return earlier[-1] if earlier else None
+
+
+def build_history(
+    layout: Layout, snapshot_date: date, conn: duckdb.DuckDBPyConnection | None = None
+) -> HistoryResult:
+    """Write every history table's partition for `snapshot_date`."""
+    with _connection(conn) as con:
+        current = layout.table_partition(MODELS, snapshot_date)
+        if not current.is_file():
+            raise HistoryInputError(f"no models partition for {snapshot_date}: {current}")
+        previous_date = previous_snapshot(layout, snapshot_date)
+        try:
+            _load(con, current, side="curr")
+            if previous_date is not None:
+                _load(con, layout.table_partition(MODELS, previous_date), side="prev")
+            dupes = con.execute(load_sql("history/duplicate_keys")).fetchall()
+            if dupes:
+                shown = ", ".join(f"{key} x{n} ({side})" for side, key, n in dupes)
+                raise HistoryInputError(f"models partitions repeat models: {shown}")
+            con.execute(
+                "create or replace temp table hist_pairs as " + load_sql("history/pair_snapshots")
+            )
+            con.execute(
+                "create or replace temp table hist_parent_changes as "
+                + load_sql("history/parent_changes")
+            )
+            con.execute("set variable snapshot_date = ?", [snapshot_date])
+            con.execute("set variable previous_snapshot_date = ?::date", [previous_date])
+            rows: dict[str, int] = {}
+            paths: dict[str, Path] = {}
+            for table, sql_name in (
+                (MODEL_CHANGES, "history/model_changes"),
+                (MODEL_COUNTERS, "history/model_counters"),
+                (MODEL_ATTRIBUTE_HISTORY, "history/attribute_versions"),
+                (ECOSYSTEM_DAILY, "history/ecosystem_daily"),
+                (CREATION_TIMELINE, "history/creation_timeline"),
+            ):
+                # A day on which nothing changed has no change rows and opens no attribute
+                # version: for those two tables an empty partition is the truth.
+                paths[table], rows[table] = write_partition(
+                    con,
+                    layout,
+                    table,
+                    snapshot_date,
+                    load_sql(sql_name),
+                    allow_empty=table in (MODEL_CHANGES, MODEL_ATTRIBUTE_HISTORY),
+                )
+            con.execute("set variable changes_path = ?", [str(paths[MODEL_CHANGES])])
+            changes = dict(con.execute(load_sql("history/count_changes")).fetchall())
+        finally:
+            con.execute("drop table if exists hist_loaded")
+            con.execute("drop table if exists hist_pairs")
+            con.execute("drop table if exists hist_parent_changes")
+    return HistoryResult(
+        snapshot_date=snapshot_date,
+        previous_snapshot_date=previous_date,
+        days_since_previous=(snapshot_date - previous_date).days if previous_date else None,
+        rows=rows,
+        paths=paths,
+        changes={kind: changes.get(kind, 0) for kind in CHANGE_KINDS},
+    )
+
+
+def backfill_history(
+    layout: Layout,
+    until: date | None = None,
+    conn: duckdb.DuckDBPyConnection | None = None,
+    *,
+    rebuild: bool = False,
+) -> list[HistoryResult]:
+    """Build history for every `models` partition up to `until`, oldest first.
+
+    Without `rebuild`, days whose history is complete are left as they are.
+    """
+    built = []
+    with _connection(conn) as con:
+        for day in snapshot_dates(layout):
+            if until is not None and day > until:
+                break
+            if not rebuild and _history_complete(layout, day):
+                continue
+            built.append(build_history(layout, day, con))
+    return built
+
+
+def attribute_history(
+    layout: Layout, conn: duckdb.DuckDBPyConnection, until: date | None = None
+) -> duckdb.DuckDBPyRelation:
+    """SCD type 2 of each model's id, licence, parents, gating, task and library.
+
+    Built from the history partitions of every snapshot up to `until` (default: all); `valid_to`
+    is exclusive and null for versions still valid at the last of those snapshots.
+    """
+    return _attribute_history(layout, conn, until, as_of_day=None)
+
+
+def as_of(layout: Layout, day: date, conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
+    """The ecosystem as of `day`: every public model's attribute version valid on that day.
+
+    A day between two snapshots answers with the earlier snapshot's state; a day before the first
+    snapshot answers with no rows.
+    """
+    return _attribute_history(layout, conn, day, as_of_day=day)
+
+
+def _attribute_history(
+    layout: Layout, conn: duckdb.DuckDBPyConnection, until: date | None, as_of_day: date | None
+) -> duckdb.DuckDBPyRelation:
+    dates = [d for d in snapshot_dates(layout) if until is None or d <= until]
+    built = set(snapshot_dates(layout, MODEL_ATTRIBUTE_HISTORY))
+    missing = [d for d in dates if d not in built]
+    if missing:
+        shown = ", ".join(d.isoformat() for d in missing[:5])
+        raise HistoryGapError(
+            f"attribute history is missing for {len(missing)} snapshot(s) ({shown}); "
+            "build them in date order first (backfill_history)"
+        )
+    if not built:
+        raise HistoryGapError(f"no attribute history under {layout.root}")
+    # before the first snapshot: read the first partition, whose versions all start later
+    read = dates or [min(built)]
+    paths = [str(layout.table_partition(MODEL_ATTRIBUTE_HISTORY, d)) for d in read]
+    return conn.sql(
+        load_sql("history/attribute_history"),
+        params={"history_paths": paths, "until": until, "as_of_day": as_of_day},
+    )
+
+
+def _history_complete(layout: Layout, day: date) -> bool:
+    return all(layout.table_partition(t, day).is_file() for t in HISTORY_TABLES)
+
+
+def _load(conn: duckdb.DuckDBPyConnection, path: Path, *, side: str) -> None:
+    """Add one `models` partition to `hist_loaded` as `side`, refusing unusable input."""
+    conn.execute("set variable models_path = ?", [str(path)])
+    conn.execute("set variable side = ?", [side])
+    try:
+        columns = {row[0] for row in conn.execute(load_sql("history/describe_models")).fetchall()}
+    except duckdb.Error as exc:
+        raise HistoryInputError(f"cannot read models partition {path}: {exc}") from exc
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise HistoryInputError(f"models partition {path} lacks columns: {', '.join(missing)}")
+    if side == "curr":
+        conn.execute(
+            "create or replace temp table hist_loaded as " + load_sql("history/load_models")
+        )
+    else:
+        conn.execute("insert into hist_loaded " + load_sql("history/load_models"))
+
+
+@contextmanager
+def _connection(conn: duckdb.DuckDBPyConnection | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    if conn is not None:
+        yield conn
+        return
+    own = duckdb.connect()
+    try:
+        yield own
+    finally:
+        own.close()

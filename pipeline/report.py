@@ -1,0 +1,285 @@
+"""`hub-census report`: charts of how the ecosystem grows, and an HTML page that shows them.
+
+Reads the history tables (`ecosystem_daily`) across every built snapshot and the latest `models`
+partition; writes PNG figures (matplotlib, Agg backend) and `index.html` beside them. Read-only:
+it never builds or changes a partition.
+"""
+
+from __future__ import annotations
+
+import html
+import sys
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import matplotlib
+
+matplotlib.use("Agg")  # no display: figures are files
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+
+from pipeline.history.build import ECOSYSTEM_DAILY, MODELS, snapshot_dates
+from pipeline.paths import Layout
+from pipeline.sql import load_sql
+
+TOP_FAMILIES = 8
+DPI = 110
+
+# (file stem, title, caption) in page order
+FIGURES = (
+    (
+        "models_by_relation",
+        "Models over time by relation to their base model",
+        "Public models on each snapshot by their relation to their direct parents; "
+        "'(none)' declares no base model.",
+    ),
+    (
+        "license_categories",
+        "Licence categories over time",
+        "Public models on each snapshot by the category of their normalised licence.",
+    ),
+    (
+        "largest_families",
+        "Largest families by descendants and their growth",
+        "Left: the families whose root has the most descendants on the latest snapshot. "
+        "Right: the models in each of those families on every snapshot.",
+    ),
+    (
+        "openness_tiers",
+        "Openness tiers over time",
+        "Public models on each snapshot by openness tier.",
+    ),
+    (
+        "depth_distribution",
+        "Lineage depth",
+        "Public models on the latest snapshot by their distance from a root (0: a root).",
+    ),
+    (
+        "downloads_share_by_family",
+        "Share of downloads by family",
+        "Each family's share of the 30-day downloads of all public models, on every snapshot.",
+    ),
+)
+
+
+class ReportError(RuntimeError):
+    """Nothing to report on (no history built under the root)."""
+
+
+def main_report(root: Path, out: Path | None) -> int:
+    """Write `<out or root>/report/index.html` and its figures; return a CLI exit code."""
+    layout = Layout(root)
+    report_dir = (out if out is not None else root) / "report"
+    try:
+        page = write_report(layout, report_dir)
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (duckdb.Error, OSError) as exc:
+        print(f"error: the report failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"report written to {page}")
+    return 0
+
+
+def write_report(layout: Layout, report_dir: Path) -> Path:
+    """Write the figures and `index.html` into `report_dir`; return the page's path."""
+    data = _ReportData(layout)
+    figures = _draw_figures(data, report_dir)
+    page = report_dir / "index.html"
+    page.write_text(_html(data, figures), encoding="utf-8")
+    return page
+
+
+def build_figures(layout: Layout, out_dir: Path) -> list[Path]:
+    """Draw every figure as `<out_dir>/<name>.png`; return their paths in page order."""
+    return _draw_figures(_ReportData(layout), out_dir)
+
+
+def _draw_figures(data: _ReportData, out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    draw: dict[str, Callable[[_ReportData, Axes | list[Axes]], None]] = {
+        "models_by_relation": lambda d, ax: _lines(ax, d.series("relation", "models")),
+        "license_categories": lambda d, ax: _stacked(ax, d.series("license_category", "models")),
+        "largest_families": _families,
+        "openness_tiers": lambda d, ax: _stacked(ax, d.series("openness_tier", "models")),
+        "depth_distribution": _depth,
+        "downloads_share_by_family": _downloads_share,
+    }
+    paths = []
+    for stem, title, _ in FIGURES:
+        if stem == "largest_families":
+            fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+            target: Axes | list[Axes] = list(axes)
+        else:
+            fig, target = plt.subplots(figsize=(9, 4.5))
+        try:
+            draw[stem](data, target)
+            fig.suptitle(title)
+            fig.tight_layout()
+            path = out_dir / f"{stem}.png"
+            fig.savefig(path, dpi=DPI)
+        finally:
+            plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+class _ReportData:
+    """What the figures read, queried once per need."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.dates = snapshot_dates(layout, ECOSYSTEM_DAILY)
+        if not self.dates:
+            raise ReportError(
+                f"no history under {layout.root}: run the daily pipeline (or build history) first"
+            )
+        self.conn = duckdb.connect()
+        self.paths = [str(layout.table_partition(ECOSYSTEM_DAILY, d)) for d in self.dates]
+        models = [d for d in snapshot_dates(layout, MODELS) if d <= self.dates[-1]]
+        self.latest_models = layout.table_partition(MODELS, models[-1]) if models else None
+
+    def series(self, dimension: str, measure: str) -> dict[str, dict[date, float]]:
+        """value -> {snapshot date -> measure} for one dimension of ecosystem_daily."""
+        rows = self.conn.sql(
+            load_sql("history/report_dimension_series"),
+            params={"paths": self.paths, "dimension": dimension},
+        ).fetchall()
+        column = {"models": 2, "downloads_30d": 3}[measure]
+        out: dict[str, dict[date, float]] = defaultdict(dict)
+        for row in rows:
+            out[row[1]][row[0]] = row[column]
+        return dict(out)
+
+    def latest_rows(self, sql_name: str, **params) -> list[tuple]:
+        if self.latest_models is None:
+            return []
+        return self.conn.sql(
+            load_sql(sql_name), params={"path": str(self.latest_models), **params}
+        ).fetchall()
+
+
+def _top(series: dict[str, dict[date, float]], n: int) -> list[str]:
+    last = max((d for values in series.values() for d in values), default=None)
+    return sorted(series, key=lambda v: (-series[v].get(last, 0), v))[:n]
+
+
+def _lines(ax: Axes, series: dict[str, dict[date, float]]) -> None:
+    for value in _top(series, 10):
+        points = sorted(series[value].items())
+        ax.plot([d for d, _ in points], [v for _, v in points], marker="o", ms=3, label=value)
+    _finish(ax, series, "models")
+
+
+def _stacked(ax: Axes, series: dict[str, dict[date, float]]) -> None:
+    dates = sorted({d for values in series.values() for d in values})
+    values = _top(series, 10)
+    if len(dates) < 2:
+        bottom = 0.0
+        for value in values:
+            height = series[value].get(dates[0], 0) if dates else 0
+            ax.bar([str(d) for d in dates], [height], bottom=bottom, label=value)
+            bottom += height
+    else:
+        ax.stackplot(dates, [[series[v].get(d, 0) for d in dates] for v in values], labels=values)
+    _finish(ax, series, "models")
+
+
+def _finish(ax: Axes, series: dict, ylabel: str) -> None:
+    if not series:
+        ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
+        return
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.tick_params(axis="x", labelrotation=30)
+
+
+def _families(data: _ReportData, axes: Axes | list[Axes]) -> None:
+    bars, growth = axes  # type: ignore[misc]
+    rows = data.latest_rows("history/report_families", top=TOP_FAMILIES)
+    if not rows:
+        bars.text(0.5, 0.5, "no data", ha="center", va="center", transform=bars.transAxes)
+        return
+    names = [family for family, _ in rows][::-1]
+    bars.barh(names, [n for _, n in rows][::-1])
+    bars.set_xlabel("descendants of the root")
+    bars.tick_params(axis="y", labelsize="small")
+    series = data.series("family", "models")
+    for family in names[::-1]:
+        points = sorted(series.get(family, {}).items())
+        growth.plot([d for d, _ in points], [v for _, v in points], marker="o", ms=3, label=family)
+    growth.set_ylabel("models in the family")
+    growth.legend(fontsize="x-small")
+    growth.tick_params(axis="x", labelrotation=30)
+
+
+def _depth(data: _ReportData, ax: Axes | list[Axes]) -> None:
+    assert isinstance(ax, Axes)
+    rows = data.latest_rows("history/report_depth")
+    if not rows:
+        ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
+        return
+    ax.bar([depth for depth, _ in rows], [n for _, n in rows])
+    ax.set_yscale("log")
+    ax.set_xlabel("lineage depth")
+    ax.set_ylabel("models (log scale)")
+
+
+def _downloads_share(data: _ReportData, ax: Axes | list[Axes]) -> None:
+    assert isinstance(ax, Axes)
+    series = data.series("family", "downloads_30d")
+    # "(single-model families)" and "(none)" are buckets, not families: they go into "other"
+    top = _top({f: v for f, v in series.items() if not f.startswith("(")}, TOP_FAMILIES)
+    dates = sorted({d for values in series.values() for d in values})
+    totals = {d: sum(values.get(d, 0) for values in series.values()) for d in dates}
+    share: dict[str, dict[date, float]] = {
+        family: {d: 100 * series[family].get(d, 0) / (totals[d] or 1) for d in dates}
+        for family in top
+    }
+    share["other families"] = {d: 100 - sum(share[f][d] for f in top) for d in dates}
+    _stacked(ax, share)
+    ax.set_ylabel("% of 30-day downloads")
+
+
+def _html(data: _ReportData, figures: list[Path]) -> str:
+    latest = data.dates[-1]
+    total = data.series("all", "models").get("all", {})
+    counts = data.conn.sql(
+        load_sql("history/report_daily_totals"), params={"paths": data.paths}
+    ).fetchall()
+    rows = "\n".join(
+        "<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
+        for row in counts
+    )
+    sections = []
+    for (_, title, caption), path in zip(FIGURES, figures, strict=True):
+        sections.append(
+            f"<section><h2>{html.escape(title)}</h2>\n"
+            f'<img src="{html.escape(path.name)}" alt="{html.escape(title)}">\n'
+            f"<p>{html.escape(caption)}</p></section>"
+        )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>hub-census: the model ecosystem to {latest}</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}}
+img{{max-width:100%}} table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}</style></head>
+<body>
+<h1>The model ecosystem, {data.dates[0]} to {latest}</h1>
+<p>{len(data.dates)} snapshot(s); {_cell(total.get(latest, 0))} public models on {latest}.</p>
+<table><tr><th>snapshot</th><th>models</th><th>new</th><th>removed</th>
+<th>created that day</th><th>downloads since previous</th></tr>
+{rows}
+</table>
+{chr(10).join(sections)}
+</body></html>
+"""
+
+
+def _cell(value) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)

@@ -1,0 +1,66 @@
+-- model_attribute_history, partition D: the attribute versions that begin on D. A model that is new
+-- or whose tracked attributes (id, licence, parents, gating, task, library) changed since the
+-- previous snapshot opens a version; a model that disappeared gets a tombstone (is_present false).
+-- Each partition depends only on D and the previous snapshot, so rebuilding D is idempotent; the
+-- SCD type 2 view (`attribute_history.sql`) derives valid_to from the next version of the model.
+with
+
+pairs as (
+    select * from hist_pairs
+),
+
+opened as (
+    select
+        model_key,
+        hub_id,
+        model_id,
+        license_id,
+        base_models,
+        gated,
+        pipeline_tag,
+        library_name,
+    from pairs
+    where in_curr
+        and (
+            not in_prev
+            or model_id is distinct from prev_model_id
+            or license_id is distinct from prev_license_id
+            or base_models is distinct from prev_base_models
+            or gated is distinct from prev_gated
+            or pipeline_tag is distinct from prev_pipeline_tag
+            or library_name is distinct from prev_library_name
+        )
+),
+
+tombstones as (
+    select
+        model_key,
+        prev_hub_id as hub_id,
+        prev_model_id as model_id,
+        null::varchar as license_id,
+        null::varchar[] as base_models,
+        null::varchar as gated,
+        null::varchar as pipeline_tag,
+        null::varchar as library_name,
+    from pairs
+    where in_prev and not in_curr
+),
+
+versions as (
+    select
+        *,
+        true as is_present,
+    from opened
+    union all
+    select
+        *,
+        false as is_present,
+    from tombstones
+)
+
+select
+    getvariable('snapshot_date')::date as snapshot_date,
+    getvariable('snapshot_date')::date as valid_from,
+    versions.*,
+from versions
+order by model_key

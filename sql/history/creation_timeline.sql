@@ -1,0 +1,66 @@
+-- creation_timeline: models present on the snapshot date by the month they were created, overall and
+-- by family, licence category and relation. The Hub stamps repos older than its creation dates with
+-- createdAt 2022-03-02T23:29:04Z; those count as "before 2022-03-02", never as that day or month.
+with
+
+curr as (
+    select * from hist_pairs
+    where in_curr
+),
+
+family_sizes as (
+    select
+        family,
+        count(*) as members,
+    from curr
+    group by family
+),
+
+dated as (
+    -- families of one model share a row, as in ecosystem_daily
+    select
+        case
+            when created_at_is_placeholder then 'before 2022-03-02'
+            when created_at is null then 'unknown'
+            else strftime(created_at, '%Y-%m')
+        end as created_period,
+        case
+            when not created_at_is_placeholder then date_trunc('month', created_at)::date
+        end as period_start,
+        case
+            when curr.family is null then '(none)'
+            when family_sizes.members = 1 then '(single-model families)'
+            else curr.family
+        end as family,
+        coalesce(license_category, '(none)') as license_category,
+        coalesce(base_relation, '(none)') as relation,
+    from curr
+    left join family_sizes using (family)
+),
+
+grouped as (
+    select
+        created_period,
+        any_value(period_start) as period_start,
+        case
+            when grouping(family) = 0 then 'family'
+            when grouping(license_category) = 0 then 'license_category'
+            when grouping(relation) = 0 then 'relation'
+            else 'all'
+        end as dimension,
+        coalesce(family, license_category, relation, 'all') as value,
+        count(*)::bigint as models,
+    from dated
+    group by grouping sets (
+        (created_period),
+        (created_period, family),
+        (created_period, license_category),
+        (created_period, relation),
+    )
+)
+
+select
+    getvariable('snapshot_date')::date as snapshot_date,
+    grouped.*,
+from grouped
+order by grouped.dimension, grouped.value, grouped.created_period

@@ -1,0 +1,159 @@
+-- ecosystem_daily: one row per snapshot date, dimension and value. A removed model counts under the
+-- values it had on the previous snapshot; a renamed one is neither new nor removed. On the first
+-- snapshot of a series nothing is new or removed (previous_snapshot_date is null).
+with
+
+pairs as (
+    select * from hist_pairs
+),
+
+run as (
+    select
+        getvariable('snapshot_date')::date as snapshot_date,
+        getvariable('previous_snapshot_date')::date as previous_snapshot_date,
+        getvariable('previous_snapshot_date') is null as is_baseline,
+),
+
+present as (
+    select
+        pairs.family,
+        pairs.license_category,
+        pairs.license_id,
+        pairs.base_relation,
+        pairs.openness_tier,
+        pairs.pipeline_tag,
+        pairs.library_name,
+        1 as is_present,
+        (not pairs.in_prev and not run.is_baseline)::integer as is_new,
+        0 as is_removed,
+        (
+            not pairs.created_at_is_placeholder
+            and pairs.created_at::date = run.snapshot_date
+        )::integer as created_today,
+        pairs.downloads_30d,
+        pairs.downloads_all_time,
+        -- a corrected (decreased) all-time counter adds no downloads
+        case
+            when pairs.downloads_all_time >= pairs.prev_downloads_all_time
+                then pairs.downloads_all_time - pairs.prev_downloads_all_time
+        end as downloads_delta,
+        pairs.likes,
+    from pairs
+    cross join run
+    where pairs.in_curr
+),
+
+gone as (
+    select
+        prev_family as family,
+        prev_license_category as license_category,
+        prev_license_id as license_id,
+        prev_base_relation as base_relation,
+        prev_openness_tier as openness_tier,
+        prev_pipeline_tag as pipeline_tag,
+        prev_library_name as library_name,
+        0 as is_present,
+        0 as is_new,
+        1 as is_removed,
+        0 as created_today,
+        null::bigint as downloads_30d,
+        null::bigint as downloads_all_time,
+        null::bigint as downloads_delta,
+        null::bigint as likes,
+    from pairs
+    where in_prev and not in_curr
+),
+
+facts as (
+    select * from present
+    union all
+    select * from gone
+),
+
+family_sizes as (
+    select
+        family,
+        count(*) as members,
+    from facts
+    group by family
+),
+
+labelled as (
+    -- '(none)' keeps a missing value apart from the nulls grouping sets use for "not grouped".
+    -- Most models are roots with no descendants, each its own family: those share one row so
+    -- the table grows with the number of real families, not with the number of models.
+    select
+        case
+            when facts.family is null then '(none)'
+            when family_sizes.members = 1 then '(single-model families)'
+            else facts.family
+        end as family,
+        coalesce(license_category, '(none)') as license_category,
+        coalesce(license_id, '(none)') as license_id,
+        coalesce(base_relation, '(none)') as relation,
+        coalesce(openness_tier, '(none)') as openness_tier,
+        coalesce(pipeline_tag, '(none)') as pipeline_tag,
+        coalesce(library_name, '(none)') as library_name,
+        is_present,
+        is_new,
+        is_removed,
+        created_today,
+        downloads_30d,
+        downloads_all_time,
+        downloads_delta,
+        likes,
+    from facts
+    left join family_sizes using (family)
+),
+
+grouped as (
+    select
+        case
+            when grouping(family) = 0 then 'family'
+            when grouping(license_category) = 0 then 'license_category'
+            when grouping(license_id) = 0 then 'license_id'
+            when grouping(relation) = 0 then 'relation'
+            when grouping(openness_tier) = 0 then 'openness_tier'
+            when grouping(pipeline_tag) = 0 then 'pipeline_tag'
+            when grouping(library_name) = 0 then 'library_name'
+            else 'all'
+        end as dimension,
+        coalesce(
+            family,
+            license_category,
+            license_id,
+            relation,
+            openness_tier,
+            pipeline_tag,
+            library_name,
+            'all'
+        ) as value,
+        sum(is_present)::bigint as models,
+        sum(is_new)::bigint as new,
+        sum(is_removed)::bigint as removed,
+        sum(created_today)::bigint as created_that_day,
+        coalesce(sum(downloads_30d), 0)::bigint as downloads_30d,
+        coalesce(sum(downloads_all_time), 0)::bigint as downloads_all_time,
+        coalesce(sum(downloads_delta), 0)::bigint as downloads_delta,
+        coalesce(sum(likes), 0)::bigint as likes,
+    from labelled
+    group by grouping sets (
+        (),
+        (family),
+        (license_category),
+        (license_id),
+        (relation),
+        (openness_tier),
+        (pipeline_tag),
+        (library_name),
+    )
+)
+
+select
+    run.snapshot_date,
+    grouped.*,
+    run.previous_snapshot_date,
+    (run.snapshot_date - run.previous_snapshot_date)::integer as days_since_previous,
+from grouped
+cross join run
+order by grouped.dimension, grouped.value

@@ -1,0 +1,355 @@
+"""History over a 30-day synthetic world, checked against what the world did and its states."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import duckdb
+import pytest
+
+from pipeline.history import (
+    HistoryGapError,
+    HistoryInputError,
+    as_of,
+    attribute_history,
+    backfill_history,
+    build_history,
+)
+from pipeline.paths import Layout
+from tests.history.conftest import PLACEHOLDER, Model, Snapshot, World, models_row, write_models
+
+START = date(2025, 3, 1)
+DAYS = 30
+SKIPPED = START + timedelta(days=6)  # no snapshot that day: the next one spans two days
+
+
+@dataclass
+class Series:
+    layout: Layout
+    world: World
+    states: dict[date, Snapshot]
+    dates: list[date]
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory) -> Series:
+    layout = Layout(tmp_path_factory.mktemp("history"))
+    world = World(seed=7, start=START, n_models=300)
+    states, dates = {}, []
+    for offset in range(DAYS):
+        if offset:
+            world.step()
+        if world.day == SKIPPED:
+            continue
+        write_models(layout, world.day, world.rows())
+        states[world.day] = world.snapshot()
+        dates.append(world.day)
+    conn = duckdb.connect()
+    for day in dates:
+        build_history(layout, day, conn)
+    return Series(layout, world, states, dates)
+
+
+def _read(layout: Layout, table: str, day: date) -> list[tuple]:
+    return duckdb.sql(
+        "select * from read_parquet(?) order by all",
+        params=[str(layout.table_partition(table, day))],
+    ).fetchall()
+
+
+def _expected_changes(before: Snapshot, after: Snapshot) -> Counter:
+    prev, curr = before.models, after.models
+    kept = prev.keys() & curr.keys()
+    counts = Counter(
+        added=len(curr.keys() - prev.keys()),
+        removed=len(prev.keys() - curr.keys()),
+    )
+    for hub_id in kept:
+        old, new = prev[hub_id], curr[hub_id]
+        counts["renamed"] += old.model_id != new.model_id
+        counts["license_changed"] += old.license_id != new.license_id
+        counts["base_changed"] += sorted(old.parents) != sorted(new.parents)
+        counts["gated_changed"] += old.gated != new.gated
+        counts["pipeline_tag_changed"] += old.pipeline_tag != new.pipeline_tag
+        counts["library_changed"] += old.library_name != new.library_name
+    return +counts
+
+
+def _change_counts(layout: Layout, day: date) -> Counter:
+    rows = duckdb.sql(
+        "select change, count(*) from read_parquet(?) group by change",
+        params=[str(layout.table_partition("model_changes", day))],
+    ).fetchall()
+    return Counter(dict(rows))
+
+
+def test_changes_equal_the_worlds_log_and_state_differences(series: Series):
+    first, *later = series.dates
+    assert _change_counts(series.layout, first) == Counter(
+        baseline=len(series.states[first].models)
+    )
+    previous = first
+    for day in later:
+        expected = _expected_changes(series.states[previous], series.states[day])
+        assert _change_counts(series.layout, day) == expected, day
+        if day - previous == timedelta(days=1):
+            # the world's own log of what it did that day, independent of state differences
+            assert expected == +Counter(series.world.log[day]), day
+        previous = day
+
+
+def test_a_gap_is_recorded_and_renames_are_never_removals(series: Series):
+    after_gap = SKIPPED + timedelta(days=1)
+    rows = duckdb.sql(
+        "select distinct previous_snapshot_date, days_since_previous from read_parquet(?)",
+        params=[str(series.layout.table_partition("model_changes", after_gap))],
+    ).fetchall()
+    assert rows == [(SKIPPED - timedelta(days=1), 2)]
+    day = date(2025, 3, 10)  # the world reuses a freed id on days divisible by 5
+    prev = series.states[day - timedelta(days=1)].models
+    curr = series.states[day].models
+    renamed = {
+        (prev[h].model_id, curr[h].model_id)
+        for h in prev.keys() & curr.keys()
+        if prev[h].model_id != curr[h].model_id
+    }
+    changes = _read(series.layout, "model_changes", day)
+    assert {(r[4], r[5]) for r in changes if r[3] == "renamed"} == renamed
+    removed_ids = {r[1] for r in changes if r[3] == "removed"}
+    assert removed_ids == {prev[h].model_id for h in prev.keys() - curr.keys()}
+    # a new model under a renamed model's former id is an addition, not the old model
+    added = {r[1] for r in changes if r[3] == "added"}
+    assert added & {old for old, _ in renamed}
+
+
+def _expected_ecosystem(prev: dict[str, Model] | None, curr: dict[str, Model], day: date):
+    keys = ("models", "new", "removed", "created", "dl30", "dl_all", "delta", "likes")
+    out: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    gone = [m for hub_id, m in (prev or {}).items() if hub_id not in curr]
+    members = Counter(m.family for m in [*curr.values(), *gone])
+
+    def values(m: Model) -> dict[str, str]:
+        labels = m.dimension_values()
+        if members[m.family] == 1:
+            labels["family"] = "(single-model families)"
+        return labels
+
+    for hub_id, m in curr.items():
+        old = prev.get(hub_id) if prev is not None else None
+        for dim, value in values(m).items():
+            c = out[(dim, value)]
+            c["models"] += 1
+            c["new"] += prev is not None and old is None
+            c["created"] += not m.placeholder and m.created_at.date() == day
+            c["dl30"] += m.downloads_30d
+            c["dl_all"] += m.downloads_all_time
+            if old is not None and m.downloads_all_time >= old.downloads_all_time:
+                c["delta"] += m.downloads_all_time - old.downloads_all_time
+            c["likes"] += m.likes
+    for m in gone:
+        for dim, value in values(m).items():
+            out[(dim, value)]["removed"] += 1
+    return {key: tuple(c[k] for k in keys) for key, c in out.items()}
+
+
+def test_ecosystem_daily_equals_counts_from_the_worlds_states(series: Series):
+    previous = None
+    for day in series.dates:
+        prev = series.states[previous].models if previous else None
+        expected = _expected_ecosystem(prev, series.states[day].models, day)
+        got = {(r[1], r[2]): tuple(r[3:11]) for r in _read(series.layout, "ecosystem_daily", day)}
+        assert got == expected, day
+        previous = day
+
+
+def test_counters_use_the_all_time_counter(series: Series):
+    day, before = SKIPPED + timedelta(days=1), SKIPPED - timedelta(days=1)
+    prev, curr = series.states[before].models, series.states[day].models
+    rows = duckdb.sql(
+        """
+        select hub_id, downloads_delta, delta_days, all_time_decreased
+        from read_parquet(?)
+        """,
+        params=[str(series.layout.table_partition("model_counters", day))],
+    ).fetchall()
+    assert len(rows) == len(curr)
+    decreased = 0
+    for hub_id, delta, delta_days, flag in rows:
+        if hub_id in prev:
+            assert delta == curr[hub_id].downloads_all_time - prev[hub_id].downloads_all_time
+            assert delta_days == 2
+            assert flag == (delta < 0)
+            decreased += flag
+        else:
+            assert (delta, delta_days, flag) == (None, None, False)
+    assert decreased >= 1  # the world corrects one counter downward each day
+
+
+def test_as_of_reproduces_each_days_state(series: Series):
+    conn = duckdb.connect()
+    for day in [*series.dates, SKIPPED, START - timedelta(days=1)]:
+        state_day = max((d for d in series.dates if d <= day), default=None)
+        expected = series.states[state_day].attributes() if state_day else set()
+        rel = as_of(series.layout, day, conn)
+        got = {
+            (r[0], r[1], r[2], tuple(r[3]), r[4], r[5], r[6])
+            for r in rel.select(
+                "hub_id, model_id, license_id, base_models, gated, pipeline_tag, library_name"
+            ).fetchall()
+        }
+        assert got == expected, day
+
+
+def test_attribute_history_versions_follow_each_models_changes(series: Series):
+    conn = duckdb.connect()
+    expected: dict[str, list[tuple]] = defaultdict(list)
+    open_: dict[str, tuple] = {}  # hub_id -> (attributes, valid_from)
+    for day in series.dates:
+        state = series.states[day]
+        for hub_id in [h for h in open_ if h not in state.models]:
+            expected[hub_id].append((open_.pop(hub_id)[1], day))
+        for hub_id, m in state.models.items():
+            attributes = m.attributes(state.names)
+            if hub_id in open_ and open_[hub_id][0] == attributes:
+                continue
+            if hub_id in open_:
+                expected[hub_id].append((open_[hub_id][1], day))
+            open_[hub_id] = (attributes, day)
+    for hub_id, (_, valid_from) in open_.items():
+        expected[hub_id].append((valid_from, None))
+    got: dict[str, list[tuple]] = defaultdict(list)
+    history = attribute_history(series.layout, conn)
+    for hub_id, valid_from, valid_to in history.select("hub_id, valid_from, valid_to").fetchall():
+        got[hub_id].append((valid_from, valid_to))
+    assert got == expected
+    assert any(len(v) > 1 for v in expected.values())
+
+
+def test_rebuilding_past_days_in_order_gives_the_same_partitions(series: Series, tmp_path):
+    tables = (
+        "model_changes",
+        "model_counters",
+        "model_attribute_history",
+        "ecosystem_daily",
+        "creation_timeline",
+    )
+    dates = series.dates[:9]  # across the gap; the whole series only repeats the same days
+    original = {
+        (t, d): series.layout.table_partition(t, d).read_bytes() for t in tables for d in dates
+    }
+    copy = Layout(tmp_path)
+    for day in dates:
+        src = series.layout.table_partition("models", day)
+        dst = copy.table_partition("models", day)
+        dst.parent.mkdir(parents=True)
+        dst.write_bytes(src.read_bytes())
+    results = backfill_history(copy)
+    assert [r.snapshot_date for r in results] == dates
+    rebuilt = {(t, d): copy.table_partition(t, d).read_bytes() for t in tables for d in dates}
+    assert rebuilt == original
+    # one day rebuilt on its own again: the same bytes (idempotent)
+    middle = dates[6]
+    build_history(copy, middle)
+    assert all(
+        copy.table_partition(t, middle).read_bytes() == original[(t, middle)] for t in tables
+    )
+    assert backfill_history(copy) == []  # nothing left to do
+
+
+def test_creation_timeline_counts_the_placeholder_before_the_hub_dates(tmp_path):
+    layout = Layout(tmp_path)
+    day = date(2025, 4, 1)
+    rows = [
+        models_row(
+            day,
+            model_id="a/old",
+            hub_id="1" * 24,
+            created_at=PLACEHOLDER,
+            created_at_is_placeholder=True,
+            family="a/old",
+        ),
+        # flag missing but the Hub's placeholder timestamp itself: still "before"
+        models_row(
+            day,
+            model_id="b/old",
+            hub_id="2" * 24,
+            created_at=PLACEHOLDER,
+            created_at_is_placeholder=None,
+            family="a/old",
+        ),
+        models_row(
+            day,
+            model_id="c/same-day",
+            hub_id="3" * 24,
+            created_at=datetime(2022, 3, 2, 10, 0),
+            family="a/old",
+        ),
+        models_row(
+            day,
+            model_id="d/new",
+            hub_id="4" * 24,
+            created_at=datetime(2025, 4, 1, 5),
+            family="d/new",
+            license_category="permissive",
+        ),
+        models_row(day, model_id="e/none", hub_id="5" * 24, created_at=None, family="d/new"),
+    ]
+    write_models(layout, day, rows)
+    build_history(layout, day)
+    got = {
+        (r[0], r[1], r[2]): r[3]
+        for r in duckdb.sql(
+            "select dimension, value, created_period, models from read_parquet(?)",
+            params=[str(layout.table_partition("creation_timeline", day))],
+        ).fetchall()
+    }
+    assert got[("all", "all", "before 2022-03-02")] == 2
+    assert got[("all", "all", "2022-03")] == 1
+    assert got[("all", "all", "2025-04")] == 1
+    assert got[("all", "all", "unknown")] == 1
+    assert got[("family", "a/old", "before 2022-03-02")] == 2
+    assert got[("license_category", "permissive", "2025-04")] == 1
+    assert sum(v for (dim, _, _), v in got.items() if dim == "all") == 5
+    daily = duckdb.sql(
+        "select created_that_day from read_parquet(?) where dimension = 'all'",
+        params=[str(layout.table_partition("ecosystem_daily", day))],
+    ).fetchall()
+    assert daily == [(1,)]
+
+
+def test_bad_input_is_refused_with_a_clear_error(tmp_path):
+    layout = Layout(tmp_path)
+    day = date(2025, 4, 1)
+    with pytest.raises(HistoryInputError, match="no models partition"):
+        build_history(layout, day)
+    path = layout.table_partition("models", day)
+    path.parent.mkdir(parents=True)
+    duckdb.sql("select 'a/b' as model_id").write_parquet(str(path))
+    with pytest.raises(HistoryInputError, match="lacks columns: hub_id"):
+        build_history(layout, day)
+    write_models(
+        layout,
+        day,
+        [
+            models_row(day, model_id="a/b", hub_id="1" * 24),
+            models_row(day, model_id="a/c", hub_id="1" * 24),
+        ],
+    )
+    with pytest.raises(HistoryInputError, match="repeat models"):
+        build_history(layout, day)
+    assert not layout.table_dir("model_changes").exists()
+
+
+def test_as_of_refuses_a_series_with_a_missing_day(tmp_path):
+    layout = Layout(tmp_path)
+    days = [date(2025, 4, 1), date(2025, 4, 2), date(2025, 4, 3)]
+    for day in days:
+        write_models(layout, day, [models_row(day, model_id="a/b", hub_id="1" * 24)])
+    build_history(layout, days[0])
+    build_history(layout, days[2])
+    conn = duckdb.connect()
+    assert as_of(layout, days[0], conn).fetchall() != []
+    with pytest.raises(HistoryGapError, match="2025-04-02"):
+        as_of(layout, days[2], conn)
