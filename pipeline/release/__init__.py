@@ -1,0 +1,40 @@
+"""Versioned, immutable, atomic releases of the warehouse tables, and the catalog to query them.
+
+publish_release(layout, date, pipeline_version=..., source_commit=...)  -> ReleaseResult
+query(sql, root) / main_query(root, sql, csv=None, parquet=None)        the DuckDB catalog
+load_table(name, date=None, root=None, engine="polars" | "duckdb")      for notebooks
+"""
+
+from pipeline.release.catalog import (
+    NoReleaseError,
+    connect,
+    load_history,
+    load_table,
+    main_query,
+    query,
+    rebuild_catalog,
+)
+from pipeline.release.manifest import latest_release_date, release_dates, verify_release
+from pipeline.release.publish import (
+    MissingTableError,
+    ReleaseExistsError,
+    ReleaseResult,
+    publish_release,
+)
+
+__all__ = [
+    "MissingTableError",
+    "NoReleaseError",
+    "ReleaseExistsError",
+    "ReleaseResult",
+    "connect",
+    "latest_release_date",
+    "load_history",
+    "load_table",
+    "main_query",
+    "publish_release",
+    "query",
+    "rebuild_catalog",
+    "release_dates",
+    "verify_release",
+]

@@ -1,0 +1,242 @@
+"""The dataset card (`README.md`) of one release.
+
+Everything on the card comes from the release's own files and the schema contract, so the card
+is as reproducible as the data: the same release gives the same bytes. The front matter follows
+the Hugging Face dataset card format so that a release directory can be uploaded as it is.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from pipeline.contract import Contract, fingerprint, render_tables
+from pipeline.sql import load_sql
+
+CARD_NAME = "README.md"
+DATASET_LICENSE = "odc-by"
+DATASET_LICENSE_NAME = "Open Data Commons Attribution License v1.0 (ODC-By-1.0)"
+DATASET_LICENSE_URL = "https://opendatacommons.org/licenses/by/1-0/"
+HOMEPAGE = "https://github.com/hub-census/hub-census"
+
+LICENSE_RATIONALE = """\
+The database is published under the **Open Data Commons Attribution License v1.0
+(ODC-By-1.0)**. Why this license and not CC0:
+
+- It is written for databases: it licenses the selection and arrangement of the data and any
+  database right, which is what this census adds (normalised licenses, lineage, history).
+- It keeps the contents separate from the database. Some columns carry text written by model
+  authors (card metadata, license names, raw quarantined records). We hold no rights in that
+  text and cannot waive them, as CC0 would claim to; ODC-By licenses only what is ours.
+- Attribution is the one condition: figures derived from the census stay traceable to a
+  release id, which is what makes them reproducible. It allows commercial use and does not
+  impose share-alike, so the data can be joined with anything.
+
+The underlying facts come from the public Hugging Face Hub API; each model's own license
+(the `license_*` columns) governs the model, not this dataset."""
+
+
+def _tables_in(conn: duckdb.DuckDBPyConnection, tables: dict[str, Path]) -> None:
+    for name, path in tables.items():
+        conn.read_parquet(str(path)).to_view(name, replace=True)
+
+
+def _rows(conn: duckdb.DuckDBPyConnection, name: str) -> list[dict]:
+    rel = conn.sql(load_sql(name))
+    return [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()]
+
+
+def release_figures(conn: duckdb.DuckDBPyConnection, tables: dict[str, Path]) -> dict:
+    """Headline numbers and the quality ledger, computed from the release's own files."""
+    _tables_in(conn, tables)
+    figures = {
+        "headline": _rows(conn, "release/card_headline")[0],
+        "license_mix": _rows(conn, "release/card_license_mix"),
+        "largest_families": _rows(conn, "release/card_largest_families"),
+        "quarantine": _rows(conn, "release/card_quarantine"),
+        "parent_status": (
+            _rows(conn, "release/card_parent_status") if "lineage_edges" in tables else None
+        ),
+    }
+    return figures
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else "n/a"
+
+
+def _headline_section(figures: dict) -> str:
+    h = figures["headline"]
+    n = h["count_models"]
+    lines = [
+        "| figure | value |",
+        "|---|---|",
+        f"| public models listed | {n:,} |",
+        f"| authors | {h['count_authors']:,} |",
+        f"| models declaring a base model | {h['count_with_base_model']:,} "
+        f"({_share(h['count_with_base_model'], n)}) |",
+        f"| families with descendants | {h['count_families_with_descendants']:,} |",
+        f"| deepest lineage (edges to a root) | {h['max_lineage_depth']} |",
+        f"| gated models | {h['count_gated']:,} ({_share(h['count_gated'], n)}) |",
+        f"| downloads over the last 30 days (sum) | {h['sum_downloads_30d']:,} |",
+    ]
+    mix = ["", "License categories:", "", "| category | models | share |", "|---|---|---|"]
+    mix += [
+        f"| {r['license_category']} | {r['count_models']:,} | {r['share']:.1%} |"
+        for r in figures["license_mix"]
+    ]
+    fam = ["", "Largest families (a family is a root model and everything descending from it):", ""]
+    if figures["largest_families"]:
+        fam += ["| family | models | deepest |", "|---|---|---|"]
+        fam += [
+            f"| `{r['family']}` | {r['count_models']:,} | {r['max_lineage_depth']} |"
+            for r in figures["largest_families"]
+        ]
+    else:
+        fam += ["No family has more than one model in this release."]
+    return "\n".join(lines + mix + fam)
+
+
+def _ledger_section(figures: dict) -> str:
+    h = figures["headline"]
+    n = h["count_models"]
+    quarantined = sum(r["count_records"] for r in figures["quarantine"])
+    lines = [
+        "What did not go as planned, counted, so that nothing is lost silently:",
+        "",
+        f"- **Quarantined records**: {quarantined:,} raw records did not become model rows "
+        "(table `quarantine`, with each record's text, length and sha256).",
+    ]
+    lines += [
+        f"  - {r['stage']} / {r['reason']}: {r['count_records']:,}" for r in figures["quarantine"]
+    ]
+    if figures["parent_status"] is None:
+        lines.append("- **Parent references**: no lineage table in this release.")
+    else:
+        total = sum(r["count_edges"] for r in figures["parent_status"])
+        missing = sum(
+            r["count_edges"] for r in figures["parent_status"] if r["parent_status"] == "missing"
+        )
+        lines.append(
+            f"- **Missing parents**: {missing:,} of {total:,} declared parent references "
+            f"({_share(missing, total)}) name no public model; by resolution status:"
+        )
+        lines += [
+            f"  - {r['parent_status']}: {r['count_edges']:,} references from "
+            f"{r['count_children']:,} models"
+            for r in figures["parent_status"]
+        ]
+    lines += [
+        f"- **License coverage**: {h['count_with_known_license']:,} models "
+        f"({_share(h['count_with_known_license'], n)}) have a recognised license; "
+        f"{h['count_without_license']:,} ({_share(h['count_without_license'], n)}) declare none.",
+        f"- **Placeholder creation dates**: {h['count_placeholder_created_at']:,} models "
+        f"({_share(h['count_placeholder_created_at'], n)}) carry the Hub's 2022-03-02 "
+        "placeholder `createdAt`; exclude them from growth curves.",
+    ]
+    return "\n".join(lines)
+
+
+def _files_section(files: dict[str, dict]) -> str:
+    lines = ["| file | rows | bytes | sha256 |", "|---|---|---|---|"]
+    lines += [
+        f"| `{name}` | {meta['rows']:,} | {meta['bytes']:,} | `{meta['sha256']}` |"
+        for name, meta in sorted(files.items())
+        if "table" in meta
+    ]
+    return "\n".join(lines)
+
+
+def bibtex(release_id: str, snapshot_date: date) -> str:
+    key = release_id.replace("-", "_")
+    day = snapshot_date.isoformat()
+    return f"""@misc{{{key},
+  title        = {{hub-census: a daily census of the Hugging Face Hub's models, {day}}},
+  author       = {{{{hub-census contributors}}}},
+  year         = {{{snapshot_date.year}}},
+  howpublished = {{Dataset release {release_id}}},
+  note         = {{Snapshot of {day}; license ODC-By-1.0}},
+  url          = {{{HOMEPAGE}}}
+}}"""
+
+
+def render_card(
+    contract: Contract,
+    release_id: str,
+    snapshot_date: date,
+    files: dict[str, dict],
+    figures: dict,
+) -> str:
+    tables = [meta["table"] for _, meta in sorted(files.items()) if "table" in meta]
+    configs = "\n".join(f"  - config_name: {t}\n    data_files: {t}.parquet" for t in tables)
+    day = snapshot_date.isoformat()
+    return f"""---
+license: {DATASET_LICENSE}
+pretty_name: hub-census {day}
+tags:
+  - huggingface-hub
+  - model-metadata
+  - model-lineage
+  - licenses
+configs:
+{configs}
+---
+
+# hub-census release {day}
+
+Release id **`{release_id}`**, schema version {contract.schema_version}
+(fingerprint `{fingerprint(contract)}`).
+
+## What this is
+
+A census of every public model listed on the Hugging Face Hub on {day} (UTC): its metadata as
+the Hub reports it, its license normalised to a reference of license ids and categories, and
+its place in the lineage graph (direct parents with the evidence for each, all ancestors, the
+family it belongs to). One release is one day; `history/` in the same output root holds every
+day's tables side by side for time series.
+
+## How it was made
+
+1. The Hub's model listing (`/api/models` with full metadata) was crawled page by page and
+   stored unchanged as the raw snapshot; its manifest (endpoint, page and record counts,
+   checksum) is quoted in this release's `manifest.json`.
+2. Each record was parsed into typed columns; records that could not be read went to the
+   `quarantine` table with the reason.
+3. License signals (tags, card fields, license names and links) were normalised to license ids
+   and categories; `base_model` references were resolved to model ids (following renames,
+   fixing case and URLs) and closed transitively.
+4. The tables were checked against the schema contract and written as Parquet (zstd,
+   statistics, sorted for the common lookups). `manifest.json`
+   lists every file's rows, bytes and sha256.
+
+## Headline numbers
+
+{_headline_section(figures)}
+
+## Quality ledger
+
+{_ledger_section(figures)}
+
+## Files
+
+{_files_section(files)}
+
+Verify a copy: the sha256 of each file must match `manifest.json`.
+
+## Schema
+
+{render_tables(contract, tables, level=3)}
+## How to cite
+
+Cite the release id, so that figures can be reproduced from exactly these files:
+
+```bibtex
+{bibtex(release_id, snapshot_date)}
+```
+
+## License
+
+{LICENSE_RATIONALE}
+"""

@@ -1,0 +1,184 @@
+"""The release manifest and the file-level helpers that make a release durable and checkable.
+
+`manifest.json` is the last file written into a release and the proof that it is complete. It
+records what the release is (id, snapshot date, schema version, the code and raw snapshot it came
+from, the previous release) and, per file, rows, bytes, sha256 and columns, so that anyone can
+verify a copy with `verify_release`. It carries no wall-clock time: publishing the same inputs
+again yields the same manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from datetime import date
+from pathlib import Path
+
+from pipeline.paths import Layout
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_FORMAT = 1
+DATASET_NAME = "hub-census"
+LATEST_FILE = "LATEST"
+LATEST_LINK = "latest"
+# Hard links to each release's files under its id: paths that never change content.
+BY_ID_DIR = ".by-id"
+_DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new entry in `path` durable (a directory fsync on POSIX)."""
+    fsync_file(path)
+
+
+def canonical_json(value: object) -> str:
+    """Deterministic JSON text: same value, same bytes."""
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+
+
+def write_text_durably(path: Path, text: str) -> None:
+    """Write a file that is not yet visible to readers (inside a staging directory) and fsync it."""
+    with path.open("w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def replace_text_atomically(path: Path, text: str) -> None:
+    """Replace a visible file: readers see the old content or the new, never a partial file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write_text_durably(tmp, text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(path.parent)
+
+
+def data_digest(files: dict[str, dict]) -> str:
+    """One digest over the Parquet files of a release: it names the data, whatever the docs say."""
+    lines = "".join(
+        f"{name} {meta['sha256']}\n" for name, meta in sorted(files.items()) if "table" in meta
+    )
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def release_id(snapshot_date: date, digest: str) -> str:
+    """The citable id: the date for people, a content prefix so a forced replacement differs."""
+    return f"{DATASET_NAME}-{snapshot_date.isoformat()}-{digest[:8]}"
+
+
+def source_summary(source_manifest: dict | None) -> dict | None:
+    """The raw snapshot a release came from, as its manifest says, with a checksum of that text."""
+    if source_manifest is None:
+        return None
+    text = json.dumps(source_manifest, sort_keys=True, ensure_ascii=False, default=str)
+    return {
+        "manifest": source_manifest,
+        "manifest_sha256": hashlib.sha256(text.encode()).hexdigest(),
+    }
+
+
+def build_manifest(
+    *,
+    snapshot_date: date,
+    schema_version: str,
+    schema_fingerprint: str,
+    pipeline_version: str,
+    source_commit: str | None,
+    source_manifest: dict | None,
+    files: dict[str, dict],
+    previous: dict | None,
+    replaces: dict | None,
+) -> dict:
+    digest = data_digest(files)
+    return {
+        "manifest_format": MANIFEST_FORMAT,
+        "dataset": DATASET_NAME,
+        "release_id": release_id(snapshot_date, digest),
+        "snapshot_date": snapshot_date.isoformat(),
+        "schema_version": schema_version,
+        "schema_fingerprint": schema_fingerprint,
+        "pipeline_version": pipeline_version,
+        "source_commit": source_commit,
+        "source_snapshot": source_summary(source_manifest),
+        "data_digest": digest,
+        "previous_release": previous,
+        "replaces": replaces,
+        "files": files,
+    }
+
+
+def read_manifest(release_dir: Path) -> dict | None:
+    path = release_dir / MANIFEST_NAME
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def verify_release(release_dir: Path) -> list[str]:
+    """Every way a release directory differs from its manifest (empty when it is intact)."""
+    manifest = read_manifest(release_dir)
+    if manifest is None:
+        return [f"{release_dir}: no {MANIFEST_NAME}"]
+    problems = []
+    listed = set(manifest["files"])
+    present = {p.name for p in release_dir.iterdir()} - {MANIFEST_NAME}
+    problems += [f"{name}: present but not in the manifest" for name in sorted(present - listed)]
+    for name, meta in sorted(manifest["files"].items()):
+        path = release_dir / name
+        if not path.is_file():
+            problems.append(f"{name}: missing")
+            continue
+        if path.stat().st_size != meta["bytes"]:
+            problems.append(f"{name}: {path.stat().st_size} bytes, manifest says {meta['bytes']}")
+        if sha256_file(path) != meta["sha256"]:
+            problems.append(f"{name}: sha256 differs from the manifest")
+    if data_digest(manifest["files"]) != manifest["data_digest"]:
+        problems.append("data_digest does not match the files listed")
+    return problems
+
+
+def release_dates(layout: Layout) -> list[date]:
+    """Dates with a complete release (a dated directory holding its manifest), oldest first."""
+    releases = layout.releases()
+    if not releases.is_dir():
+        return []
+    return sorted(
+        date.fromisoformat(p.name)
+        for p in releases.iterdir()
+        if _DATE_DIR.match(p.name) and (p / MANIFEST_NAME).is_file()
+    )
+
+
+def latest_release_date(layout: Layout) -> date | None:
+    """The date the `LATEST` pointer names (falling back to the newest complete release)."""
+    pointer = layout.releases() / LATEST_FILE
+    if pointer.is_file():
+        text = pointer.read_text(encoding="utf-8").strip()
+        if _DATE_DIR.match(text) and (layout.releases() / text / MANIFEST_NAME).is_file():
+            return date.fromisoformat(text)
+    dates = release_dates(layout)
+    return dates[-1] if dates else None
+
+
+def by_id_dir(layout: Layout, release_id: str) -> Path:
+    return layout.releases() / BY_ID_DIR / release_id

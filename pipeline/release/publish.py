@@ -1,0 +1,497 @@
+"""Publishing one snapshot date as an immutable, atomic release.
+
+A release is built in a hidden staging directory beside `releases/` (`.staging-*`, which readers
+and the `latest` pointer ignore), every file fsynced, `manifest.json` written last, and then the
+directory appears as `releases/YYYY-MM-DD/` in one rename. A crash at any moment leaves either no
+release for the date or a complete one; the next publish removes stale staging directories.
+
+Same inputs give the same bytes: each table is selected in contract column order, sorted by its
+contract sort key (made total by the unique key or by every column) and written by DuckDB with
+fixed settings and row groups of a fixed number of rows; nothing in a release depends on the
+clock. DuckDB's writer is used because it is multi-threaded: a 3-million-model release has to be
+written in well under a minute.
+
+Publishing a date that already has a release is a no-op when the content is identical
+(`was_reused`), refused when it differs (`ReleaseExistsError`) unless forced, in which case the
+old release is moved to `releases/.replaced/` and the new manifest says so.
+
+Publishes are serialised by an advisory lock on `releases/.publish.lock`; the history tree, the
+`latest` pointer and the catalog are brought up to date under the same lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+from duckdb import ColumnExpression, ConstantExpression
+
+from pipeline.contract import (
+    Contract,
+    ContractViolation,
+    Table,
+    check_columns,
+    fingerprint,
+    load_contract,
+)
+from pipeline.paths import Layout, partition_dir_name
+from pipeline.release import card, croissant
+from pipeline.release.catalog import rebuild_catalog
+from pipeline.release.manifest import (
+    BY_ID_DIR,
+    LATEST_FILE,
+    LATEST_LINK,
+    MANIFEST_NAME,
+    build_manifest,
+    by_id_dir,
+    canonical_json,
+    data_digest,
+    fsync_dir,
+    fsync_file,
+    read_manifest,
+    release_dates,
+    release_id,
+    replace_text_atomically,
+    sha256_file,
+    write_text_durably,
+)
+from pipeline.sql import sql_dir
+
+# Fixed writer settings (with the contract's row group size): part of what makes a re-publish
+# byte-identical.
+COMPRESSION = "zstd"
+
+STAGING_PREFIX = ".staging-"
+REPLACED_DIR = ".replaced"
+LOCK_NAME = ".publish.lock"
+
+
+class ReleaseExistsError(RuntimeError):
+    """A release for the date exists with different content and the publish was not forced."""
+
+
+class MissingTableError(RuntimeError):
+    """A table the contract requires has no partition for the date."""
+
+
+@dataclass(frozen=True)
+class ReleaseResult:
+    release_id: str
+    snapshot_date: date
+    directory: Path
+    files: dict[str, dict]
+    rows: dict[str, int]
+    was_reused: bool
+    replaced: dict | None
+    manifest: dict
+
+
+@dataclass(frozen=True)
+class _Source:
+    path: Path
+    is_seed: bool
+
+
+def _sources(
+    layout: Layout, snapshot_date: date, contract: Contract, *, require: bool = True
+) -> dict[str, _Source]:
+    """Where each table of the date is read from; tables whose stage has not run are absent."""
+    found = {}
+    for name, table in contract.tables.items():
+        partition = layout.table_partition(name, snapshot_date)
+        if partition.is_file():
+            found[name] = _Source(partition, is_seed=False)
+        elif table.seed and (sql_dir() / table.seed).is_file():
+            found[name] = _Source(sql_dir() / table.seed, is_seed=True)
+        elif table.required and require:
+            raise MissingTableError(
+                f"required table {name!r} has no partition for {snapshot_date} at {partition}"
+            )
+    return found
+
+
+def _read_source(
+    conn: duckdb.DuckDBPyConnection, table: Table, source: _Source, snapshot_date: date
+):
+    if not source.is_seed:
+        return conn.read_parquet(str(source.path))
+    # A seed is text: its columns take the contract's types, and the release adds the date.
+    seed = conn.read_csv(str(source.path), header=True, all_varchar=True)
+    exprs = []
+    for name in table.column_names:
+        if name == "snapshot_date" and name not in seed.columns:
+            exprs.append(ConstantExpression(snapshot_date).alias(name))
+        elif name in seed.columns:
+            exprs.append(
+                ColumnExpression(name).cast(duckdb.sqltype(table.column(name).type)).alias(name)
+            )
+    extra = [ColumnExpression(c) for c in seed.columns if c not in table.column_names]
+    return seed.select(*exprs, *extra)
+
+
+def check_warehouse(layout: Layout, snapshot_date: date) -> dict[str, list[str]]:
+    """How each table present for the date differs from the contract (empty lists: it matches).
+
+    For reconciling the contract with the stages that write the tables, before publishing.
+    """
+    contract = load_contract()
+    report = {}
+    conn = duckdb.connect()
+    try:
+        for name, source in _sources(layout, snapshot_date, contract, require=False).items():
+            table = contract.table(name)
+            rel = _read_source(conn, table, source, snapshot_date)
+            actual = zip(rel.columns, map(str, rel.types), strict=True)
+            report[name] = check_columns(table, actual, ordered=False)
+    finally:
+        conn.close()
+    return report
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _check_rows(rel: duckdb.DuckDBPyRelation, table: Table, snapshot_date: date) -> list[str]:
+    problems = []
+    if "snapshot_date" in table.column_names:
+        column = ColumnExpression("snapshot_date")
+        other = (
+            rel.filter(column.isnull() | (column != ConstantExpression(snapshot_date)))
+            .aggregate("count(*)")
+            .fetchall()[0][0]
+        )
+        if other:
+            problems.append(f"{other} rows have a snapshot_date other than {snapshot_date}")
+    if table.unique_key:
+        keys = ", ".join(_quote(k) for k in table.unique_key)
+        dupes = rel.aggregate(f"{keys}, count(*) as n", keys).filter("n > 1")
+        examples = dupes.limit(3).fetchall()
+        if examples:
+            total = dupes.aggregate("count(*)").fetchall()[0][0]
+            problems.append(
+                f"unique key ({keys}) has {total} duplicated values, e.g. "
+                + ", ".join(repr(tuple(e[:-1])) for e in examples)
+            )
+    return problems
+
+
+def _write_table(
+    conn: duckdb.DuckDBPyConnection,
+    table: Table,
+    source: _Source,
+    target: Path,
+    snapshot_date: date,
+) -> dict:
+    rel = _read_source(conn, table, source, snapshot_date)
+    actual = [(name, str(type_)) for name, type_ in zip(rel.columns, rel.types, strict=True)]
+    differences = check_columns(table, actual, ordered=False)
+    if differences:
+        raise ContractViolation(table.name, [f"{d} (in {source.path})" for d in differences])
+    rel = rel.select(*[ColumnExpression(c) for c in table.column_names])
+    problems = _check_rows(rel, table, snapshot_date)
+    if problems:
+        raise ContractViolation(table.name, [f"{p} (in {source.path})" for p in problems])
+
+    # Ties in the sort key would let the order (and so the bytes) vary between runs.
+    total_order = list(table.sort_by)
+    if not set(table.unique_key) <= set(total_order):
+        total_order += [c for c in table.column_names if c not in total_order]
+    ordered = rel.sort(*[ColumnExpression(c).asc().nulls_last() for c in total_order])
+    # DuckDB's writer keeps the sorted order (insertion order is preserved) and cuts row groups
+    # at a fixed number of rows; it writes statistics for every column and Bloom filters for the
+    # dictionary-encoded ones.
+    ordered.write_parquet(str(target), compression=COMPRESSION, row_group_size=table.row_group_rows)
+    written = conn.read_parquet(str(target))
+    described = zip(written.columns, map(str, written.types), strict=True)
+    differences = check_columns(table, described, ordered=True)
+    if differences:
+        raise ContractViolation(table.name, [f"{d} (as written)" for d in differences])
+    rows = pq.ParquetFile(target).metadata.num_rows
+    fsync_file(target)
+    return {
+        "table": table.name,
+        "rows": rows,
+        "bytes": target.stat().st_size,
+        "sha256": sha256_file(target),
+        "columns": [{"name": c.name, "type": c.type} for c in table.columns],
+        "sort_by": list(table.sort_by),
+    }
+
+
+@contextmanager
+def _publish_lock(releases: Path) -> Iterator[None]:
+    with (releases / LOCK_NAME).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_stale(layout: Layout) -> None:
+    """Leftovers of a publish that was killed; safe to delete because we hold the lock."""
+    releases = layout.releases()
+    for path in releases.glob(f"{STAGING_PREFIX}*"):
+        shutil.rmtree(path, ignore_errors=True)
+    for path in releases.glob(".*.tmp"):
+        path.unlink(missing_ok=True)
+    for path in releases.glob(f"{BY_ID_DIR}/.*.tmp"):
+        shutil.rmtree(path, ignore_errors=True)
+    for path in layout.root.glob(".catalog.duckdb.*.tmp*"):
+        path.unlink(missing_ok=True)
+    history = layout.root / "history"
+    if history.is_dir():
+        for path in history.glob("*/snapshot_date=*/.data.parquet.*.tmp"):
+            path.unlink(missing_ok=True)
+
+
+def _payload_shas(files: dict[str, dict]) -> dict[str, str]:
+    return {name: meta["sha256"] for name, meta in files.items()}
+
+
+def _previous_release(layout: Layout, snapshot_date: date) -> dict | None:
+    earlier = [d for d in release_dates(layout) if d < snapshot_date]
+    if not earlier:
+        return None
+    manifest = read_manifest(layout.release(earlier[-1]))
+    return {"release_id": manifest["release_id"], "snapshot_date": earlier[-1].isoformat()}
+
+
+def _link(source: Path, target: Path) -> None:
+    try:
+        # Release files are never modified, so a hard link is as good as a copy.
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+        fsync_file(target)
+
+
+def _link_by_id(layout: Layout, snapshot_date: date, manifest: dict) -> None:
+    """`releases/.by-id/<release_id>/`: what the catalog's views read.
+
+    A forced replacement changes what `releases/<date>/` holds; a reader still using the
+    previous catalog keeps reading the previous release's files through these paths.
+    """
+    target = by_id_dir(layout, manifest["release_id"])
+    if target.is_dir():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    for name, meta in manifest["files"].items():
+        if "table" in meta:
+            _link(layout.release(snapshot_date) / name, tmp / name)
+    fsync_dir(tmp)
+    os.rename(tmp, target)
+    fsync_dir(target.parent)
+
+
+def _update_history(
+    layout: Layout, snapshot_date: date, manifest: dict, contract: Contract
+) -> None:
+    """Link the release's files into `history/<table>/snapshot_date=D/data.parquet`."""
+    release_dir = layout.release(snapshot_date)
+    published = {meta["table"]: name for name, meta in manifest["files"].items() if "table" in meta}
+    for table in contract.tables:
+        target = layout.history(table) / partition_dir_name(snapshot_date) / "data.parquet"
+        if table not in published:
+            # A forced replacement may drop a table; its old history partition must go too.
+            if target.exists():
+                target.unlink()
+            continue
+        source = release_dir / published[table]
+        if target.exists() and os.path.samefile(source, target):
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".data.parquet.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        _link(source, tmp)
+        os.replace(tmp, target)
+        fsync_dir(target.parent)
+
+
+def _update_latest(layout: Layout) -> date | None:
+    """Point `LATEST` and the `latest` symlink at the newest complete release."""
+    dates = release_dates(layout)
+    if not dates:
+        return None
+    newest = dates[-1].isoformat()
+    releases = layout.releases()
+    pointer = releases / LATEST_FILE
+    if not pointer.is_file() or pointer.read_text(encoding="utf-8").strip() != newest:
+        replace_text_atomically(pointer, newest + "\n")
+    link = releases / LATEST_LINK
+    if not (link.is_symlink() and os.readlink(link) == newest):
+        tmp = releases / f".{LATEST_LINK}.{os.getpid()}.tmp"
+        tmp.unlink(missing_ok=True)
+        os.symlink(newest, tmp)
+        os.replace(tmp, link)
+        fsync_dir(releases)
+    return dates[-1]
+
+
+def publish_release(
+    layout: Layout,
+    snapshot_date: date,
+    *,
+    source_manifest: dict | None = None,
+    force: bool = False,
+    pipeline_version: str,
+    source_commit: str | None,
+) -> ReleaseResult:
+    """Publish the warehouse tables of `snapshot_date` as `releases/<date>/` (see module doc).
+
+    `source_manifest` describes the raw snapshot (endpoint, crawl figures, checksum); when None,
+    the raw snapshot's `_manifest.json` is read if it exists.
+    """
+    contract = load_contract()
+    if source_manifest is None:
+        raw_manifest = layout.raw_models(snapshot_date) / "_manifest.json"
+        if raw_manifest.is_file():
+            source_manifest = json.loads(raw_manifest.read_text(encoding="utf-8"))
+    releases = layout.releases()
+    releases.mkdir(parents=True, exist_ok=True)
+    with _publish_lock(releases):
+        _remove_stale(layout)
+        sources = _sources(layout, snapshot_date, contract)
+        staging = releases / f"{STAGING_PREFIX}{snapshot_date.isoformat()}-{secrets.token_hex(4)}"
+        staging.mkdir()
+        try:
+            result = _build_and_swap(
+                layout,
+                snapshot_date,
+                contract,
+                sources,
+                staging,
+                source_manifest=source_manifest,
+                force=force,
+                pipeline_version=pipeline_version,
+                source_commit=source_commit,
+            )
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        _link_by_id(layout, snapshot_date, result.manifest)
+        _update_history(layout, snapshot_date, result.manifest, contract)
+        _update_latest(layout)
+        rebuild_catalog(layout)
+    return result
+
+
+def _build_and_swap(
+    layout: Layout,
+    snapshot_date: date,
+    contract: Contract,
+    sources: dict[str, _Source],
+    staging: Path,
+    *,
+    source_manifest: dict | None,
+    force: bool,
+    pipeline_version: str,
+    source_commit: str | None,
+) -> ReleaseResult:
+    files: dict[str, dict] = {}
+    conn = duckdb.connect()
+    try:
+        for name, source in sources.items():
+            files[f"{name}.parquet"] = _write_table(
+                conn,
+                contract.table(name),
+                source,
+                staging / f"{name}.parquet",
+                snapshot_date,
+            )
+        tables = {meta["table"]: staging / fname for fname, meta in files.items()}
+        figures = card.release_figures(conn, tables)
+    finally:
+        conn.close()
+
+    rid = release_id(snapshot_date, data_digest(files))
+    docs = {
+        croissant.CROISSANT_NAME: croissant.render_croissant(contract, rid, snapshot_date, files),
+        card.CARD_NAME: card.render_card(contract, rid, snapshot_date, files, figures),
+    }
+    for name, text in docs.items():
+        path = staging / name
+        write_text_durably(path, text)
+        files[name] = {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
+
+    target = layout.release(snapshot_date)
+    existing = read_manifest(target) if target.exists() else None
+    if target.exists() and existing is None:
+        raise ReleaseExistsError(f"{target} exists without a manifest: inspect it by hand")
+    if existing is not None and _payload_shas(existing["files"]) == _payload_shas(files):
+        return ReleaseResult(
+            release_id=existing["release_id"],
+            snapshot_date=snapshot_date,
+            directory=target,
+            files=existing["files"],
+            rows={m["table"]: m["rows"] for m in existing["files"].values() if "table" in m},
+            was_reused=True,
+            replaced=None,
+            manifest=existing,
+        )
+    replaces = None
+    if existing is not None:
+        changed = sorted(
+            name
+            for name in set(files) | set(existing["files"])
+            if _payload_shas(files).get(name) != _payload_shas(existing["files"]).get(name)
+        )
+        if not force:
+            raise ReleaseExistsError(
+                f"a different release {existing['release_id']} exists for {snapshot_date} "
+                f"(differing files: {', '.join(changed)}); publish with force to replace it"
+            )
+        aside = releases_aside(layout, snapshot_date, existing["release_id"])
+        replaces = {
+            "release_id": existing["release_id"],
+            "data_digest": existing["data_digest"],
+            "moved_to": str(aside.relative_to(layout.releases())),
+            "changed_files": changed,
+        }
+
+    manifest = build_manifest(
+        snapshot_date=snapshot_date,
+        schema_version=contract.schema_version,
+        schema_fingerprint=fingerprint(contract),
+        pipeline_version=pipeline_version,
+        source_commit=source_commit,
+        source_manifest=source_manifest,
+        files=files,
+        previous=_previous_release(layout, snapshot_date),
+        replaces=replaces,
+    )
+    write_text_durably(staging / MANIFEST_NAME, canonical_json(manifest))
+    fsync_dir(staging)
+    if replaces is not None:
+        aside = layout.releases() / replaces["moved_to"]
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(target, aside)
+    os.rename(staging, target)
+    fsync_dir(layout.releases())
+    return ReleaseResult(
+        release_id=manifest["release_id"],
+        snapshot_date=snapshot_date,
+        directory=target,
+        files=files,
+        rows={m["table"]: m["rows"] for m in files.values() if "table" in m},
+        was_reused=False,
+        replaced=replaces,
+        manifest=manifest,
+    )
+
+
+def releases_aside(layout: Layout, snapshot_date: date, old_release_id: str) -> Path:
+    return layout.releases() / REPLACED_DIR / f"{snapshot_date.isoformat()}--{old_release_id}"

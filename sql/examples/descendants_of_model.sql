@@ -1,0 +1,36 @@
+-- Every descendant of one base model with its license, in the latest release: one row per
+-- descendant. Name the model first: `set variable base_model = 'org/name';`.
+with
+
+params as (
+    select
+        coalesce(
+            getvariable('base_model'),
+            error('name the base model first: set variable base_model = ''org/name'';')
+        ) as base_model,
+),
+
+descendants as (
+    select
+        ancestry.model_id,
+        ancestry.distance,
+    from lineage_ancestry as ancestry
+    inner join params
+        on ancestry.ancestor_id = params.base_model
+),
+
+final as (
+    select
+        descendants.model_id,
+        descendants.distance,
+        models.base_relation,
+        models.license_id,
+        models.license_category,
+        models.effective_license_category,
+    from descendants
+    left join models
+        on models.model_id = descendants.model_id
+)
+
+select * from final
+order by distance, model_id

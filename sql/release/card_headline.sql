@@ -1,0 +1,25 @@
+-- Headline figures of one release, for its card: one row.
+with
+
+models as (
+    select * from models
+),
+
+final as (
+    select
+        count(*) as count_models,
+        count(distinct author) as count_authors,
+        count(*) filter (where len(base_models) > 0) as count_with_base_model,
+        count(distinct family) filter (where n_descendants > 0) as count_families_with_descendants,
+        coalesce(max(lineage_depth), 0) as max_lineage_depth,
+        count(*) filter (
+            where license_id is not null and license_category not in ('unknown', 'none')
+        ) as count_with_known_license,
+        count(*) filter (where license_id is null or license_category = 'none') as count_without_license,
+        count(*) filter (where created_at_is_placeholder) as count_placeholder_created_at,
+        count(*) filter (where gated in ('auto', 'manual')) as count_gated,
+        coalesce(sum(downloads_30d), 0) as sum_downloads_30d,
+    from models
+)
+
+select * from final
