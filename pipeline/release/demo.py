@@ -71,6 +71,21 @@ def arrow_schema(table: Table) -> pa.Schema:
     return pa.schema([pa.field(c.name, arrow_type(c.type)) for c in table.columns])
 
 
+def _conform(columns: dict[str, pa.Array], table: Table, n: int) -> pa.Table:
+    """The generated columns in contract order; a contract column the generator does not make is
+    null, so the synthetic tables follow the contract as it grows."""
+    schema = arrow_schema(table)
+    arrays = []
+    for f in schema:
+        if f.name not in columns:
+            arrays.append(pa.nulls(n, f.type))
+        elif isinstance(f.type, pa.JsonType):
+            arrays.append(pa.ExtensionArray.from_storage(f.type, columns[f.name].cast(pa.string())))
+        else:
+            arrays.append(columns[f.name].cast(f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
 def _write(layout: Layout, name: str, snapshot_date: date, data: pa.Table) -> int:
     target = layout.table_partition(name, snapshot_date)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -272,15 +287,8 @@ def write_demo_warehouse(
             "n_descendants": pa.array(n_descendants.astype(np.int64)),
             "effective_license_category": pa.array(rank_names[rank]),
         }
-        schema = arrow_schema(contract.table("models"))
-        arrays = [
-            pa.ExtensionArray.from_storage(f.type, models[f.name].cast(pa.string()))
-            if isinstance(f.type, pa.JsonType)
-            else models[f.name].cast(f.type)
-            for f in schema
-        ]
         rows["models"] = _write(
-            layout, "models", snapshot_date, pa.Table.from_arrays(arrays, schema=schema)
+            layout, "models", snapshot_date, _conform(models, contract.table("models"), n)
         )
 
     if "lineage_edges" in wanted:
@@ -319,24 +327,23 @@ def write_demo_warehouse(
                 )
             ),
         }
-        schema = arrow_schema(contract.table("lineage_edges"))
         rows["lineage_edges"] = _write(
             layout,
             "lineage_edges",
             snapshot_date,
-            pa.Table.from_arrays([edges[f.name].cast(f.type) for f in schema], schema=schema),
+            _conform(edges, contract.table("lineage_edges"), len(edges["child_id"])),
         )
 
     if "lineage_ancestry" in wanted:
-        schema = arrow_schema(contract.table("lineage_ancestry"))
-        ancestry = pa.Table.from_arrays(
-            [
-                pa.array(np.full(len(anc_model), snapshot_date), pa.date32()),
-                pa.array(ids_np[anc_model], pa.string()),
-                pa.array(ids_np[anc_ancestor], pa.string()),
-                pa.array(anc_distance.astype(np.int64)),
-            ],
-            schema=schema,
+        ancestry = _conform(
+            {
+                "snapshot_date": pa.array(np.full(len(anc_model), snapshot_date), pa.date32()),
+                "model_id": pa.array(ids_np[anc_model], pa.string()),
+                "ancestor_id": pa.array(ids_np[anc_ancestor], pa.string()),
+                "distance": pa.array(anc_distance.astype(np.int64)),
+            },
+            contract.table("lineage_ancestry"),
+            len(anc_model),
         )
         rows["lineage_ancestry"] = _write(layout, "lineage_ancestry", snapshot_date, ancestry)
 
@@ -360,25 +367,19 @@ def write_demo_warehouse(
     if "model_changes" in wanted and n_previous is not None:
         new = idx[n_previous:]
         changes = [
-            {"model_id": ids_np[i], "hub_id": f"{i:024d}", "change_type": "created"} for i in new
+            {"model_id": ids_np[i], "hub_id": f"{i:024d}", "change": "added"} for i in new
         ]
         rows["model_changes"] = write_rows(layout, "model_changes", snapshot_date, changes)
 
     if "ecosystem_daily" in wanted:
-        figures = [
-            ("models", "all", "all", float(n)),
-            ("models_with_base_model", "all", "all", float(has_parent.sum())),
-        ]
+        figures = [("all", "all", n)]
         for cat in sorted(set(category)):
-            figures.append(("models", "license_category", str(cat), float((category == cat).sum())))
+            figures.append(("license_category", str(cat), int((category == cat).sum())))
         rows["ecosystem_daily"] = write_rows(
             layout,
             "ecosystem_daily",
             snapshot_date,
-            [
-                {"metric": m, "dimension": d, "dimension_value": v, "value": x}
-                for m, d, v, x in figures
-            ],
+            [{"dimension": d, "value": v, "models": x} for d, v, x in figures],
         )
 
     return DemoTruth(

@@ -65,7 +65,14 @@ def test_catalog_views_name_the_latest_release_and_the_history(published):
         .column("column_name")
         .to_pylist()
     )
-    assert columns == ["snapshot_date", "model_id", "ancestor_id", "distance"]
+    assert columns == [
+        "snapshot_date",
+        "model_id",
+        "ancestor_id",
+        "distance",
+        "max_distance",
+        "is_root",
+    ]
 
 
 def test_main_query_prints_or_writes_csv_and_parquet(published, tmp_path, capsys):

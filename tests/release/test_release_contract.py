@@ -93,14 +93,16 @@ def test_check_columns_names_each_difference():
     changed = [
         ("snapshot_date", "DATE"),
         ("model_id", "VARCHAR"),
-        ("distance", "INTEGER"),
+        ("distance", "BIGINT"),
+        ("max_distance", "INTEGER"),
         ("is_root", "BOOLEAN"),
+        ("is_cyclic", "BOOLEAN"),
     ]
     assert sorted(check_columns(table, changed, ordered=False)) == sorted(
         [
-            "column 'is_root' (BOOLEAN) is not declared in the contract",
+            "column 'is_cyclic' (BOOLEAN) is not declared in the contract",
             "column 'ancestor_id' (VARCHAR) is declared but missing",
-            "column 'distance' has type INTEGER, the contract declares BIGINT",
+            "column 'distance' has type BIGINT, the contract declares INTEGER",
         ]
     )
     shuffled = list(reversed(declared))
@@ -129,9 +131,9 @@ def _rewrite(layout, table, sql):
         ),
         (
             "models",
-            "select * replace (lineage_depth::integer as lineage_depth) "
+            "select * replace (lineage_depth::bigint as lineage_depth) "
             "from read_parquet(getvariable('src'))",
-            "column 'lineage_depth' has type INTEGER, the contract declares BIGINT",
+            "column 'lineage_depth' has type BIGINT, the contract declares INTEGER",
         ),
         (
             "lineage_edges",

@@ -223,7 +223,7 @@ def test_croissant_validates_and_describes_every_file(demo):
     assert fields["models"] == list(load_contract().table("models").column_names)
     # Records can be read back through the Croissant description.
     first = next(iter(dataset.records("ecosystem_daily")))
-    assert first["ecosystem_daily/metric"] == b"models"
+    assert first["ecosystem_daily/dimension"] == b"all"
 
 
 def test_card_states_headline_numbers_ledger_citation_and_license(demo):
