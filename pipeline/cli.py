@@ -25,6 +25,8 @@ EXIT_USAGE = 2
 EXIT_GATED = 3
 EXIT_INTERRUPTED = 130
 LOG_LEVEL_ENV = "HUB_CENSUS_LOG_LEVEL"
+# The tables a one-line summary names; every table's count is in the Dagster metadata.
+SUMMARY_TABLES = ("models", "quarantine", "lineage_edges", "model_changes", "release")
 
 
 def _date(text: str) -> date:
@@ -222,7 +224,10 @@ def demo(days: int, models: int, seed: int, out: Path) -> int:
         f"done in {time.monotonic() - started:.1f}s: {days} day(s) under {out.resolve()}\n"
         f"  raw snapshots   {layout.root / 'raw' / 'models'}\n"
         f"  tables          {layout.root / 'warehouse'}\n"
-        f"  releases        {layout.releases()}"
+        f"  releases        {layout.releases()}\n"
+        f"next: uv run hub-census query --out {out} "
+        '"select family, count(*) as models from models group by all order by 2 desc limit 10"\n'
+        f"      uv run hub-census report --out {out}"
     )
     return EXIT_OK
 
@@ -246,8 +251,8 @@ class JobOutcome:
     def summary(self) -> str:
         head = f"{self.day}: "
         if self.exit_code == EXIT_OK:
-            counts = ", ".join(f"{k} {v:,}" for k, v in self.row_counts.items())
-            return head + f"ok ({counts})"
+            shown = {k: self.row_counts[k] for k in SUMMARY_TABLES if k in self.row_counts}
+            return head + "ok: " + ", ".join(f"{k} {v:,}" for k, v in shown.items())
         lines = []
         if self.gates:
             lines.append(head + "release stopped by a gate; the previous release stays latest")
