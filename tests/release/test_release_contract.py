@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import os
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import pytest
@@ -24,7 +24,7 @@ from pipeline.contract import (
     parse_contract,
     render_schema_md,
 )
-from pipeline.paths import Layout, default_root
+from pipeline.paths import Layout
 from pipeline.release import publish_release
 from pipeline.release.demo import write_demo_warehouse
 from pipeline.release.publish import check_warehouse
@@ -185,12 +185,30 @@ def test_published_files_match_the_contract_exactly(tmp_path):
         assert [(c["name"], c["type"]) for c in listed] == described
 
 
-def test_the_real_warehouse_matches_the_contract():
-    """Integration: the tables the stages really write (skipped until a warehouse exists)."""
-    layout = Layout(default_root())
-    models = layout.table_dir("models")
-    days = sorted(p.name.removeprefix("snapshot_date=") for p in models.glob("snapshot_date=*"))
-    if not days:
-        pytest.skip(f"no warehouse under {layout.root}")
-    report = check_warehouse(layout, date.fromisoformat(days[-1]))
-    assert {t: d for t, d in report.items() if d} == {}
+def test_the_tables_the_stages_write_match_the_contract(tmp_path):
+    """Integration: two simulated days through every real stage, then the contract check."""
+    from pipeline.history import build_history
+    from pipeline.hub.replay import replay_file
+    from pipeline.licenses.build import build_model_licenses
+    from pipeline.lineage.build import build_lineage
+    from pipeline.models import build_models
+    from pipeline.simulator.export import export_listing
+    from pipeline.simulator.world import World, WorldConfig
+    from pipeline.staging import stage_models
+
+    layout = Layout(tmp_path / "out")
+    world = World(WorldConfig(seed=3, start_date=DAY, n_models=400))
+    conn = duckdb.connect()
+    days = (DAY, DAY + timedelta(days=1))
+    for day in days:
+        listing = tmp_path / f"{day}.jsonl.gz"
+        export_listing(world, day, listing)
+        replay_file(listing, layout.raw_models(day), day)
+        stage_models(layout, day, conn)
+        build_model_licenses(layout, day, conn)
+        build_lineage(layout, day, conn)
+        build_models(layout, day, conn)
+        build_history(layout, day, conn)
+    for day in days:
+        report = check_warehouse(layout, day)
+        assert {t: d for t, d in report.items() if d} == {}, day
