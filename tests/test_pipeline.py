@@ -169,3 +169,16 @@ def test_recorded_real_trees_replay_through_the_whole_job(tmp_path):
         for line in p.read_bytes().splitlines()
         if line.strip()
     )
+
+
+def test_simulated_mode_serves_its_own_hub_for_the_run(tmp_path):
+    """`mode: simulated` (the offline Dagster UI) starts a simulated Hub for the partition."""
+    hub = {"mode": "simulated", "sim_models": 300, "sim_seed": 2, "sim_start_date": str(DAY1)}
+    outcome = run_daily_job(DAY2, tmp_path, hub)
+    assert outcome.exit_code == EXIT_OK, outcome.summary()
+    truth = World(WorldConfig(seed=2, start_date=DAY1, n_models=300)).truth(DAY2).models
+    models = set(_ids(Layout(tmp_path).table_partition("models", DAY2)))
+    assert models == set(truth["model_id"])
+    before = run_daily_job(DAY1 - timedelta(days=1), tmp_path, hub)
+    assert before.exit_code == EXIT_FAILED
+    assert "simulated world starts on" in before.summary()

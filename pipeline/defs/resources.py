@@ -53,25 +53,25 @@ class HubSource(dg.ConfigurableResource):
             manifest = replay_file(
                 Path(self.from_file), raw_dir, snapshot_date, force=force, progress=progress
             )
-        else:
-            retry = RetryPolicy(total_retry_budget=self.retry_budget)
-            if self.mode == "simulated":
-                manifest = self._crawl_simulated(raw_dir, snapshot_date, force, retry, progress)
-            else:
-                kwargs = {"endpoint": self.endpoint} if self.endpoint else {}
-                manifest = crawl_models(
-                    raw_dir=raw_dir,
-                    snapshot_date=snapshot_date,
-                    page_size=self.page_size,
-                    retry=retry,
-                    force=force,
-                    progress=progress,
-                    **kwargs,
-                )
-        return _as_dict(manifest)
+            return manifest.to_json()
 
-    def _crawl_simulated(self, raw_dir, snapshot_date, force, retry, progress):
-        from pipeline.hub.crawl import crawl_models
+        def crawl(endpoint: str | None):
+            return crawl_models(
+                endpoint,
+                raw_dir,
+                snapshot_date,
+                page_size=self.page_size,
+                retry=RetryPolicy(total_retry_budget=self.retry_budget),
+                force=force,
+                progress=progress,
+            )
+
+        if self.mode == "api":
+            return crawl(self.endpoint).to_json()
+        with self._simulated_hub(snapshot_date) as hub:
+            return crawl(hub.url).to_json()
+
+    def _simulated_hub(self, snapshot_date: date):
         from pipeline.simulator.server import SimulatedHub
         from pipeline.simulator.world import World, WorldConfig
 
@@ -81,16 +81,7 @@ class HubSource(dg.ConfigurableResource):
                 f"the simulated world starts on {start}; it has no state for {snapshot_date}"
             )
         world = World(WorldConfig(seed=self.sim_seed, start_date=start, n_models=self.sim_models))
-        with SimulatedHub(world.state(snapshot_date)) as hub:
-            return crawl_models(
-                endpoint=hub.url,
-                raw_dir=raw_dir,
-                snapshot_date=snapshot_date,
-                page_size=self.page_size,
-                retry=retry,
-                force=force,
-                progress=progress,
-            )
+        return SimulatedHub(world.state(snapshot_date))
 
 
 class OutputRoot(dg.ConfigurableResource):
@@ -123,16 +114,6 @@ class DuckDB(dg.ConfigurableResource):
             yield conn
         finally:
             conn.close()
-
-
-def _as_dict(manifest) -> dict:
-    if isinstance(manifest, dict):
-        return manifest
-    if hasattr(manifest, "to_dict"):
-        return manifest.to_dict()
-    from dataclasses import asdict
-
-    return asdict(manifest)
 
 
 def _progress_printer(log, *, tty: bool):
