@@ -8,6 +8,9 @@ What sends a record to quarantine (the `reason`, checked in this order), and why
 
     invalid_json        the line is not JSON (the ingest should have rejected it already)
     not_an_object       the line is JSON but not an object
+    private_record      `private` is true: a repository listed only because the token can see
+                        it; never staged, and its quarantine row keeps no id and no text, only
+                        its length and sha256 (docs/SECURITY.md)
     record_too_large    the line is longer than MAX_RECORD_BYTES: not loaded at all
     missing_id          neither `id` nor `modelId` is a non-empty string: no key to store it under
     invalid_id          the id is not a Hub repo id (`name` or `namespace/name`, ASCII letters,

@@ -9,7 +9,8 @@ from (
     wanted as (
         select distinct raw_sha256
         from _stage_records
-        where reason is not null and raw_sha256 is not null
+        -- a private record's text is never kept (docs/SECURITY.md)
+        where reason is not null and reason <> 'private_record' and raw_sha256 is not null
     ),
 
     lines as (
@@ -27,4 +28,7 @@ from (
     semi join wanted using (raw_sha256)
     group by raw_sha256
 ) as originals
-where _stage_records.reason is not null and _stage_records.raw_sha256 = originals.raw_sha256
+where
+    _stage_records.reason is not null
+    and _stage_records.reason <> 'private_record'
+    and _stage_records.raw_sha256 = originals.raw_sha256

@@ -210,6 +210,10 @@ typed as (
         case
             when record_type is null then 'invalid_json'
             when record_type <> 'OBJECT' then 'not_an_object'
+            -- listed only to a token that can see it: never staged, and nothing of it is kept
+            -- (docs/SECURITY.md)
+            when json_type(j_private) = 'BOOLEAN' and try_cast(j_private as boolean)
+                then 'private_record'
             when raw_length > getvariable('stage').max_record_bytes then 'record_too_large'
             when model_id is null then 'missing_id'
             -- huggingface_hub's validate_repo_id: `name` or `namespace/name`, ASCII letters,

@@ -8,7 +8,11 @@ staging_rejects as (
         snapshot_date,
         'staging' as stage,
         reason,
-        left(model_id, getvariable('stage').record_key_chars) as record_key,
+        -- a private repository's name is itself private: only its length and hash are kept
+        case
+            when reason <> 'private_record'
+                then left(model_id, getvariable('stage').record_key_chars)
+        end as record_key,
         raw_record,
         raw_length,
         raw_sha256,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -77,6 +78,13 @@ EXPAND: tuple[str, ...] = (
 #   usedStorage and childrenModelCount are refused when listing.
 
 RETRY_STATUSES = frozenset({408, 500, 502, 503, 504})
+# A listing page is at most `limit` items of a few KB (the largest recorded item is 57 KB); a body
+# beyond this is not a listing page, and reading on would only exhaust memory.
+MAX_PAGE_BYTES = 256 << 20
+# Python's json reads NaN, Infinity and lone surrogate escapes (\ud800) that no strict JSON reader,
+# DuckDB's included, reads back, and a lone surrogate cannot even be encoded as UTF-8: a body that
+# holds any of these has its items checked one by one (see strict_json_problem).
+SUSPECT_JSON = re.compile(rb"NaN|Infinity|\\u[dD][89a-fA-F]")
 
 
 def utc_today() -> date:
@@ -157,6 +165,7 @@ class _Page:
     items: list[Any]
     next_url: str | None
     present: date | None  # the day the endpoint announces (X-Simulated-Date), if any
+    suspect: bool = False  # the body may hold values strict JSON cannot carry
 
 
 class _Fetcher:
@@ -187,7 +196,12 @@ class _Fetcher:
                     "GET", url, headers=self.headers, timeout=self.policy.timeout
                 ) as response:
                     try:
-                        body = response.read()
+                        body = _read_bounded(response, MAX_PAGE_BYTES)
+                    except _PageTooLarge as exc:
+                        raise CrawlError(
+                            f"{url} sent more than {exc.limit:,} bytes, far beyond any listing "
+                            f"page; refusing to read it. {self.context()}"
+                        ) from None
                     except (httpx2.TransportError, httpx2.StreamError) as exc:
                         self.counters.truncated += 1
                         problem = f"truncated body ({type(exc).__name__}: {exc})"
@@ -219,7 +233,8 @@ class _Fetcher:
                 hf_raise_for_status(response)
             except HfHubHTTPError as exc:
                 raise CrawlError(
-                    f"the Hub refused {url} with HTTP {status}: {exc}. {self.context()}"
+                    f"the Hub refused {url} with HTTP {status}: {self._redact(str(exc))}. "
+                    f"{self.context()}"
                 ) from None
         try:
             items = json.loads(body)
@@ -237,7 +252,12 @@ class _Fetcher:
         except ValueError:
             raise CrawlError(f"{url} sent an unreadable X-Simulated-Date {present!r}") from None
         next_url = response.links.get("next", {}).get("url")
-        return _Page(items, next_url, present_day), "", None
+        return _Page(items, next_url, present_day, SUSPECT_JSON.search(body) is not None), "", None
+
+    def _redact(self, text: str) -> str:
+        # a server may quote the credentials it refused; the token must not reach a message
+        token = self.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        return text.replace(token, "<token>") if token else text
 
     def _before_retry(self, url: str, attempt: int, problem: str, wait: float | None) -> None:
         policy = self.policy
@@ -260,6 +280,33 @@ class _Fetcher:
             backoff = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
             wait = backoff * (0.5 + 0.5 * self.rng.random())
         policy.sleep(wait)
+
+
+class _PageTooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+
+def _read_bounded(response: httpx2.Response, limit: int) -> bytes:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _PageTooLarge(limit)
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > limit:
+            raise _PageTooLarge(limit)
+    return bytes(body)
+
+
+def strict_json_problem(item: Any) -> str | None:
+    """Why a value parsed by Python's json cannot be written back as strict UTF-8 JSON, or None."""
+    try:
+        json.dumps(item, ensure_ascii=False, allow_nan=False).encode()
+    except ValueError:  # UnicodeEncodeError included
+        # one fixed reason, so that quarantine counts group these lines together
+        return "not strict UTF-8 JSON (NaN, Infinity or a lone surrogate)"
+    return None
 
 
 def _rate_limit_wait(headers: httpx2.Headers) -> float | None:
@@ -342,18 +389,15 @@ def crawl_models(
     remove_partial(raw_dir, keep_pages=checkpoint.pages_done)
 
     while True:
-        objects = [item for item in page.items if isinstance(item, dict)]
-        if len(objects) != len(page.items):
-            checkpoint.rejected.extend(
-                rejected_record(
-                    i,
-                    f"listing item is a JSON {type(item).__name__}, not an object",
-                    _json_bytes(item),
-                    page=checkpoint.pages_done + 1,
+        objects = []
+        for i, item in enumerate(page.items):
+            problem = _item_problem(item, i, page_size, page.suspect)
+            if problem is None:
+                objects.append(item)
+            else:
+                checkpoint.rejected.append(
+                    rejected_record(i, problem, _json_bytes(item), page=checkpoint.pages_done + 1)
                 )
-                for i, item in enumerate(page.items)
-                if not isinstance(item, dict)
-            )
         if objects:
             written = write_jsonl_gz(raw_dir / page_name(checkpoint.pages_done + 1), objects)
             checkpoint.files.append(asdict(written))
@@ -420,5 +464,18 @@ def _progress(checkpoint: _Checkpoint) -> CrawlProgress:
     )
 
 
+def _item_problem(item: Any, index: int, page_size: int, suspect: bool) -> str | None:
+    if not isinstance(item, dict):
+        return f"listing item is a JSON {type(item).__name__}, not an object"
+    # A page larger than asked for is not what the API promises: the excess is set aside with
+    # its text, never loaded.
+    if index >= page_size:
+        return f"page_overflow: item {index + 1} of a page asked for at most {page_size} items"
+    return strict_json_problem(item) if suspect else None
+
+
 def _json_bytes(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=False).encode()
+    try:
+        return json.dumps(obj, ensure_ascii=False).encode()
+    except UnicodeEncodeError:  # a lone surrogate survives only as its \u escape
+        return json.dumps(obj).encode()

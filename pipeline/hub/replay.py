@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from pipeline.hub.crawl import CrawlProgress
+from pipeline.hub.crawl import SUSPECT_JSON, CrawlProgress, strict_json_problem
 from pipeline.hub.raw import (
     GZIP_LEVEL,
     MANIFEST,
@@ -83,6 +83,10 @@ def _parse(raw: bytes, line_no: int, file: str | None = None) -> _Record:
         return _Record(None, line_no, raw, f"invalid JSON ({exc})", file)
     if not isinstance(value, dict):
         return _Record(None, line_no, raw, f"a JSON {type(value).__name__}, not an object", file)
+    # NaN, Infinity and lone surrogate escapes parse here but cannot be written back as the
+    # strict UTF-8 JSON a page holds (a lone surrogate would crash the write)
+    if SUSPECT_JSON.search(raw) and (problem := strict_json_problem(value)):
+        return _Record(None, line_no, raw, problem, file)
     return _Record(value, line_no, raw, "", file)
 
 
