@@ -5,6 +5,7 @@ Exit codes a script can rely on:
   1  the pipeline failed (the message says which step and why; nothing bad was published)
   2  bad usage or bad input (unknown option, unreadable file, invalid date)
   3  a release gate stopped the day's release (the previous release stays latest)
+  4  another run for the same date and output root is in progress (nothing was touched)
   130 interrupted
 """
 
@@ -23,6 +24,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_GATED = 3
+EXIT_BUSY = 4
 EXIT_INTERRUPTED = 130
 LOG_LEVEL_ENV = "HUB_CENSUS_LOG_LEVEL"
 # The tables a one-line summary names; every table's count is in the Dagster metadata.
@@ -235,24 +237,35 @@ def demo(days: int, models: int, seed: int, out: Path) -> int:
 class JobOutcome:
     """What one run of the daily job did, in the terms a CLI user needs."""
 
-    def __init__(self, day: date, result) -> None:
+    def __init__(
+        self, day: date, result, *, busy: str | None = None, error: str | None = None
+    ) -> None:
         self.day = day
         self.result = result
-        self.failures = _failures(result)
-        self.gates = _failed_gates(result)
-        self.row_counts = _row_counts(result)
+        # Set when the job never started (`result` is None): another run held the day's lock, or
+        # the lock could not be taken at all.
+        self.busy = busy
+        self.failures = [("run_lock", error)] if error else []
+        if result is not None:
+            self.failures = _failures(result)
+        self.gates = _failed_gates(result) if result is not None else []
+        self.row_counts = _row_counts(result) if result is not None else {}
 
     @property
     def exit_code(self) -> int:
+        if self.busy:
+            return EXIT_BUSY
         if self.gates:
             return EXIT_GATED
-        return EXIT_OK if self.result.success else EXIT_FAILED
+        return EXIT_OK if self.result is not None and self.result.success else EXIT_FAILED
 
     def summary(self) -> str:
         head = f"{self.day}: "
         if self.exit_code == EXIT_OK:
             shown = {k: self.row_counts[k] for k in SUMMARY_TABLES if k in self.row_counts}
             return head + "ok: " + ", ".join(f"{k} {v:,}" for k, v in shown.items())
+        if self.busy:
+            return head + "not run: " + self.busy
         lines = []
         if self.gates:
             lines.append(head + "release stopped by a gate; the previous release stays latest")
@@ -268,6 +281,7 @@ def run_daily_job(day: date, out: Path, hub: dict, *, force: bool = False) -> Jo
     import dagster as dg
 
     from pipeline.definitions import defs
+    from pipeline.locks import DateBusyError, date_lock
 
     job = defs().resolve_job_def("daily_census")
     run_config = {
@@ -280,13 +294,19 @@ def run_daily_job(day: date, out: Path, hub: dict, *, force: bool = False) -> Jo
         # summary. HUB_CENSUS_LOG_LEVEL=DEBUG shows everything.
         "loggers": {"console": {"config": {"log_level": os.environ.get(LOG_LEVEL_ENV, "WARNING")}}},
     }
-    with _instance(dg) as instance:
-        result = job.execute_in_process(
-            run_config=run_config,
-            partition_key=day.isoformat(),
-            instance=instance,
-            raise_on_error=False,
-        )
+    try:
+        with date_lock(Layout(out), day), _instance(dg) as instance:
+            result = job.execute_in_process(
+                run_config=run_config,
+                partition_key=day.isoformat(),
+                instance=instance,
+                raise_on_error=False,
+            )
+    except DateBusyError as exc:
+        return JobOutcome(day, None, busy=str(exc))
+    except OSError as exc:
+        # The output root itself is unusable (unwritable, full, not a directory): nothing ran.
+        return JobOutcome(day, None, error=f"cannot take the run lock under {out}: {exc}")
     if sys.stderr.isatty():
         print(file=sys.stderr)
     return JobOutcome(day, result)

@@ -32,12 +32,15 @@ def raw_models(
     output: OutputRoot,
 ) -> dg.MaterializeResult:
     from pipeline.hub.crawl import CrawlError, SnapshotDateError
+    from pipeline.locks import DateBusyError, date_lock
 
     day = date.fromisoformat(context.partition_key)
     raw_dir = output.layout.raw_models(day)
     try:
-        manifest = hub.snapshot(raw_dir, day, force=config.force, log=context.log)
-    except (CrawlError, SnapshotDateError) as exc:
+        # Two runs of one partition must never crawl into the same raw directory together.
+        with date_lock(output.layout, day):
+            manifest = hub.snapshot(raw_dir, day, force=config.force, log=context.log)
+    except (CrawlError, SnapshotDateError, DateBusyError) as exc:
         raise dg.Failure(description=str(exc)) from exc
     return dg.MaterializeResult(metadata=snapshot_metadata(manifest, raw_dir))
 
