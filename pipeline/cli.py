@@ -290,9 +290,11 @@ def run_daily_job(day: date, out: Path, hub: dict, *, force: bool = False) -> Jo
             "output": {"config": {"path": str(out)}},
         },
         "ops": {"raw_models": {"config": {"force": force}}},
-        # Step-by-step events stay in the Dagster instance; the terminal gets warnings and the
-        # summary. HUB_CENSUS_LOG_LEVEL=DEBUG shows everything.
-        "loggers": {"console": {"config": {"log_level": os.environ.get(LOG_LEVEL_ENV, "WARNING")}}},
+        # Step-by-step events stay in the Dagster instance; the terminal gets the summary, which
+        # names a failed step and its cause. HUB_CENSUS_LOG_LEVEL=DEBUG shows everything.
+        "loggers": {
+            "console": {"config": {"log_level": os.environ.get(LOG_LEVEL_ENV, "CRITICAL")}}
+        },
     }
     try:
         with date_lock(Layout(out), day), _instance(dg) as instance:

@@ -40,6 +40,10 @@ def write_partition(
     """
     target = layout.table_partition(table, snapshot_date)
     target.parent.mkdir(parents=True, exist_ok=True)
+    # A writer killed mid-write leaves its hidden temp file; the day's run lock means no other
+    # writer of this partition is alive, so whatever is there now is debris.
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         # Streamed from the query into the file: the rows are never held a second time in memory.

@@ -59,3 +59,15 @@ def test_previous_partition_skips_gaps(tmp_path):
     assert layout.previous_partition("t", date(2026, 1, 4)) == date(2026, 1, 1)
     assert layout.previous_partition("t", date(2026, 1, 3)) == date(2026, 1, 1)
     assert layout.previous_partition("t", date(2026, 1, 1)) is None
+
+
+def test_debris_of_a_killed_writer_is_swept(tmp_path):
+    layout = Layout(tmp_path)
+    path = layout.table_partition("t", DAY)
+    path.parent.mkdir(parents=True)
+    debris = path.with_name(".data.parquet.99999.tmp")
+    debris.write_bytes(b"half a file")
+    with duckdb.connect() as conn:
+        write_partition(conn, layout, "t", DAY, ROWS, [2])
+    assert not debris.exists()
+    assert _values(path) == [0, 1]
