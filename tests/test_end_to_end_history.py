@@ -12,15 +12,11 @@ from datetime import date, timedelta
 import duckdb
 import pytest
 
-from pipeline.history import build_history
+from pipeline.daily import build_day
 from pipeline.hub.crawl import crawl_models
-from pipeline.licenses.build import build_model_licenses
-from pipeline.lineage.build import build_lineage
-from pipeline.models import build_models
 from pipeline.paths import Layout
 from pipeline.simulator.server import SimulatedHub
 from pipeline.simulator.world import World, WorldConfig
-from pipeline.staging import stage_models
 
 START = date(2026, 2, 1)
 EXACT_KINDS = ("added", "removed", "renamed", "gated_changed")
@@ -48,11 +44,7 @@ def _run(days: int, n_models: int, tmp_path) -> tuple[Layout, dict]:
             day = START + timedelta(days=offset)
             hub.set_state(world.state(day))
             crawl_models(hub.url, layout.raw_models(day), day)
-            stage_models(layout, day, conn)
-            build_model_licenses(layout, day, conn)
-            build_lineage(layout, day, conn)
-            build_models(layout, day, conn)
-            build_history(layout, day, conn)
+            build_day(layout, day, conn)
             truths[day] = world.truth(day)
     return layout, truths
 

@@ -187,14 +187,10 @@ def test_published_files_match_the_contract_exactly(tmp_path):
 
 def test_the_tables_the_stages_write_match_the_contract(tmp_path):
     """Integration: two simulated days through every real stage, then the contract check."""
-    from pipeline.history import build_history
+    from pipeline.daily import build_day
     from pipeline.hub.replay import replay_file
-    from pipeline.licenses.build import build_model_licenses
-    from pipeline.lineage.build import build_lineage
-    from pipeline.models import build_models
     from pipeline.simulator.export import export_listing
     from pipeline.simulator.world import World, WorldConfig
-    from pipeline.staging import stage_models
 
     layout = Layout(tmp_path / "out")
     world = World(WorldConfig(seed=3, start_date=DAY, n_models=400))
@@ -204,11 +200,7 @@ def test_the_tables_the_stages_write_match_the_contract(tmp_path):
         listing = tmp_path / f"{day}.jsonl.gz"
         export_listing(world, day, listing)
         replay_file(listing, layout.raw_models(day), day)
-        stage_models(layout, day, conn)
-        build_model_licenses(layout, day, conn)
-        build_lineage(layout, day, conn)
-        build_models(layout, day, conn)
-        build_history(layout, day, conn)
+        build_day(layout, day, conn)
     for day in days:
         report = check_warehouse(layout, day)
         assert {t: d for t, d in report.items() if d} == {}, day

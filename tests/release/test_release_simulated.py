@@ -12,16 +12,12 @@ import duckdb
 import mlcroissant as mlc
 import pytest
 
-from pipeline.history import build_history
+from pipeline.daily import build_day
 from pipeline.hub.replay import replay_file
-from pipeline.licenses.build import build_model_licenses
-from pipeline.lineage.build import build_lineage
-from pipeline.models import build_models
 from pipeline.paths import Layout
 from pipeline.release import publish_release
 from pipeline.simulator.export import export_listing
 from pipeline.simulator.world import World, WorldConfig
-from pipeline.staging import stage_models
 
 START = date(2026, 4, 1)
 DAYS = [START + timedelta(days=k) for k in range(3)]
@@ -35,11 +31,7 @@ def _build(root: Path, listings: Path, world: World) -> Layout:
             if not listing.exists():
                 export_listing(world, day, listing)
             replay_file(listing, layout.raw_models(day), day)
-            stage_models(layout, day, conn)
-            build_model_licenses(layout, day, conn)
-            build_lineage(layout, day, conn)
-            build_models(layout, day, conn)
-            build_history(layout, day, conn)
+            build_day(layout, day, conn)
             publish_release(layout, day, pipeline_version="test", source_commit=None)
     return layout
 
