@@ -104,3 +104,12 @@ def test_workspace_yaml_loads_in_the_webserver(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_deployed_instance_runs_one_run_per_date_at_a_time(tmp_path):
+    (tmp_path / "dagster.yaml").write_text((REPO / "deploy" / "dagster.yaml").read_text())
+    instance = dg.DagsterInstance.from_config(str(tmp_path))
+    limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
+    assert limits == [
+        {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}
+    ]
