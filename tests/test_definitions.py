@@ -56,6 +56,8 @@ def _free_port() -> int:
 def test_workspace_yaml_loads_in_the_webserver(tmp_path):
     """What `dagster dev -w workspace.yaml` serves: the webserver loads the code location."""
     port = _free_port()
+    # As the README starts it: the deployed instance settings in DAGSTER_HOME.
+    (tmp_path / "dagster.yaml").write_text((REPO / "deploy" / "dagster.yaml").read_text())
     env = os.environ | {"DAGSTER_HOME": str(tmp_path)}
     proc = subprocess.Popen(
         [
