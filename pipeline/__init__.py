@@ -6,4 +6,3 @@ try:
     __version__ = version("hub-census")
 except PackageNotFoundError:
     __version__ = "0.0.0+unknown"
-

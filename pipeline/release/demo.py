@@ -366,9 +366,7 @@ def write_demo_warehouse(
 
     if "model_changes" in wanted and n_previous is not None:
         new = idx[n_previous:]
-        changes = [
-            {"model_id": ids_np[i], "hub_id": f"{i:024d}", "change": "added"} for i in new
-        ]
+        changes = [{"model_id": ids_np[i], "hub_id": f"{i:024d}", "change": "added"} for i in new]
         rows["model_changes"] = write_rows(layout, "model_changes", snapshot_date, changes)
 
     if "ecosystem_daily" in wanted:
