@@ -7,8 +7,12 @@ repository's `sql/`; an installed wheel carries them as `pipeline/sql/`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+
+import duckdb
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -28,3 +32,16 @@ def load_sql(name: str) -> str:
     if not path.is_file():
         raise FileNotFoundError(f"no SQL file {path}")
     return path.read_text(encoding="utf-8")
+
+
+@contextmanager
+def connection(conn: duckdb.DuckDBPyConnection | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The caller's connection as it is, or an in-memory one opened and closed here."""
+    if conn is not None:
+        yield conn
+        return
+    own = duckdb.connect()
+    try:
+        yield own
+    finally:
+        own.close()

@@ -50,7 +50,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.paths import Layout
-from pipeline.sql import load_sql
+from pipeline.sql import connection, load_sql
 from pipeline.storage import write_partition
 
 MANIFEST = "_manifest.json"
@@ -116,49 +116,46 @@ def stage_models(
     raw_dir = layout.raw_models(snapshot_date)
     pages = raw_pages(raw_dir)
     rejected = raw_dir / REJECTED
-    own_conn = conn is None
-    conn = conn if conn is not None else duckdb.connect()
-    try:
-        conn.execute(
-            load_sql("set_stage_variables"),
-            {
-                "pages": [str(p) for p in pages],
-                "rejected": [str(rejected)] if rejected.is_file() else [],
-                "snapshot_date": snapshot_date,
-                "max_record_bytes": MAX_RECORD_BYTES,
-                "raw_record_chars": RAW_RECORD_CHARS,
-                "record_key_chars": RECORD_KEY_CHARS,
-            },
-        )
-        conn.execute(load_sql("load_raw_records"))
-        conn.execute(load_sql("mark_duplicate_records")).fetchall()
-        reject_pages = [p for (p,) in conn.execute(load_sql("select_reject_pages")).fetchall()]
-        if reject_pages:
+    with connection(conn) as conn:
+        try:
             conn.execute(
-                load_sql("fill_quarantined_raw_records"), {"pages": reject_pages}
-            ).fetchall()
-        # Quarantine first: when nothing at all can be staged, the refusal below leaves the
-        # reasons on disk.
-        quarantine_path, rows_quarantined = write_partition(
-            conn,
-            layout,
-            QUARANTINE_TABLE,
-            snapshot_date,
-            load_sql("select_quarantine"),
-            allow_empty=True,
-        )
-        staged_path, rows_staged = write_partition(
-            conn, layout, STAGED_TABLE, snapshot_date, load_sql("stage_models")
-        )
-        by_reason = dict(
-            conn.execute(
-                load_sql("count_quarantine_reasons"), {"path": str(quarantine_path)}
-            ).fetchall()
-        )
-    finally:
-        conn.execute(load_sql("drop_stage_records"))
-        if own_conn:
-            conn.close()
+                load_sql("set_stage_variables"),
+                {
+                    "pages": [str(p) for p in pages],
+                    "rejected": [str(rejected)] if rejected.is_file() else [],
+                    "snapshot_date": snapshot_date,
+                    "max_record_bytes": MAX_RECORD_BYTES,
+                    "raw_record_chars": RAW_RECORD_CHARS,
+                    "record_key_chars": RECORD_KEY_CHARS,
+                },
+            )
+            conn.execute(load_sql("load_raw_records"))
+            conn.execute(load_sql("mark_duplicate_records")).fetchall()
+            reject_pages = [p for (p,) in conn.execute(load_sql("select_reject_pages")).fetchall()]
+            if reject_pages:
+                conn.execute(
+                    load_sql("fill_quarantined_raw_records"), {"pages": reject_pages}
+                ).fetchall()
+            # Quarantine first: when nothing at all can be staged, the refusal below leaves the
+            # reasons on disk.
+            quarantine_path, rows_quarantined = write_partition(
+                conn,
+                layout,
+                QUARANTINE_TABLE,
+                snapshot_date,
+                load_sql("select_quarantine"),
+                allow_empty=True,
+            )
+            staged_path, rows_staged = write_partition(
+                conn, layout, STAGED_TABLE, snapshot_date, load_sql("stage_models")
+            )
+            by_reason = dict(
+                conn.execute(
+                    load_sql("count_quarantine_reasons"), {"path": str(quarantine_path)}
+                ).fetchall()
+            )
+        finally:
+            conn.execute(load_sql("drop_stage_records"))
     return StageResult(
         rows_staged=rows_staged,
         rows_quarantined=rows_quarantined,

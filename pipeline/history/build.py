@@ -8,8 +8,6 @@ work per day does not grow with the length of the series.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.paths import Layout
-from pipeline.sql import load_sql
+from pipeline.sql import connection, load_sql
 from pipeline.storage import write_partition
 
 MODELS = "models"
@@ -111,7 +109,7 @@ def build_history(
     layout: Layout, snapshot_date: date, conn: duckdb.DuckDBPyConnection | None = None
 ) -> HistoryResult:
     """Write every history table's partition for `snapshot_date`."""
-    with _connection(conn) as con:
+    with connection(conn) as con:
         current = layout.table_partition(MODELS, snapshot_date)
         if not current.is_file():
             raise HistoryInputError(f"no models partition for {snapshot_date}: {current}")
@@ -180,7 +178,7 @@ def backfill_history(
     Without `rebuild`, days whose history is complete are left as they are.
     """
     built = []
-    with _connection(conn) as con:
+    with connection(conn) as con:
         for day in snapshot_dates(layout):
             if until is not None and day > until:
                 break
@@ -254,15 +252,3 @@ def _load(conn: duckdb.DuckDBPyConnection, path: Path, *, side: str) -> None:
         )
     else:
         conn.execute("insert into hist_loaded " + load_sql("history/load_models"))
-
-
-@contextmanager
-def _connection(conn: duckdb.DuckDBPyConnection | None) -> Iterator[duckdb.DuckDBPyConnection]:
-    if conn is not None:
-        yield conn
-        return
-    own = duckdb.connect()
-    try:
-        yield own
-    finally:
-        own.close()

@@ -21,7 +21,7 @@ from pipeline.licenses.normalize import (
 )
 from pipeline.licenses.openness import install_macros
 from pipeline.paths import Layout
-from pipeline.sql import load_sql
+from pipeline.sql import connection, load_sql
 from pipeline.storage import write_partition
 
 STAGED_TABLE = "models_staged"
@@ -108,9 +108,7 @@ def build_model_licenses(
     staged = layout.table_partition(STAGED_TABLE, snapshot_date)
     if not staged.is_file():
         raise FileNotFoundError(f"no {STAGED_TABLE} partition for {snapshot_date}: {staged}")
-    own = conn is None
-    conn = conn or duckdb.connect()
-    try:
+    with connection(conn) as conn:
         load_license_reference(conn)
         install_macros(conn)
         conn.execute("set variable staged_path = ?", [str(staged)])
@@ -122,9 +120,6 @@ def build_model_licenses(
         counts = dict(conn.execute(load_sql("licenses/count_categories")).fetchall())
         conn.execute("drop table if exists license_map")
         return LicenseResult(path, rows, distinct, counts)
-    finally:
-        if own:
-            conn.close()
 
 
 def unknown_other_share(
@@ -134,12 +129,7 @@ def unknown_other_share(
     path = layout.table_partition(TABLE, snapshot_date)
     if not path.is_file():
         raise FileNotFoundError(f"no {TABLE} partition for {snapshot_date}: {path}")
-    own = conn is None
-    conn = conn or duckdb.connect()
-    try:
+    with connection(conn) as conn:
         conn.execute("set variable model_licenses_path = ?", [str(path)])
         _models, share = conn.execute(load_sql("licenses/unknown_other_share")).fetchone()
         return float(share)
-    finally:
-        if own:
-            conn.close()

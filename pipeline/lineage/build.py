@@ -21,7 +21,7 @@ import duckdb
 
 from pipeline.lineage.refs import normalize_ref
 from pipeline.paths import Layout
-from pipeline.sql import load_sql, sql_dir
+from pipeline.sql import connection, load_sql, sql_dir
 from pipeline.storage import PARQUET_COMPRESSION, PARQUET_ROW_GROUP_SIZE, EmptyPartitionError
 
 STAGED_TABLE = "models_staged"
@@ -252,55 +252,53 @@ def build_lineage(
     staged_path = layout.table_partition(STAGED_TABLE, snapshot_date)
     if not staged_path.is_file():
         raise FileNotFoundError(f"no {STAGED_TABLE} partition for {snapshot_date}: {staged_path}")
-    own_conn = conn is None
-    conn = conn or duckdb.connect()
-    # Row order is not part of these tables (edges are written sorted, the rest is keyed), and
-    # not keeping it saves memory and time at Hub scale; the caller's setting is restored below.
-    keep_order = conn.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
-    conn.execute("set preserve_insertion_order = false")
-    try:
-        conn.execute("set variable lin_snapshot_date = ?::date", [snapshot_date])
-        conn.execute("set variable lin_staged_path = ?", [str(staged_path)])
-        conn.execute("set variable lin_max_depth = ?", [MAX_DEPTH])
-        _run(conn, "load_models")
-        _run(conn, "child_hints")
-        _load_aliases(conn, layout, snapshot_date)
-        _run(conn, "candidate_refs")
-        _normalise_refs(conn)
-        _run(conn, "resolve_refs")
-        _run(conn, "build_edges")
-        trim_rounds = _flag_cycles(conn)
-        _run(conn, "walk_edges")
-        _run(conn, "ancestry")
-        licenses_available = _load_licenses(conn, layout, snapshot_date)
+    with connection(conn) as conn:
+        # Row order is not part of these tables (edges are written sorted, the rest is keyed);
+        # not keeping it saves memory and time at Hub scale. The caller's setting is restored.
+        setting = "select current_setting('preserve_insertion_order')"
+        keep_order = conn.execute(setting).fetchall()[0][0]
+        conn.execute("set preserve_insertion_order = false")
+        try:
+            conn.execute("set variable lin_snapshot_date = ?::date", [snapshot_date])
+            conn.execute("set variable lin_staged_path = ?", [str(staged_path)])
+            conn.execute("set variable lin_max_depth = ?", [MAX_DEPTH])
+            _run(conn, "load_models")
+            _run(conn, "child_hints")
+            _load_aliases(conn, layout, snapshot_date)
+            _run(conn, "candidate_refs")
+            _normalise_refs(conn)
+            _run(conn, "resolve_refs")
+            _run(conn, "build_edges")
+            trim_rounds = _flag_cycles(conn)
+            _run(conn, "walk_edges")
+            _run(conn, "ancestry")
+            licenses_available = _load_licenses(conn, layout, snapshot_date)
 
-        _materialise(conn, "lin_edges_out", "select_lineage_edges")
-        _materialise(conn, "lin_ancestry_out", "select_lineage_ancestry")
-        _materialise(conn, "lin_model_lineage_out", "select_model_lineage")
-        _materialise(conn, "lin_aliases_out", "select_lineage_aliases")
+            _materialise(conn, "lin_edges_out", "select_lineage_edges")
+            _materialise(conn, "lin_ancestry_out", "select_lineage_ancestry")
+            _materialise(conn, "lin_model_lineage_out", "select_model_lineage")
+            _materialise(conn, "lin_aliases_out", "select_lineage_aliases")
 
-        paths: dict[str, Path] = {}
-        rows: dict[str, int] = {}
-        for table, temp_table, allow_empty in (
-            # a day on which no model declares a parent is legitimate; a day without models is not
-            (EDGES_TABLE, "lin_edges_out", True),
-            (ANCESTRY_TABLE, "lin_ancestry_out", True),
-            (MODEL_LINEAGE_TABLE, "lin_model_lineage_out", False),
-            (ALIASES_TABLE, "lin_aliases_out", True),
-        ):
-            paths[table], rows[table] = _write_table(
-                conn, layout, table, snapshot_date, temp_table, allow_empty=allow_empty
-            )
-        ledger = _ledger(conn, snapshot_date, licenses_available)
-        ledger["cycle_trim_rounds"] = trim_rounds
-        paths["ledger"] = _write_ledger(layout, snapshot_date, ledger)
-        return LineageResult(snapshot_date, paths, rows, ledger, licenses_available)
-    finally:
-        for name in _TEMP_TABLES:
-            conn.execute(f"drop table if exists {name}")
-        conn.execute("set preserve_insertion_order = ?", [keep_order])
-        if own_conn:
-            conn.close()
+            paths: dict[str, Path] = {}
+            rows: dict[str, int] = {}
+            for table, temp_table, allow_empty in (
+                # a day on which no model declares a parent is legitimate; one without models is not
+                (EDGES_TABLE, "lin_edges_out", True),
+                (ANCESTRY_TABLE, "lin_ancestry_out", True),
+                (MODEL_LINEAGE_TABLE, "lin_model_lineage_out", False),
+                (ALIASES_TABLE, "lin_aliases_out", True),
+            ):
+                paths[table], rows[table] = _write_table(
+                    conn, layout, table, snapshot_date, temp_table, allow_empty=allow_empty
+                )
+            ledger = _ledger(conn, snapshot_date, licenses_available)
+            ledger["cycle_trim_rounds"] = trim_rounds
+            paths["ledger"] = _write_ledger(layout, snapshot_date, ledger)
+            return LineageResult(snapshot_date, paths, rows, ledger, licenses_available)
+        finally:
+            for name in _TEMP_TABLES:
+                conn.execute(f"drop table if exists {name}")
+            conn.execute("set preserve_insertion_order = ?", [keep_order])
 
 
 def resolved_parent_share(
