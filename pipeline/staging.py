@@ -129,6 +129,7 @@ def stage_models(
                     "record_key_chars": RECORD_KEY_CHARS,
                 },
             )
+            conn.execute(load_sql("create_json_string_list_macro"))
             conn.execute(load_sql("load_raw_records"))
             conn.execute(load_sql("mark_duplicate_records")).fetchall()
             reject_pages = [p for (p,) in conn.execute(load_sql("select_reject_pages")).fetchall()]

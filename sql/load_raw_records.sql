@@ -166,12 +166,7 @@ typed as (
         list_filter(tag_list, lambda t: starts_with(t, 'base_model:')) as base_model_tags,
         -- card values are the author's claim, kept as typed: a single value becomes a one-element
         -- list, list elements that are not strings are kept as JSON text, nulls carry no claim
-        case
-            when json_type(j_card_license) = 'VARCHAR' then [j_card_license ->> '$']
-            when json_type(j_card_license) = 'ARRAY'
-                then list_filter(from_json(j_card_license, '["VARCHAR"]'), lambda v: v is not null)
-            when json_type(j_card_license) <> 'NULL' then [j_card_license::varchar]
-        end as card_license,
+        json_string_list(j_card_license) as card_license,
         case
             when json_type(j_card_license_name) = 'VARCHAR' then j_card_license_name ->> '$'
             when json_type(j_card_license_name) <> 'NULL' then j_card_license_name::varchar
@@ -179,21 +174,11 @@ typed as (
         case
             when json_type(j_card_license_link) = 'VARCHAR' then j_card_license_link ->> '$'
         end as card_license_link,
-        case
-            when json_type(j_card_base_model) = 'VARCHAR' then [j_card_base_model ->> '$']
-            when json_type(j_card_base_model) = 'ARRAY'
-                then list_filter(from_json(j_card_base_model, '["VARCHAR"]'), lambda v: v is not null)
-            when json_type(j_card_base_model) <> 'NULL' then [j_card_base_model::varchar]
-        end as card_base_model,
+        json_string_list(j_card_base_model) as card_base_model,
         case
             when json_type(j_card_base_model_relation) = 'VARCHAR' then j_card_base_model_relation ->> '$'
         end as card_base_model_relation,
-        case
-            when json_type(j_card_datasets) = 'VARCHAR' then [j_card_datasets ->> '$']
-            when json_type(j_card_datasets) = 'ARRAY'
-                then list_filter(from_json(j_card_datasets, '["VARCHAR"]'), lambda v: v is not null)
-            when json_type(j_card_datasets) <> 'NULL' then [j_card_datasets::varchar]
-        end as card_datasets,
+        json_string_list(j_card_datasets) as card_datasets,
         -- a file entry without a name (or not an object at all) names no file
         case
             when json_type(j_siblings) = 'ARRAY'
