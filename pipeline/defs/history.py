@@ -6,9 +6,10 @@ import dagster as dg
 from pipeline.defs.partitions import daily_snapshots
 from pipeline.defs.resources import DuckDB, OutputRoot
 
-# Each day is compared with the snapshot before it, so a backfill must run in date order: the
-# attribute history depends on its own previous partition.
+# Each day is compared with the snapshot before it and adds its moves to the previous creation
+# timeline, so a backfill must run in date order: these depend on their own previous partition.
 _previous_day = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
+_CHAINED = ("model_attribute_history", "creation_timeline")
 
 _SPECS = {
     "model_changes": (
@@ -30,7 +31,8 @@ _SPECS = {
     ),
     "creation_timeline": (
         "One row per creation month, family, license category and relation as seen on the "
-        "snapshot date; repos with the placeholder creation time count as before 2022-03-02."
+        "snapshot date; repos with the placeholder creation time count as before 2022-03-02. "
+        "Built on the previous snapshot's timeline plus the day's moves."
     ),
 }
 
@@ -42,11 +44,7 @@ _SPECS = {
         dg.AssetSpec(
             name,
             deps=["models"]
-            + (
-                [dg.AssetDep("model_attribute_history", partition_mapping=_previous_day)]
-                if name == "model_attribute_history"
-                else []
-            ),
+            + ([dg.AssetDep(name, partition_mapping=_previous_day)] if name in _CHAINED else []),
             kinds={"duckdb", "parquet"},
             description=description,
         )
@@ -67,4 +65,6 @@ def history(
             metadata["previous_snapshot"] = str(result.previous_snapshot_date or "none (baseline)")
             metadata["days_since_previous"] = result.days_since_previous or 0
             metadata["by_change"] = dg.MetadataValue.json(result.changes)
+        if name == "creation_timeline":
+            metadata["timeline_mode"] = result.timeline_mode
         yield dg.MaterializeResult(asset_key=name, metadata=metadata)

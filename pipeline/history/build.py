@@ -33,6 +33,8 @@ HISTORY_TABLES = (
     CREATION_TIMELINE,
 )
 
+TIMELINE_DIMENSIONS = ("all", "family", "license_category", "relation")
+
 CHANGE_KINDS = (
     "baseline",
     "added",
@@ -83,6 +85,9 @@ class HistoryResult:
     rows: dict[str, int] = field(default_factory=dict)
     paths: dict[str, Path] = field(default_factory=dict)
     changes: dict[str, int] = field(default_factory=dict)
+    # how creation_timeline was built: "incremental" (previous timeline + the day's moves) or
+    # "full" (every model), with the reason when an increment was refused
+    timeline_mode: str = "full"
 
     @property
     def is_baseline(self) -> bool:
@@ -114,14 +119,30 @@ def build_history(
         if not current.is_file():
             raise HistoryInputError(f"no models partition for {snapshot_date}: {current}")
         previous_date = previous_snapshot(layout, snapshot_date)
+        previous = layout.table_partition(MODELS, previous_date) if previous_date else None
+        # Four steps read the joined snapshots: join them once. The first snapshot has nothing to
+        # join with, so there it is a view that streams the snapshot to each step.
+        joined_kind = "table" if previous else "view"
         try:
-            _load(con, current, side="curr")
-            if previous_date is not None:
-                _load(con, layout.table_partition(MODELS, previous_date), side="prev")
-            dupes = con.execute(load_sql("history/duplicate_keys")).fetchall()
+            _open_snapshot(con, "hist_curr", current)
+            _open_snapshot(con, "hist_prev", previous or current, present=previous is not None)
+            # A previous snapshot whose history was built was checked then, as a day of its own.
+            check_prev = previous_date is not None and not _history_complete(layout, previous_date)
+            dupes = con.execute(load_sql("history/duplicate_keys"), {"check_prev": check_prev})
+            dupes = dupes.fetchall()
             if dupes:
                 shown = ", ".join(f"{key} x{n} ({side})" for side, key, n in dupes)
                 raise HistoryInputError(f"models partitions repeat models: {shown}")
+            con.execute("set variable snapshot_date = ?", [snapshot_date])
+            con.execute("set variable previous_snapshot_date = ?::date", [previous_date])
+            joined_sql = "join_snapshots" if previous else "first_snapshot"
+            con.execute(
+                f"create or replace temp {joined_kind} hist_joined as "
+                + load_sql(f"history/{joined_sql}")
+            )
+            con.execute(
+                "create or replace temp table hist_delta_keys as " + load_sql("history/delta_keys")
+            )
             con.execute(
                 "create or replace temp table hist_pairs as " + load_sql("history/pair_snapshots")
             )
@@ -129,8 +150,6 @@ def build_history(
                 "create or replace temp table hist_parent_changes as "
                 + load_sql("history/parent_changes")
             )
-            con.execute("set variable snapshot_date = ?", [snapshot_date])
-            con.execute("set variable previous_snapshot_date = ?::date", [previous_date])
             rows: dict[str, int] = {}
             paths: dict[str, Path] = {}
             for table, sql_name in (
@@ -138,7 +157,6 @@ def build_history(
                 (MODEL_COUNTERS, "history/model_counters"),
                 (MODEL_ATTRIBUTE_HISTORY, "history/attribute_versions"),
                 (ECOSYSTEM_DAILY, "history/ecosystem_daily"),
-                (CREATION_TIMELINE, "history/creation_timeline"),
             ):
                 # A day on which nothing changed has no change rows and opens no attribute
                 # version: for those two tables an empty partition is the truth.
@@ -150,12 +168,26 @@ def build_history(
                     load_sql(sql_name),
                     allow_empty=table in (MODEL_CHANGES, MODEL_ATTRIBUTE_HISTORY),
                 )
+            previous_timeline = (
+                layout.table_partition(CREATION_TIMELINE, previous_date) if previous_date else None
+            )
+            paths[CREATION_TIMELINE], rows[CREATION_TIMELINE], timeline_mode = _write_timeline(
+                con, layout, snapshot_date, previous_timeline, public_models=rows[MODEL_COUNTERS]
+            )
             con.execute("set variable changes_path = ?", [str(paths[MODEL_CHANGES])])
             changes = dict(con.execute(load_sql("history/count_changes")).fetchall())
         finally:
-            con.execute("drop table if exists hist_loaded")
-            con.execute("drop table if exists hist_pairs")
-            con.execute("drop table if exists hist_parent_changes")
+            for kind, name in (
+                ("view", "hist_timeline_input"),
+                ("table", "hist_timeline_base"),
+                ("table", "hist_parent_changes"),
+                ("table", "hist_pairs"),
+                ("table", "hist_delta_keys"),
+                (joined_kind, "hist_joined"),
+                ("view", "hist_prev"),
+                ("view", "hist_curr"),
+            ):
+                con.execute(f"drop {kind} if exists {name}")
     return HistoryResult(
         snapshot_date=snapshot_date,
         previous_snapshot_date=previous_date,
@@ -163,6 +195,7 @@ def build_history(
         rows=rows,
         paths=paths,
         changes={kind: changes.get(kind, 0) for kind in CHANGE_KINDS},
+        timeline_mode=timeline_mode,
     )
 
 
@@ -231,24 +264,73 @@ def _attribute_history(
     )
 
 
+def _write_timeline(
+    conn: duckdb.DuckDBPyConnection,
+    layout: Layout,
+    day: date,
+    previous_timeline: Path | None,
+    *,
+    public_models: int,
+) -> tuple[Path, int, str]:
+    """Write creation_timeline for `day`: the previous snapshot's timeline plus the day's moves
+    when it exists, every model otherwise.
+
+    Every dimension must count each of the day's `public_models` once; an increment that does
+    not is replaced by the full count rather than carried into the following days.
+    """
+    mode = "full"
+    if previous_timeline is not None and previous_timeline.is_file():
+        mode = "incremental"
+    for attempt in (mode, "full") if mode == "incremental" else ("full",):
+        conn.execute(load_sql("history/create_timeline_base"))
+        if attempt == "incremental":
+            conn.execute(load_sql("history/load_timeline_base"), {"path": str(previous_timeline)})
+        source = "timeline_changes" if attempt == "incremental" else "timeline_models"
+        conn.execute(
+            "create or replace temp view hist_timeline_input as " + load_sql(f"history/{source}")
+        )
+        path, n_rows = write_partition(
+            conn, layout, CREATION_TIMELINE, day, load_sql("history/creation_timeline")
+        )
+        totals = dict(
+            conn.execute(load_sql("history/timeline_totals"), {"path": str(path)}).fetchall()
+        )
+        wrong = [
+            (dim, totals.get(dim, 0))
+            for dim in TIMELINE_DIMENSIONS
+            if totals.get(dim, 0) != public_models
+        ]
+        if not wrong and totals.keys() == set(TIMELINE_DIMENSIONS):
+            return path, n_rows, mode
+        if attempt == "full":
+            shown = ", ".join(f"{dim} counts {n:,}" for dim, n in wrong) or ", ".join(totals)
+            raise RuntimeError(
+                f"creation_timeline for {day} does not count the day's {public_models:,} "
+                f"public models once per dimension: {shown}"
+            )
+        mode = f"full (the increment on {previous_timeline.parent.name} did not add up)"
+    raise AssertionError("unreachable")
+
+
 def _history_complete(layout: Layout, day: date) -> bool:
     return all(layout.table_partition(t, day).is_file() for t in HISTORY_TABLES)
 
 
-def _load(conn: duckdb.DuckDBPyConnection, path: Path, *, side: str) -> None:
-    """Add one `models` partition to `hist_loaded` as `side`, refusing unusable input."""
-    conn.execute("set variable models_path = ?", [str(path)])
-    conn.execute("set variable side = ?", [side])
-    try:
-        columns = {row[0] for row in conn.execute(load_sql("history/describe_models")).fetchall()}
-    except duckdb.Error as exc:
-        raise HistoryInputError(f"cannot read models partition {path}: {exc}") from exc
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    if missing:
-        raise HistoryInputError(f"models partition {path} lacks columns: {', '.join(missing)}")
-    if side == "curr":
-        conn.execute(
-            "create or replace temp table hist_loaded as " + load_sql("history/load_models")
-        )
-    else:
-        conn.execute("insert into hist_loaded " + load_sql("history/load_models"))
+def _open_snapshot(
+    conn: duckdb.DuckDBPyConnection, view: str, path: Path, *, present: bool = True
+) -> None:
+    """Expose one `models` partition as the temp view `view`, refusing unusable input.
+
+    A view, not a table: most models are the same on both days and each output reads them once,
+    streaming. Not `present` stands for a missing previous snapshot: the columns, no rows.
+    """
+    if present:
+        try:
+            described = conn.execute(load_sql("history/describe_models"), [str(path)]).fetchall()
+        except duckdb.Error as exc:
+            raise HistoryInputError(f"cannot read models partition {path}: {exc}") from exc
+        missing = [c for c in REQUIRED_COLUMNS if c not in {row[0] for row in described}]
+        if missing:
+            raise HistoryInputError(f"models partition {path} lacks columns: {', '.join(missing)}")
+    params = {"path": str(path), "present": present}
+    conn.sql(load_sql("history/load_models"), params=params).create_view(view, replace=True)

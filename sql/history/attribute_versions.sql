@@ -9,6 +9,21 @@ pairs as (
     select * from hist_pairs
 ),
 
+first_versions as (
+    -- the first snapshot of a series opens a version for every model
+    select
+        model_key,
+        hub_id,
+        model_id,
+        license_id,
+        list_sort(base_models) as base_models,
+        gated,
+        pipeline_tag,
+        library_name,
+    from hist_curr
+    where is_public and getvariable('previous_snapshot_date') is null
+),
+
 opened as (
     select
         model_key,
@@ -47,6 +62,11 @@ tombstones as (
 ),
 
 versions as (
+    select
+        *,
+        true as is_present,
+    from first_versions
+    union all
     select
         *,
         true as is_present,

@@ -1,19 +1,13 @@
 -- creation_timeline: models present on the snapshot date by the month they were created, overall and
 -- by family, licence category and relation. The Hub stamps repos older than its creation dates with
 -- createdAt 2022-03-02T23:29:04Z; those count as "before 2022-03-02", never as that day or month.
+-- Counts are the signed models of `hist_timeline_input` (timeline_models.sql: every model;
+-- timeline_changes.sql: the day's moves) added to `hist_timeline_base` (nothing, or the previous
+-- snapshot's timeline).
 with
 
-curr as (
-    select * from hist_pairs
-    where in_curr
-),
-
-family_sizes as (
-    select
-        family,
-        count(*) as members,
-    from curr
-    group by family
+input as (
+    select * from hist_timeline_input
 ),
 
 dated as (
@@ -28,14 +22,14 @@ dated as (
             when not created_at_is_placeholder then date_trunc('month', created_at)::date
         end as period_start,
         case
-            when curr.family is null then '(none)'
-            when family_sizes.members = 1 then '(single-model families)'
-            else curr.family
+            when family is null then '(none)'
+            when family_members = 1 then '(single-model families)'
+            else family
         end as family,
         coalesce(license_category, '(none)') as license_category,
         coalesce(base_relation, '(none)') as relation,
-    from curr
-    left join family_sizes using (family)
+        sign,
+    from input
 ),
 
 grouped as (
@@ -49,7 +43,7 @@ grouped as (
             else 'all'
         end as dimension,
         coalesce(family, license_category, relation, 'all') as value,
-        count(*)::bigint as models,
+        sum(sign)::bigint as models,
     from dated
     group by grouping sets (
         (created_period),
@@ -57,10 +51,29 @@ grouped as (
         (created_period, license_category),
         (created_period, relation),
     )
+),
+
+combined as (
+    select * from grouped
+    union all by name
+    select * from hist_timeline_base
+),
+
+totals as (
+    select
+        created_period,
+        any_value(period_start) as period_start,
+        dimension,
+        value,
+        sum(models)::bigint as models,
+    from combined
+    group by created_period, dimension, value
+    -- a row whose last model left is not part of the day's timeline
+    having sum(models) <> 0
 )
 
 select
     getvariable('snapshot_date')::date as snapshot_date,
-    grouped.*,
-from grouped
-order by grouped.dimension, grouped.value, grouped.created_period
+    totals.*,
+from totals
+order by totals.dimension, totals.value, totals.created_period

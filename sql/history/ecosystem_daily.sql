@@ -3,8 +3,14 @@
 -- snapshot of a series nothing is new or removed (previous_snapshot_date is null).
 with
 
-pairs as (
+curr as (
+    select * from hist_joined
+    where in_curr
+),
+
+removed as (
     select * from hist_pairs
+    where in_prev and not in_curr
 ),
 
 run as (
@@ -16,31 +22,30 @@ run as (
 
 present as (
     select
-        pairs.family,
-        pairs.license_category,
-        pairs.license_id,
-        pairs.base_relation,
-        pairs.openness_tier,
-        pairs.pipeline_tag,
-        pairs.library_name,
+        curr.family,
+        curr.license_category,
+        curr.license_id,
+        curr.base_relation,
+        curr.openness_tier,
+        curr.pipeline_tag,
+        curr.library_name,
         1 as is_present,
-        (not pairs.in_prev and not run.is_baseline)::integer as is_new,
+        (not curr.in_prev and not run.is_baseline)::integer as is_new,
         0 as is_removed,
         (
-            not pairs.created_at_is_placeholder
-            and pairs.created_at::date = run.snapshot_date
+            not curr.created_at_is_placeholder
+            and curr.created_at::date = run.snapshot_date
         )::integer as created_today,
-        pairs.downloads_30d,
-        pairs.downloads_all_time,
+        curr.downloads_30d,
+        curr.downloads_all_time,
         -- a corrected (decreased) all-time counter adds no downloads
         case
-            when pairs.downloads_all_time >= pairs.prev_downloads_all_time
-                then pairs.downloads_all_time - pairs.prev_downloads_all_time
+            when curr.downloads_all_time >= curr.prev_downloads_all_time
+                then curr.downloads_all_time - curr.prev_downloads_all_time
         end as downloads_delta,
-        pairs.likes,
-    from pairs
+        curr.likes,
+    from curr
     cross join run
-    where pairs.in_curr
 ),
 
 gone as (
@@ -60,8 +65,7 @@ gone as (
         null::bigint as downloads_all_time,
         null::bigint as downloads_delta,
         null::bigint as likes,
-    from pairs
-    where in_prev and not in_curr
+    from removed
 ),
 
 facts as (
@@ -70,11 +74,17 @@ facts as (
     select * from gone
 ),
 
+family_members as (
+    select family from curr
+    union all
+    select prev_family as family from removed
+),
+
 family_sizes as (
     select
         family,
         count(*) as members,
-    from facts
+    from family_members
     group by family
 ),
 

@@ -1,15 +1,15 @@
--- the columns history reads from one `models` partition, keyed by the Hub's stable _id, tagged with
--- its side of the comparison ('curr' or 'prev'). A private model is not part of the public census
--- (it counts as gone) but its id still names a parent.
+-- the columns history reads from one `models` partition, keyed by the Hub's stable _id. A private
+-- model is not part of the public census (it counts as gone) but its id still names a parent.
+-- Bound: $path (the partition), $present (false stands for "no previous snapshot": no rows).
 with
 
 models as (
-    select * from read_parquet(getvariable('models_path'), hive_partitioning = false)
+    select * from read_parquet($path, hive_partitioning = false)
+    where $present
 ),
 
 keyed as (
     select
-        getvariable('side') as side,
         not coalesce(is_private, false) as is_public,
         -- _id survives renames; a row without one can only be followed by its id
         coalesce(hub_id, 'id:' || model_id) as model_key,
@@ -27,11 +27,31 @@ keyed as (
         license_id,
         license_category,
         openness_tier,
-        -- parents are a set: a reordered list is not a change of parents
-        list_sort(coalesce(base_models, []::varchar[])) as base_models,
+        -- parents are a set: whoever compares or keeps them sorts them (list_sort), which most
+        -- reads of an unchanged model can skip
+        coalesce(base_models, []::varchar[]) as base_models,
         base_relation,
         family,
     from models
 )
 
-select * from keyed
+select
+    *,
+    -- what a day compares (join_snapshots.sql): presence, the tracked attributes (parents as a
+    -- set) and what the creation timeline counts by. A 64-bit hash, so that the comparison of
+    -- every model carries one number per side instead of twelve columns.
+    hash(
+        is_public,
+        model_id,
+        license_id,
+        list_sort(base_models),
+        gated,
+        pipeline_tag,
+        library_name,
+        created_at,
+        created_at_is_placeholder,
+        family,
+        license_category,
+        base_relation
+    ) as fingerprint,
+from keyed

@@ -1,5 +1,6 @@
 -- model_changes: one row per model, change and snapshot date, comparing the day's models with the
--- previous snapshot's. The first snapshot of a series has one `baseline` row per model instead.
+-- previous snapshot's (the pairs of the day's delta, pair_snapshots.sql). The first snapshot of a
+-- series has one `baseline` row per model instead.
 with
 
 pairs as (
@@ -25,8 +26,8 @@ baseline as (
         'baseline' as change,
         null::varchar as old_value,
         model_id as new_value,
-    from pairs
-    where in_curr and (select is_baseline from run)
+    from hist_curr
+    where is_public and (select is_baseline from run)
 ),
 
 added as (

@@ -2,8 +2,8 @@
 -- all-time counter only: the 30-day window overlaps itself and cannot be summed into a delta.
 with
 
-pairs as (
-    select * from hist_pairs
+curr as (
+    select * from hist_joined
     where in_curr
 ),
 
@@ -15,20 +15,20 @@ run as (
 
 select
     run.snapshot_date,
-    pairs.model_id,
-    pairs.hub_id,
-    pairs.downloads_30d,
-    pairs.downloads_all_time,
-    pairs.likes,
-    pairs.prev_downloads_all_time as previous_downloads_all_time,
-    pairs.downloads_all_time - pairs.prev_downloads_all_time as downloads_delta,
-    pairs.likes - pairs.prev_likes as likes_delta,
+    curr.model_id,
+    curr.hub_id,
+    curr.downloads_30d,
+    curr.downloads_all_time,
+    curr.likes,
+    curr.prev_downloads_all_time as previous_downloads_all_time,
+    curr.downloads_all_time - curr.prev_downloads_all_time as downloads_delta,
+    curr.likes - curr.prev_likes as likes_delta,
     case
-        when pairs.in_prev then (run.snapshot_date - run.previous_snapshot_date)::integer
+        when curr.in_prev then (run.snapshot_date - run.previous_snapshot_date)::integer
     end as delta_days,
     -- a counter that went down was corrected by the Hub; its delta is not downloads
-    coalesce(pairs.downloads_all_time < pairs.prev_downloads_all_time, false)
+    coalesce(curr.downloads_all_time < curr.prev_downloads_all_time, false)
         as all_time_decreased,
-from pairs
+from curr
 cross join run
-order by pairs.model_id, pairs.hub_id
+order by curr.model_id, curr.hub_id

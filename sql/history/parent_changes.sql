@@ -1,50 +1,18 @@
 -- models public on both snapshots whose direct parents changed, compared as identities. A parent
 -- named by an id is resolved to its _id on the same snapshot first, then on the other one: a
 -- parent renamed or deleted between the snapshots is still the same parent, a new model under a
--- freed id is not. Only suspects are resolved: models whose parent names differ, or that name
--- an id whose owner differs between the two snapshots.
+-- freed id is not. Only models of the day's delta whose parent names differ or name an id that
+-- moved can have changed (delta_keys.sql), and only the ids they name are looked up.
 with
 
-names as (
-    select
-        side,
-        model_id,
-        min(model_key) as model_key,
-    from hist_loaded
-    group by side, model_id
-),
-
-moved_names as (
-    -- on one side only (added, removed, renamed) or owned by different models on the two sides
-    select model_id,
-    from names
-    group by model_id
-    having count(*) = 1 or min(model_key) <> max(model_key)
-),
-
-kept as (
+suspects as (
     select
         model_key,
         base_models,
         prev_base_models,
     from hist_pairs
     where in_curr and in_prev
-        and (len(base_models) > 0 or len(prev_base_models) > 0)
-),
-
-named_parents as (
-    select
-        model_key,
-        unnest(base_models || prev_base_models) as parent,
-    from kept
-),
-
-suspects as (
-    select model_key from kept
-    where base_models <> prev_base_models
-    union
-    select model_key from named_parents
-    semi join moved_names on moved_names.model_id = named_parents.parent
+        and (base_models <> prev_base_models or names_moved_parent)
 ),
 
 refs as (
@@ -52,9 +20,30 @@ refs as (
         side,
         model_key,
         unnest(if(side = 'curr', base_models, prev_base_models)) as parent,
-    from kept
-    semi join suspects using (model_key)
+    from suspects
     cross join (values ('curr'), ('prev')) as sides (side)
+),
+
+parents as (
+    select distinct parent as model_id from refs
+),
+
+names as (
+    select
+        'curr' as side,
+        model_id,
+        min(model_key) as model_key,
+    from hist_curr
+    semi join parents using (model_id)
+    group by model_id
+    union all
+    select
+        'prev' as side,
+        model_id,
+        min(model_key) as model_key,
+    from hist_prev
+    semi join parents using (model_id)
+    group by model_id
 ),
 
 resolved as (

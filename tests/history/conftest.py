@@ -271,6 +271,9 @@ class World:
                 continue
             model.parents = new_parents
             model.base_relation = model.base_relation or "finetune"
+            # the model moves to its new parent's family (its descendants keep theirs: history
+            # takes `family` as the lineage stage gives it)
+            model.family = self.public[new_parents[0]].family
             log["base_changed"] += 1
         for attr, kind, choices in (
             ("gated", "gated_changed", GATED),

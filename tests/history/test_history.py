@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -31,6 +32,7 @@ class Series:
     world: World
     states: dict[date, Snapshot]
     dates: list[date]
+    timeline_modes: dict[date, str]
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +49,8 @@ def series(tmp_path_factory) -> Series:
         states[world.day] = world.snapshot()
         dates.append(world.day)
     conn = duckdb.connect()
-    for day in dates:
-        build_history(layout, day, conn)
-    return Series(layout, world, states, dates)
+    modes = {day: build_history(layout, day, conn).timeline_mode for day in dates}
+    return Series(layout, world, states, dates, modes)
 
 
 def _read(layout: Layout, table: str, day: date) -> list[tuple]:
@@ -258,6 +259,87 @@ def test_rebuilding_past_days_in_order_gives_the_same_partitions(series: Series,
     assert backfill_history(copy) == []  # nothing left to do
 
 
+def _expected_timeline(curr: dict[str, Model]) -> dict[tuple[str, str, str], int]:
+    members = Counter(m.family for m in curr.values())
+    out: Counter = Counter()
+    for m in curr.values():
+        if m.placeholder:
+            period = "before 2022-03-02"
+        elif m.created_at is None:
+            period = "unknown"
+        else:
+            period = m.created_at.strftime("%Y-%m")
+        labels = m.dimension_values()
+        family = m.family if members[m.family] > 1 else "(single-model families)"
+        for dim, value in (
+            ("all", "all"),
+            ("family", family),
+            ("license_category", labels["license_category"]),
+            ("relation", labels["relation"]),
+        ):
+            out[(dim, value, period)] += 1
+    return dict(out)
+
+
+def test_creation_timeline_equals_counts_from_the_worlds_states(series: Series):
+    first, *later = series.dates
+    # later days add their moves to the previous timeline; the first counts every model
+    assert series.timeline_modes[first] == "full"
+    assert {series.timeline_modes[d] for d in later} == {"incremental"}
+    flips = 0
+    for previous, day in zip(series.dates, later, strict=False):
+        got = {
+            (r[0], r[1], r[2]): r[3]
+            for r in duckdb.sql(
+                "select dimension, value, created_period, models from read_parquet(?)",
+                params=[str(series.layout.table_partition("creation_timeline", day))],
+            ).fetchall()
+        }
+        assert got == _expected_timeline(series.states[day].models), day
+        # the world moves models between families, so some families stop or start being alone
+        before = Counter(m.family for m in series.states[previous].models.values())
+        after = Counter(m.family for m in series.states[day].models.values())
+        kept = before.keys() & after.keys()
+        flips += sum((before[f] == 1) != (after[f] == 1) for f in kept)
+    assert flips > 0
+
+
+def test_a_timeline_increment_that_does_not_add_up_is_replaced_by_a_full_count(tmp_path):
+    layout = Layout(tmp_path)
+    days = [date(2025, 4, 1), date(2025, 4, 2), date(2025, 4, 3)]
+    rows = [
+        models_row(days[0], model_id="a/x", hub_id="1" * 24, family="a/x"),
+        models_row(days[0], model_id="b/y", hub_id="2" * 24, family="a/x"),
+    ]
+    write_models(layout, days[0], rows)
+    build_history(layout, days[0])
+    for day in days[1:]:
+        write_models(layout, day, [dict(r, snapshot_date=day) for r in rows])
+    # a previous timeline that lost a row (say, edited by hand): the next day cannot build on it
+    broken = layout.table_partition("creation_timeline", days[0])
+    duckdb.sql(
+        "copy (select * from read_parquet(?) where dimension <> 'relation') to "
+        + "'"
+        + str(broken)
+        + ".tmp' (format parquet)",
+        params=[str(broken)],
+    )
+    Path(str(broken) + ".tmp").replace(broken)
+    result = build_history(layout, days[1])
+    assert result.timeline_mode == "full (the increment on snapshot_date=2025-04-01 did not add up)"
+    totals = dict(
+        duckdb.sql(
+            "select dimension, sum(models)::int from read_parquet(?) group by dimension",
+            params=[str(result.paths["creation_timeline"])],
+        ).fetchall()
+    )
+    assert totals == {"all": 2, "family": 2, "license_category": 2, "relation": 2}
+    assert build_history(layout, days[2]).timeline_mode == "incremental"
+    # a missing previous timeline: the day counts every model
+    layout.table_partition("creation_timeline", days[1]).unlink()
+    assert build_history(layout, days[2]).timeline_mode == "full"
+
+
 def test_creation_timeline_counts_the_placeholder_before_the_hub_dates(tmp_path):
     layout = Layout(tmp_path)
     day = date(2025, 4, 1)
@@ -340,6 +422,11 @@ def test_bad_input_is_refused_with_a_clear_error(tmp_path):
     with pytest.raises(HistoryInputError, match="repeat models"):
         build_history(layout, day)
     assert not layout.table_dir("model_changes").exists()
+    # a previous snapshot whose own history was never built is checked with the day after it
+    after = day + timedelta(days=1)
+    write_models(layout, after, [models_row(after, model_id="a/b", hub_id="1" * 24)])
+    with pytest.raises(HistoryInputError, match=r"repeat models: 1{24} x2 \(prev\)"):
+        build_history(layout, after)
 
 
 def test_as_of_refuses_a_series_with_a_missing_day(tmp_path):

@@ -129,6 +129,7 @@ def test_every_change_is_the_simulators_change(simulated: Simulated):
 
 
 def test_ecosystem_daily_equals_the_simulators_aggregates(simulated: Simulated):
+    previous, checked_families = None, 0
     for day, truth in simulated.truths.items():
         agg = truth.aggregates
         rows = _partition(
@@ -149,6 +150,42 @@ def test_ecosystem_daily_equals_the_simulators_aggregates(simulated: Simulated):
         assert by_dim["license_category"] == _none_as_label(agg["by_license_category"]), day
         assert by_dim["license_id"] == _none_as_label(agg["by_license"]), day
         assert agg["snapshot_date"] == day.isoformat()
+        assert by_dim["family"] == _expected_families(truth, previous), day
+        # the simulator counts a model under each of its roots, history under its first: the
+        # two agree for every foundation family that no multi-root model belongs to (a family of
+        # one model is in the shared row)
+        multi_root = {
+            root for roots in truth.models["roots"].to_list() if len(roots) > 1 for root in roots
+        }
+        for family, n in agg["by_family"].items():
+            if family not in multi_root:
+                got = by_dim["family"].get(family)
+                assert got == n or (got is None and n == 1), (day, family, got, n)
+        checked_families += sum(f not in multi_root for f in agg["by_family"])
+        previous = truth
+    assert checked_families > 0
+
+
+def _family(row: dict) -> str:
+    return row["roots"][0] if row["roots"] else row["model_id"]
+
+
+def _expected_families(truth, previous) -> dict[str, int]:
+    """Public models by family from the truth frames; families that count one model (removed
+    ones included, as removals are counted under their family) share one row."""
+    current = list(truth.models.iter_rows(named=True))
+    present = {r["hub_id"] for r in current}
+    gone = [
+        r
+        for r in (previous.models.iter_rows(named=True) if previous else [])
+        if r["hub_id"] not in present
+    ]
+    members = Counter(_family(r) for r in [*current, *gone])
+    return dict(
+        Counter(
+            _family(r) if members[_family(r)] > 1 else "(single-model families)" for r in current
+        )
+    )
 
 
 def _none_as_label(counts: dict[str, int]) -> dict[str, int]:
