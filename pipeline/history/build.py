@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.lineage.build import ALIASES_TABLE
 from pipeline.paths import Layout
 from pipeline.sql import connection, load_sql
 from pipeline.storage import write_partition
@@ -146,6 +147,7 @@ def build_history(
             con.execute(
                 "create or replace temp table hist_pairs as " + load_sql("history/pair_snapshots")
             )
+            _load_aliases(con, layout, snapshot_date, previous_date)
             con.execute(
                 "create or replace temp table hist_parent_changes as "
                 + load_sql("history/parent_changes")
@@ -181,6 +183,7 @@ def build_history(
                 ("view", "hist_timeline_input"),
                 ("table", "hist_timeline_base"),
                 ("table", "hist_parent_changes"),
+                ("table", "hist_aliases"),
                 ("table", "hist_pairs"),
                 ("table", "hist_delta_keys"),
                 (joined_kind, "hist_joined"),
@@ -310,6 +313,18 @@ def _write_timeline(
             )
         mode = f"full (the increment on {previous_timeline.parent.name} did not add up)"
     raise AssertionError("unreachable")
+
+
+def _load_aliases(
+    conn: duckdb.DuckDBPyConnection, layout: Layout, day: date, previous_date: date | None
+) -> None:
+    """The lineage stage's old ids of D and P, when it wrote them (history also runs on bare
+    `models` partitions, where a parent named by an id it gave up stays that id)."""
+    conn.execute(load_sql("history/create_aliases"))
+    for side, when in (("curr", day), ("prev", previous_date)):
+        path = layout.table_partition(ALIASES_TABLE, when) if when else None
+        if path is not None and path.is_file():
+            conn.execute(load_sql("history/load_aliases"), {"path": str(path), "side": side})
 
 
 def _history_complete(layout: Layout, day: date) -> bool:

@@ -440,3 +440,56 @@ def test_as_of_refuses_a_series_with_a_missing_day(tmp_path):
     assert as_of(layout, days[0], conn).fetchall() != []
     with pytest.raises(HistoryGapError, match="2025-04-02"):
         as_of(layout, days[2], conn)
+
+
+def test_a_deleted_parent_spelled_in_another_case_is_the_same_parent(tmp_path):
+    # Hub ids ignore case; once the parent is gone nothing rewrites the card's spelling
+    layout = Layout(tmp_path)
+    days = [date(2025, 4, 1), date(2025, 4, 2), date(2025, 4, 3)]
+    parent = models_row(days[0], model_id="org/parent", hub_id="1" * 24, family="org/parent")
+    child = dict(
+        models_row(days[0], model_id="me/child", hub_id="2" * 24, family="org/parent"),
+        base_models=["org/parent"],
+    )
+    write_models(layout, days[0], [parent, child])
+    write_models(layout, days[1], [dict(child, snapshot_date=days[1], base_models=["ORG/Parent"])])
+    write_models(
+        layout, days[2], [dict(child, snapshot_date=days[2], base_models=["other/parent"])]
+    )
+    for day in days:
+        build_history(layout, day)
+    assert _read(layout, "model_changes", days[1]) == [
+        (days[1], "org/parent", "1" * 24, "removed", "org/parent", None, days[0], 1)
+    ]
+    changes = _read(layout, "model_changes", days[2])
+    assert [(r[1], r[3], r[4], r[5]) for r in changes] == [
+        ("me/child", "base_changed", '["ORG/Parent"]', '["other/parent"]')
+    ]
+
+
+def test_a_parent_named_by_an_id_it_gave_up_is_found_through_the_lineage_aliases(tmp_path):
+    # the parent was renamed, then deleted; the child's card still names its first id, which
+    # only the lineage stage's alias table (old id -> _id) remembers
+    layout = Layout(tmp_path)
+    days = [date(2025, 4, 1), date(2025, 4, 2)]
+    parent = models_row(days[0], model_id="org/new-name", hub_id="1" * 24, family="org/new-name")
+    child = dict(
+        models_row(days[0], model_id="me/child", hub_id="2" * 24, family="org/new-name"),
+        base_models=["org/new-name"],
+    )
+    write_models(layout, days[0], [parent, child])
+    write_models(layout, days[1], [dict(child, snapshot_date=days[1], base_models=["org/Old"])])
+    aliases = layout.table_partition("lineage_aliases", days[1])
+    aliases.parent.mkdir(parents=True)
+    duckdb.sql(
+        "select ?::date as snapshot_date, 'org/old' as alias_key, ? as hub_id, "
+        "?::date as last_seen_date, 'org/Old' as alias_id",
+        params=[days[1], "1" * 24, days[0]],
+    ).write_parquet(str(aliases))
+    build_history(layout, days[0])
+    build_history(layout, days[1])
+    assert {r[3] for r in _read(layout, "model_changes", days[1])} == {"removed"}
+    # without the alias the old id is someone else: a parent change
+    aliases.unlink()
+    build_history(layout, days[1])
+    assert {r[3] for r in _read(layout, "model_changes", days[1])} == {"removed", "base_changed"}
