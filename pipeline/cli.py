@@ -315,12 +315,14 @@ def run_daily_job(day: date, out: Path, hub: dict, *, force: bool = False) -> Jo
 
 
 def _instance(dg):
-    """The persistent instance when DAGSTER_HOME is set (runs show in the UI), else ephemeral."""
-    from contextlib import nullcontext
+    """The persistent instance when DAGSTER_HOME is set (runs show in the UI), else ephemeral.
 
+    Either is disposed when the run ends: an ephemeral instance left to the garbage collector
+    closes its SQLite connections from another thread, which prints tracebacks.
+    """
     if os.environ.get("DAGSTER_HOME"):
         return dg.DagsterInstance.get()
-    return nullcontext(dg.DagsterInstance.ephemeral())
+    return dg.DagsterInstance.ephemeral()
 
 
 def _failures(result) -> list[tuple[str, str]]:

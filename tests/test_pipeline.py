@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -182,3 +184,15 @@ def test_simulated_mode_serves_its_own_hub_for_the_run(tmp_path):
     before = run_daily_job(DAY1 - timedelta(days=1), tmp_path, hub)
     assert before.exit_code == EXIT_FAILED
     assert "simulated world starts on" in before.summary()
+
+
+def test_demo_runs_quietly_from_the_command_line(tmp_path):
+    # the README's first command: a clean run prints its summary and no tracebacks (an undisposed
+    # ephemeral instance used to print SQLite thread errors when it was garbage collected)
+    cmd = [sys.executable, "-m", "pipeline.cli", "demo", "--days", "3", "--models", "2000"]
+    done = subprocess.run(
+        [*cmd, "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == EXIT_OK, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.stdout.count(": ok: models") == 3
