@@ -19,6 +19,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display: figures are files
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
@@ -196,6 +197,18 @@ def _finish(ax: Axes, series: dict, ylabel: str) -> None:
         return
     ax.set_ylabel(ylabel)
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _date_axis(ax, {d for values in series.values() for d in values})
+
+
+def _date_axis(ax: Axes, dates: set[date]) -> None:
+    """Ticks on snapshot days, labelled as dates: matplotlib's automatic locator puts hours
+    between the days of a short series."""
+    if len(dates) < 2:
+        return  # a single day is drawn as a labelled bar
+    span = (max(dates) - min(dates)).days
+    if span <= 14:
+        ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, span // 7)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
     ax.tick_params(axis="x", labelrotation=30)
 
 
@@ -215,7 +228,7 @@ def _families(data: _ReportData, axes: Axes | list[Axes]) -> None:
         growth.plot([d for d, _ in points], [v for _, v in points], marker="o", ms=3, label=family)
     growth.set_ylabel("models in the family")
     growth.legend(fontsize="x-small")
-    growth.tick_params(axis="x", labelrotation=30)
+    _date_axis(growth, {d for f in names for d in series.get(f, {})})
 
 
 def _depth(data: _ReportData, ax: Axes | list[Axes]) -> None:

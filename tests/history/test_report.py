@@ -60,3 +60,20 @@ def test_figures_from_a_single_snapshot_and_into_another_directory(tmp_path):
 def test_report_without_history_is_a_usage_error(tmp_path, capsys):
     assert main_report(tmp_path, None) == 2
     assert "no history" in capsys.readouterr().err
+
+
+def test_a_short_series_is_labelled_by_day_not_by_hour():
+    import matplotlib.pyplot as plt
+
+    from pipeline.report import _date_axis
+
+    days = [date(2025, 5, 1), date(2025, 5, 2), date(2025, 5, 3)]
+    fig, ax = plt.subplots()
+    try:
+        ax.plot(days, [1, 2, 3])
+        _date_axis(ax, set(days))
+        fig.canvas.draw()
+        labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    finally:
+        plt.close(fig)
+    assert labels == ["2025-05-01", "2025-05-02", "2025-05-03"]
