@@ -1,9 +1,11 @@
 """What changed between two snapshots, and how the ecosystem grows (issue 7).
 
 Day D is compared with the most recent earlier `models` partition (the previous snapshot, possibly
-several days back). Each output partition is a pure function of those two partitions, so a day can
-be rebuilt at any time and rebuilding past days in date order reproduces the original runs; the
-work per day does not grow with the length of the series.
+several days back). Each output partition is a function of those two partitions, except the
+creation timeline, which adds D's moves to the previous snapshot's timeline (or counts every model
+when there is none, with the same result). So a day can be rebuilt at any time and rebuilding past
+days in date order reproduces the original runs. The work per day does not grow with the length of
+the series, and after the first day it is mostly the day's delta.
 """
 
 from __future__ import annotations
