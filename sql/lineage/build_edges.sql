@@ -66,11 +66,15 @@ card_first as (
 ),
 
 unmatched_card as (
+    -- an old id of a repo that is gone (lin_alias_seen) is a parent we know, not a reference we
+    -- cannot find: it takes no part in pairing, so it cannot make another reference ambiguous
     select card_first.*
     from card_first
     anti join tag_side
         on tag_side.child_id = card_first.child_id
         and tag_side.parent_key = card_first.parent_key
+    anti join lin_alias_seen
+        on lin_alias_seen.alias_key = card_first.parent_key
     where card_first.parent_status = 'missing'
 ),
 

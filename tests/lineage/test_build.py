@@ -341,3 +341,25 @@ def test_without_licenses_checks_are_unknown(built) -> None:
 def test_missing_staged_partition_is_a_clear_error(layout: Layout) -> None:
     with pytest.raises(FileNotFoundError, match="models_staged"):
         build_lineage(layout, DAY1)
+
+
+def test_an_old_id_of_a_gone_repo_leaves_the_tag_pairing_unambiguous(layout: Layout) -> None:
+    # The card names a parent by a name from before any snapshot (the Hub's tag resolves it) and
+    # a second parent by an id that a repo held before it was renamed and then deleted. Only the
+    # first is a reference we cannot place; the second is a known repo that is gone.
+    day3 = DAY2 + timedelta(days=1)
+    write_staged(layout, DAY1, [item("Org/Base"), item("gone/first-name", repo="G")])
+    write_staged(layout, DAY2, [item("Org/Base"), item("gone/second-name", repo="G")])
+    child = item(
+        "u/pair2",
+        ["meta/Name-Before-Any-Snapshot", "gone/first-name"],
+        tags=("base_model:finetune:Org/Base",),
+    )
+    write_staged(layout, day3, [item("Org/Base"), child])
+    result = build_lineage(layout, day3)
+    edges = {
+        (r["parent_id"], r["parent_status"])
+        for r in read(result.paths["lineage_edges"]).iter_rows(named=True)
+        if r["child_id"] == "u/pair2"
+    }
+    assert edges == {("Org/Base", "renamed"), ("gone/first-name", "missing")}
