@@ -74,30 +74,9 @@ facts as (
     select * from gone
 ),
 
-family_members as (
-    select family from curr
-    union all
-    select prev_family as family from removed
-),
-
-family_sizes as (
-    select
-        family,
-        count(*) as members,
-    from family_members
-    group by family
-),
-
 labelled as (
-    -- '(none)' keeps a missing value apart from the nulls grouping sets use for "not grouped".
-    -- Most models are roots with no descendants, each its own family: those share one row so
-    -- the table grows with the number of real families, not with the number of models.
+    -- '(none)' keeps a missing value apart from the nulls grouping sets use for "not grouped"
     select
-        case
-            when facts.family is null then '(none)'
-            when family_sizes.members = 1 then '(single-model families)'
-            else facts.family
-        end as family,
         coalesce(license_category, '(none)') as license_category,
         coalesce(license_id, '(none)') as license_id,
         coalesce(base_relation, '(none)') as relation,
@@ -113,13 +92,11 @@ labelled as (
         downloads_delta,
         likes,
     from facts
-    left join family_sizes using (family)
 ),
 
-grouped as (
+by_dimension as (
     select
         case
-            when grouping(family) = 0 then 'family'
             when grouping(license_category) = 0 then 'license_category'
             when grouping(license_id) = 0 then 'license_id'
             when grouping(relation) = 0 then 'relation'
@@ -129,7 +106,6 @@ grouped as (
             else 'all'
         end as dimension,
         coalesce(
-            family,
             license_category,
             license_id,
             relation,
@@ -149,7 +125,6 @@ grouped as (
     from labelled
     group by grouping sets (
         (),
-        (family),
         (license_category),
         (license_id),
         (relation),
@@ -157,6 +132,52 @@ grouped as (
         (pipeline_tag),
         (library_name),
     )
+),
+
+per_family as (
+    -- a family's members are the models it counts on D and those it lost since P
+    select
+        family,
+        count(*) as members,
+        sum(is_present) as models,
+        sum(is_new) as new,
+        sum(is_removed) as removed,
+        sum(created_today) as created_that_day,
+        sum(downloads_30d) as downloads_30d,
+        sum(downloads_all_time) as downloads_all_time,
+        sum(downloads_delta) as downloads_delta,
+        sum(likes) as likes,
+    from facts
+    group by family
+),
+
+by_family as (
+    -- Most models are roots with no descendants, each its own family: those share one row so
+    -- the table grows with the number of real families, not with the number of models. Summed
+    -- per family first, then folded: no per-model lookup of family sizes.
+    select
+        'family' as dimension,
+        case
+            when family is null then '(none)'
+            when members = 1 then '(single-model families)'
+            else family
+        end as value,
+        sum(models)::bigint as models,
+        sum(new)::bigint as new,
+        sum(removed)::bigint as removed,
+        sum(created_that_day)::bigint as created_that_day,
+        coalesce(sum(downloads_30d), 0)::bigint as downloads_30d,
+        coalesce(sum(downloads_all_time), 0)::bigint as downloads_all_time,
+        coalesce(sum(downloads_delta), 0)::bigint as downloads_delta,
+        coalesce(sum(likes), 0)::bigint as likes,
+    from per_family
+    group by all
+),
+
+grouped as (
+    select * from by_dimension
+    union all
+    select * from by_family
 )
 
 select
