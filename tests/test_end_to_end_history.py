@@ -17,6 +17,7 @@ from pipeline.hub.crawl import crawl_models
 from pipeline.paths import Layout
 from pipeline.simulator.server import SimulatedHub
 from pipeline.simulator.world import World, WorldConfig
+from tests.history.conftest import BUSY_SIMULATOR_RATES
 
 START = date(2026, 2, 1)
 EXACT_KINDS = ("added", "removed", "renamed", "gated_changed", "base_changed")
@@ -28,13 +29,7 @@ def _run(days: int, n_models: int, tmp_path) -> tuple[Layout, dict]:
             seed=5,
             start_date=START,
             n_models=n_models,
-            daily_growth=0.02,
-            delete_rate=0.006,
-            private_rate=0.004,
-            rename_rate=0.008,
-            license_change_rate=0.008,
-            base_change_rate=0.008,
-            gated_change_rate=0.008,
+            **BUSY_SIMULATOR_RATES,
         )
     )
     layout = Layout(tmp_path)

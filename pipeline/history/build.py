@@ -278,43 +278,44 @@ def _write_timeline(
     public_models: int,
 ) -> tuple[Path, int, str]:
     """Write creation_timeline for `day`: the previous snapshot's timeline plus the day's moves
-    when it exists, every model otherwise.
+    when it exists, every model otherwise; return its path, rows and how it was built.
 
     Every dimension must count each of the day's `public_models` once; an increment that does
     not is replaced by the full count rather than carried into the following days.
     """
+    expected = dict.fromkeys(TIMELINE_DIMENSIONS, public_models)
     mode = "full"
     if previous_timeline is not None and previous_timeline.is_file():
-        mode = "incremental"
-    for attempt in (mode, "full") if mode == "incremental" else ("full",):
-        conn.execute(load_sql("history/create_timeline_base"))
-        if attempt == "incremental":
-            conn.execute(load_sql("history/load_timeline_base"), {"path": str(previous_timeline)})
-        source = "timeline_changes" if attempt == "incremental" else "timeline_models"
-        conn.execute(
-            "create or replace temp view hist_timeline_input as " + load_sql(f"history/{source}")
-        )
-        path, n_rows = write_partition(
-            conn, layout, CREATION_TIMELINE, day, load_sql("history/creation_timeline")
-        )
-        totals = dict(
-            conn.execute(load_sql("history/timeline_totals"), {"path": str(path)}).fetchall()
-        )
-        wrong = [
-            (dim, totals.get(dim, 0))
-            for dim in TIMELINE_DIMENSIONS
-            if totals.get(dim, 0) != public_models
-        ]
-        if not wrong and totals.keys() == set(TIMELINE_DIMENSIONS):
-            return path, n_rows, mode
-        if attempt == "full":
-            shown = ", ".join(f"{dim} counts {n:,}" for dim, n in wrong) or ", ".join(totals)
-            raise RuntimeError(
-                f"creation_timeline for {day} does not count the day's {public_models:,} "
-                f"public models once per dimension: {shown}"
-            )
+        path, n_rows, totals = _count_timeline(conn, layout, day, previous_timeline)
+        if totals == expected:
+            return path, n_rows, "incremental"
         mode = f"full (the increment on {previous_timeline.parent.name} did not add up)"
-    raise AssertionError("unreachable")
+    path, n_rows, totals = _count_timeline(conn, layout, day, None)
+    if totals != expected:
+        raise RuntimeError(
+            f"creation_timeline for {day} does not count the day's {public_models:,} public "
+            f"models once per dimension: {totals}"
+        )
+    return path, n_rows, mode
+
+
+def _count_timeline(
+    conn: duckdb.DuckDBPyConnection, layout: Layout, day: date, base: Path | None
+) -> tuple[Path, int, dict[str, int]]:
+    """Write the timeline from `base` plus the day's moves, or from every model without one;
+    return its path, rows and the models each dimension counts."""
+    conn.execute(load_sql("history/create_timeline_base"))
+    if base is not None:
+        conn.execute(load_sql("history/load_timeline_base"), {"path": str(base)})
+    source = "timeline_models" if base is None else "timeline_changes"
+    conn.execute(
+        "create or replace temp view hist_timeline_input as " + load_sql(f"history/{source}")
+    )
+    path, n_rows = write_partition(
+        conn, layout, CREATION_TIMELINE, day, load_sql("history/creation_timeline")
+    )
+    totals = conn.execute(load_sql("history/timeline_totals"), {"path": str(path)}).fetchall()
+    return path, n_rows, dict(totals)
 
 
 def _load_aliases(

@@ -75,6 +75,17 @@ PIPELINES = ["text-generation", "text-classification", "image-to-text", None]
 LIBRARIES = ["transformers", "diffusers", "gguf", None]
 RELATIONS = ["finetune", "quantized", "adapter", "merge"]
 GATED = ["no", "auto", "manual"]
+# `pipeline.simulator` change rates raised so that a few hundred models see every kind of change
+# within days (the simulator's defaults are the Hub's, far slower)
+BUSY_SIMULATOR_RATES = {
+    "daily_growth": 0.02,
+    "delete_rate": 0.006,
+    "private_rate": 0.004,
+    "rename_rate": 0.008,
+    "license_change_rate": 0.008,
+    "base_change_rate": 0.008,
+    "gated_change_rate": 0.008,
+}
 
 
 def models_row(day: date, **values) -> dict:

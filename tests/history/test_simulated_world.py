@@ -17,7 +17,7 @@ import pytest
 
 from pipeline.history import as_of, build_history
 from pipeline.paths import Layout
-from tests.history.conftest import MODELS_SCHEMA
+from tests.history.conftest import BUSY_SIMULATOR_RATES, MODELS_SCHEMA
 
 world_module = pytest.importorskip("pipeline.simulator.world")
 
@@ -74,13 +74,7 @@ def simulated(tmp_path_factory) -> Simulated:
             seed=11,
             start_date=START,
             n_models=300,
-            daily_growth=0.02,
-            delete_rate=0.006,
-            private_rate=0.004,
-            rename_rate=0.008,
-            license_change_rate=0.008,
-            base_change_rate=0.008,
-            gated_change_rate=0.008,
+            **BUSY_SIMULATOR_RATES,
         )
     )
     layout = Layout(tmp_path_factory.mktemp("simulated"))
