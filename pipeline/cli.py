@@ -110,10 +110,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--models", type=_positive, default=10_000)
     serve.add_argument("--seed", type=int, default=0)
     serve.add_argument("--date", type=_date, default=None, help="simulated day (default today)")
+    serve.add_argument(
+        "--era",
+        choices=("2022", "2024", "2026"),
+        default="2026",
+        help="record shape (default 2026)",
+    )
     export = sim_sub.add_parser("export", help="write one simulated day's listing as JSON Lines")
     export.add_argument("--models", type=_positive, required=True)
     export.add_argument("--date", type=_date, default=None, help="simulated day (default today)")
     export.add_argument("--seed", type=int, default=0)
+    export.add_argument(
+        "--era",
+        choices=("2022", "2024", "2026"),
+        default="2026",
+        help="record shape (default 2026)",
+    )
     export.add_argument(
         "--out", type=Path, required=True, help="file to write (.gz or .zst to compress)"
     )
@@ -159,12 +171,22 @@ def _dispatch(args: argparse.Namespace) -> int:
             from pipeline.simulator.server import main_serve
 
             main_serve(
-                port=args.port, models=args.models, seed=args.seed, day=args.date or utc_today()
+                port=args.port,
+                models=args.models,
+                seed=args.seed,
+                day=args.date or utc_today(),
+                era=args.era,
             )
             return EXIT_OK
         from pipeline.simulator.export import main_export
 
-        main_export(models=args.models, day=args.date or utc_today(), out=args.out, seed=args.seed)
+        main_export(
+            models=args.models,
+            day=args.date or utc_today(),
+            out=args.out,
+            seed=args.seed,
+            era=args.era,
+        )
         return EXIT_OK
     if args.command == "query":
         from pipeline.release.catalog import main_query

@@ -9,6 +9,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from pipeline.simulator.eras import DEFAULT_ERA, EraState, check_era
 from pipeline.simulator.protocol import HubState
 from pipeline.simulator.world import World, WorldConfig
 
@@ -43,12 +44,19 @@ def compression_for(out: Path) -> str | None:
 
 
 def export_listing(
-    world_or_state: World | HubState, day: date, out: Path, compress: str | type[...] | None = ...
+    world_or_state: World | HubState,
+    day: date,
+    out: Path,
+    compress: str | type[...] | None = ...,
+    era: str = DEFAULT_ERA,
 ) -> dict:
     """Write the listing of `day` to `out` (compression from the suffix unless given: .gz gzip,
-    .zst zstd, else none). The file appears only once complete (written to a temp name first).
+    .zst zstd, else none) in the record shape of `era` (eras.py). The file appears only once
+    complete (written to a temp name first).
     Returns {"path", "models", "bytes", "seconds", "items_per_second", "compress"}."""
     state = world_or_state.state(day) if isinstance(world_or_state, World) else world_or_state
+    if check_era(era) != DEFAULT_ERA:
+        state = EraState(state, era)
     if state.snapshot_date != day:
         raise ValueError(f"state is for {state.snapshot_date}, not {day}")
     out = Path(out)
@@ -91,10 +99,11 @@ def export_listing(
     }
 
 
-def main_export(models: int, day: date, out: Path, seed: int = 0) -> dict:
-    """`hub-census simulate export`: a world of `models` public models starting on `day`."""
+def main_export(models: int, day: date, out: Path, seed: int = 0, era: str = DEFAULT_ERA) -> dict:
+    """`hub-census simulate export`: a world of `models` public models starting on `day`,
+    written in the record shape of `era`."""
     world = World(WorldConfig(seed=seed, start_date=day, n_models=models))
-    stats = export_listing(world, day, Path(out))
+    stats = export_listing(world, day, Path(out), era=era)
     print(
         f"wrote {stats['models']:,} models to {stats['path']} "
         f"({stats['bytes']:,} bytes, {stats['seconds']:.1f} s, "

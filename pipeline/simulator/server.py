@@ -27,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
+from pipeline.simulator.eras import DEFAULT_ERA, EraState, check_era
 from pipeline.simulator.faults import Fault, FaultConfig, FaultDecision, choose_fault
 from pipeline.simulator.protocol import HubState
 
@@ -286,8 +287,12 @@ class SimulatedHub:
         faults: FaultConfig | None = None,
         max_limit: int = MAX_LIMIT,
         announce_date: bool = True,
+        era: str = DEFAULT_ERA,
     ) -> None:
         self._listing = _Listing(state)
+        # items are listed, sorted and paged in today's shape and rewritten into the era's on the
+        # way out (eras.py), so that cursors work the same in every era
+        self.era = check_era(era)
         self.faults = faults
         # Tests lower the page cap to page through small states with the real client, whose
         # `list_models(limit=...)` also caps the total number of items.
@@ -499,7 +504,10 @@ class _HubHandler(BaseHTTPRequestHandler):
             kept.append(("cursor", _encode_cursor(page.next_position)))
             host = self.headers.get("Host") or self.hub.url.removeprefix("http://")
             headers["Link"] = f'<http://{host}/api/models?{urlencode(kept)}>; rel="next"'
-        chunks = (_dumps(_project(item, keys)) for item in page.items)
+        items = page.items
+        if self.hub.era != DEFAULT_ERA:
+            items = map(EraState(listing.state, self.hub.era).convert, items)
+        chunks = (_dumps(_project(item, keys)) for item in items)
         if self._fault is Fault.TRUNCATE:
             body = b"[" + b",".join(chunks) + b"]"
             self._send_truncated(headers, body)
@@ -538,9 +546,12 @@ class _HubHandler(BaseHTTPRequestHandler):
 
     def _model_info(self, listing: _Listing, model_id: str) -> None:
         params = self._params()
-        item = listing.state.get_item(model_id)
+        state = (
+            listing.state if self.hub.era == DEFAULT_ERA else EraState(listing.state, self.hub.era)
+        )
+        item = state.get_item(model_id)
         if item is None:
-            new_id = listing.state.redirect_for(model_id)
+            new_id = state.redirect_for(model_id)
             if new_id is not None:
                 location = f"/api/models/{quote(new_id, safe='/')}"
                 if self._query_text:
@@ -619,13 +630,16 @@ class _HubHandler(BaseHTTPRequestHandler):
         self._bytes += len(data)
 
 
-def main_serve(port: int, models: int, seed: int, day: date) -> None:
+def main_serve(port: int, models: int, seed: int, day: date, era: str = DEFAULT_ERA) -> None:
     """`hub-census simulate serve`: serve one simulated day until interrupted."""
     from pipeline.simulator.world import World, WorldConfig
 
     state = World(WorldConfig(seed=seed, start_date=day, n_models=models)).state(day)
-    hub = SimulatedHub(state, port=port)
-    print(f"Simulated Hub for {day.isoformat()} ({len(state)} models) at {hub.url}", flush=True)
+    hub = SimulatedHub(state, port=port, era=era)
+    print(
+        f"Simulated Hub for {day.isoformat()} ({len(state)} models, {era} shape) at {hub.url}",
+        flush=True,
+    )
     try:
         hub.serve_forever()
     except KeyboardInterrupt:

@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from pipeline.simulator import mess
+from pipeline.simulator import eras, mess
 from pipeline.simulator.catalog import LICENSE_CATEGORY, LICENSES
 from pipeline.simulator.world import GATED, RELATIONS, DayState, World
 
@@ -63,6 +63,22 @@ CHANGES_SCHEMA = {
     "new_value": pl.String,
 }
 CHANGE_KINDS = ("added", "removed", "renamed", "license_changed", "base_changed", "gated_changed")
+# models an era lists under another id than today's (eras.py): the canonical id and the era's
+LEGACY_IDS_SCHEMA = {
+    "snapshot_date": pl.Date,
+    "hub_id": pl.String,
+    "model_id": pl.String,
+    "era_model_id": pl.String,
+    "legacy": pl.String,
+}
+# the source fields each compared attribute of history needs (a source lacking one cannot say
+# whether the attribute changed)
+ATTRIBUTE_FIELDS = {
+    "renamed": "_id",
+    "license_changed": "cardData",
+    "base_changed": "cardData",
+    "gated_changed": "gated",
+}
 
 
 @dataclass
@@ -72,6 +88,10 @@ class GroundTruth:
     edges: pl.DataFrame
     changes: pl.DataFrame
     aggregates: dict = field(default_factory=dict)
+    era: str = eras.DEFAULT_ERA
+    # top-level fields the era's records lack, and the models it lists under a legacy id
+    absent_fields: tuple[str, ...] = ()
+    legacy_ids: pl.DataFrame | None = None
 
 
 def _true_parents(world: World, st: DayState) -> tuple[np.ndarray, np.ndarray]:
@@ -247,11 +267,12 @@ def _frame(data: dict[str, list], schema: dict) -> pl.DataFrame:
     return pl.from_arrow(table)
 
 
-def _changes(world: World, day: date, st: DayState) -> pl.DataFrame:
+def _changes(world: World, day: date, st: DayState, prev_day: date | None = None) -> pl.DataFrame:
+    """What changed between `prev_day` (default: the day before) and `day`."""
     out: dict[str, list] = {k: [] for k in CHANGES_SCHEMA}
     if day == world.start_date:
         return _frame(out, CHANGES_SCHEMA)
-    prev = world.state(day - timedelta(days=1))
+    prev = world.state(prev_day or day - timedelta(days=1))
     a, b = prev.mut, st.mut
     n0 = prev.n_rows
     pub_b = b["status"] == 0
@@ -311,13 +332,96 @@ def _aggregates(
     }
 
 
-def write_truth(world: World, day: date, out_dir: Path) -> Path:
-    """Write the day's truth under `out_dir/snapshot_date=D/` (models, edges and changes as
-    Parquet, aggregates and the world's config in truth.json); return that directory."""
-    truth = world.truth(day)
+def legacy_ids(world: World, day: date, era: str) -> pl.DataFrame:
+    """The public models of `day` that `era` lists under another id than today's, and why:
+    `bare` (an early canonical model without an organisation), `git` (a name ending in `.git`),
+    `long` (a name over 96 characters)."""
+    st = world.state(day)
+    view = eras.EraState(st, era)
+    out: dict[str, list] = {k: [] for k in LEGACY_IDS_SCHEMA}
+    if era == "2022":
+        for row in st.public_rows.tolist():
+            kind, _ = view._legacy(row)
+            if kind is None:
+                continue
+            out["hub_id"].append(world.hub_id(row))
+            out["model_id"].append(st.current_name(row))
+            out["era_model_id"].append(view.era_id_of(row))
+            out["legacy"].append(kind)
+    out["snapshot_date"] = [day] * len(out["hub_id"])
+    return _frame(out, LEGACY_IDS_SCHEMA)
+
+
+def era_truth(world: World, day: date, era: str) -> GroundTruth:
+    """The day's truth with what `era`'s records lack and which ids they list differently."""
+    truth = compute_truth(world, day)
+    truth.era = eras.check_era(era)
+    truth.absent_fields = eras.ABSENT_FIELDS[era]
+    truth.legacy_ids = legacy_ids(world, day, era)
+    return truth
+
+
+def era_changes(world: World, prev_day: date, prev_era: str, day: date, era: str) -> pl.DataFrame:
+    """The changes between `prev_day` and `day` that a comparison of their listings, in the
+    shapes of `prev_era` and `era`, can truthfully report (docs/HISTORY.md, "Across eras"):
+
+    - without `_id` on either side a model is followed by its id only: a rename, or an id the
+      two eras write differently (a legacy id), is a `removed` of the old id and an `added` of
+      the new one, and such a model has no other change;
+    - a change of an attribute whose source field either side lacks is unknown, not reported.
+    Model ids are the ones each era lists."""
+    st = world.state(day)
+    base = _changes(world, day, st, prev_day)
+    lacking = set(eras.ABSENT_FIELDS[eras.check_era(prev_era)]) | set(eras.ABSENT_FIELDS[era])
+    prev_view = eras.EraState(world.state(prev_day), prev_era)
+    curr_view = eras.EraState(st, era)
+    by_id = "_id" in lacking
+
+    def row_of(hub_id: str) -> int:
+        return int(hub_id[-10:], 16)
+
+    out: dict[str, list] = {k: [] for k in CHANGES_SCHEMA}
+
+    def add(hub_id: str, model_id: str, change: str, old, new) -> None:
+        out["hub_id"].append(hub_id)
+        out["model_id"].append(model_id)
+        out["change"].append(change)
+        out["old_value"].append(old)
+        out["new_value"].append(new)
+
+    split: set[str] = set()
+    if by_id:
+        prev_st = prev_view.state
+        both = np.intersect1d(prev_st.public_rows, st.public_rows)
+        for row in both.tolist():
+            old, new = prev_view.era_id_of(row), curr_view.era_id_of(row)
+            if old != new:
+                hub = world.hub_id(row)
+                split.add(hub)
+                add(hub, old, "removed", "public", "public")
+                add(hub, new, "added", None, None)
+    for r in base.iter_rows(named=True):
+        hub, change = r["hub_id"], r["change"]
+        if change == "added":
+            add(hub, curr_view.era_id_of(row_of(hub)), change, None, None)
+        elif change == "removed":
+            add(hub, prev_view.era_id_of(row_of(hub)), change, r["old_value"], r["new_value"])
+        elif hub in split or ATTRIBUTE_FIELDS[change] in lacking:
+            continue
+        else:
+            add(hub, curr_view.era_id_of(row_of(hub)), change, r["old_value"], r["new_value"])
+    out["snapshot_date"] = [day] * len(out["hub_id"])
+    return _frame(out, CHANGES_SCHEMA)
+
+
+def write_truth(world: World, day: date, out_dir: Path, era: str = eras.DEFAULT_ERA) -> Path:
+    """Write the day's truth under `out_dir/snapshot_date=D/` (models, edges, changes and the
+    ids `era` lists differently as Parquet, aggregates, the era, its absent fields and the
+    world's config in truth.json); return that directory."""
+    truth = era_truth(world, day, era)
     target = Path(out_dir) / f"snapshot_date={day.isoformat()}"
     target.mkdir(parents=True, exist_ok=True)
-    for name in ("models", "edges", "changes"):
+    for name in ("models", "edges", "changes", "legacy_ids"):
         tmp = target / f".{name}.parquet.tmp"
         getattr(truth, name).write_parquet(tmp)
         tmp.replace(target / f"{name}.parquet")
@@ -332,6 +436,8 @@ def write_truth(world: World, day: date, out_dir: Path) -> Path:
             "daily_growth": cfg.daily_growth,
         },
         "aggregates": truth.aggregates,
+        "era": truth.era,
+        "absent_fields": list(truth.absent_fields),
     }
     tmp = target / ".truth.json.tmp"
     tmp.write_text(json.dumps(meta, indent=2, sort_keys=True))
@@ -356,4 +462,11 @@ def load_truth(path: Path) -> GroundTruth:
         edges=pl.read_parquet(path / "edges.parquet"),
         changes=pl.read_parquet(path / "changes.parquet"),
         aggregates=meta["aggregates"],
+        era=meta.get("era", eras.DEFAULT_ERA),
+        absent_fields=tuple(meta.get("absent_fields", ())),
+        legacy_ids=(
+            pl.read_parquet(path / "legacy_ids.parquet")
+            if (path / "legacy_ids.parquet").is_file()
+            else None
+        ),
     )

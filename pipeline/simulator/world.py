@@ -430,11 +430,14 @@ class World:
         span = self.start_ts - HUB_START_TS
         u = rng.random(n_comm)
         age = -np.log1p(-u * (1 - math.exp(-lam * span))) / lam
-        comm_ts = np.maximum(self.start_ts - 1 - age.astype(np.int64), PLACEHOLDER_TS)
+        # repos older than the placeholder date share it; a world that starts before that date
+        # (an archive-era world) keeps their real times, and renders the placeholder in createdAt
+        floor = PLACEHOLDER_TS if self.start_ts > PLACEHOLDER_TS + 2 * DAY else HUB_START_TS
+        comm_ts = np.maximum(self.start_ts - 1 - age.astype(np.int64), floor)
         cat_ts = np.array(
             [
                 max(
-                    PLACEHOLDER_TS,
+                    floor,
                     min(
                         int(datetime(*f.created.timetuple()[:3], tzinfo=UTC).timestamp())
                         + 36_000
@@ -1395,7 +1398,7 @@ class DayState:
             {"rfilename": name}
             for name in _siblings(model_id, kind, fmt, rel, params, has_card, bits)
         ]
-        item["createdAt"] = iso(ts)
+        item["createdAt"] = iso(max(ts, PLACEHOLDER_TS))
         if has_st and params > 0 and fmt != F_GGUF:
             item["safetensors"] = {
                 "parameters": {"F32" if params < 500_000_000 else "BF16": params},
