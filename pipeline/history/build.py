@@ -38,6 +38,9 @@ HISTORY_TABLES = (
 
 TIMELINE_DIMENSIONS = ("all", "family", "license_category", "relation")
 
+# staging's per-day table of which source fields the day's records carried (when it wrote one)
+FIELD_COVERAGE = "field_coverage"
+
 CHANGE_KINDS = (
     "baseline",
     "added",
@@ -123,12 +126,28 @@ def build_history(
             raise HistoryInputError(f"no models partition for {snapshot_date}: {current}")
         previous_date = previous_snapshot(layout, snapshot_date)
         previous = layout.table_partition(MODELS, previous_date) if previous_date else None
+        # A field one of the two sources lacked cannot say what changed: such a source's rows are
+        # matched by id, and attributes it lacked are not compared (docs/HISTORY.md, "Across eras").
+        _check_columns(con, current)
+        if previous is not None:
+            _check_columns(con, previous)
+        fields = _source_fields(con, layout, snapshot_date, current)
+        if previous is not None:
+            prev_fields = _source_fields(con, layout, previous_date, previous)
+            fields = {name: has and prev_fields[name] for name, has in fields.items()}
+        match_by_id = not fields["has_id"]
         # Four steps read the joined snapshots: join them once. The first snapshot has nothing to
         # join with, so there it is a view that streams the snapshot to each step.
         joined_kind = "table" if previous else "view"
         try:
-            _open_snapshot(con, "hist_curr", current)
-            _open_snapshot(con, "hist_prev", previous or current, present=previous is not None)
+            _open_snapshot(con, "hist_curr", current, match_by_id=match_by_id)
+            _open_snapshot(
+                con,
+                "hist_prev",
+                previous or current,
+                present=previous is not None,
+                match_by_id=match_by_id,
+            )
             # A previous snapshot whose history was built was checked then, as a day of its own.
             check_prev = previous_date is not None and not _history_complete(layout, previous_date)
             dupes = con.execute(load_sql("history/duplicate_keys"), {"check_prev": check_prev})
@@ -138,6 +157,12 @@ def build_history(
                 raise HistoryInputError(f"models partitions repeat models: {shown}")
             con.execute("set variable snapshot_date = ?", [snapshot_date])
             con.execute("set variable previous_snapshot_date = ?::date", [previous_date])
+            for variable, field_name in (
+                ("compare_license", "has_card_data"),
+                ("compare_base", "has_card_data"),
+                ("compare_gated", "has_gated"),
+            ):
+                con.execute(f"set variable {variable} = ?", [fields[field_name]])
             joined_sql = "join_snapshots" if previous else "first_snapshot"
             con.execute(
                 f"create or replace temp {joined_kind} hist_joined as "
@@ -334,21 +359,49 @@ def _history_complete(layout: Layout, day: date) -> bool:
     return all(layout.table_partition(t, day).is_file() for t in HISTORY_TABLES)
 
 
+def _source_fields(
+    conn: duckdb.DuckDBPyConnection, layout: Layout, day: date, models: Path
+) -> dict[str, bool]:
+    """Whether the source of `day` carried `_id`, `cardData` and `gated`: from staging's
+    field_coverage partition when there is one, else from the `models` partition itself (a
+    column null on every row)."""
+    coverage = layout.table_partition(FIELD_COVERAGE, day)
+    sql, path = (
+        ("history/source_fields_coverage", coverage)
+        if coverage.is_file()
+        else ("history/source_fields", models)
+    )
+    try:
+        cursor = conn.execute(load_sql(sql), {"path": str(path)})
+    except duckdb.Error as exc:
+        raise HistoryInputError(f"cannot read {path}: {exc}") from exc
+    names = [d[0] for d in cursor.description]
+    return dict(zip(names, cursor.fetchall()[0], strict=True))
+
+
+def _check_columns(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Refuse a `models` partition history cannot read or that lacks a column it reads."""
+    try:
+        described = conn.execute(load_sql("history/describe_models"), [str(path)]).fetchall()
+    except duckdb.Error as exc:
+        raise HistoryInputError(f"cannot read models partition {path}: {exc}") from exc
+    missing = [c for c in REQUIRED_COLUMNS if c not in {row[0] for row in described}]
+    if missing:
+        raise HistoryInputError(f"models partition {path} lacks columns: {', '.join(missing)}")
+
+
 def _open_snapshot(
-    conn: duckdb.DuckDBPyConnection, view: str, path: Path, *, present: bool = True
+    conn: duckdb.DuckDBPyConnection,
+    view: str,
+    path: Path,
+    *,
+    present: bool = True,
+    match_by_id: bool = False,
 ) -> None:
-    """Expose one `models` partition as the temp view `view`, refusing unusable input.
+    """Expose one `models` partition (checked by `_check_columns`) as the temp view `view`.
 
     A view, not a table: most models are the same on both days and each output reads them once,
     streaming. Not `present` stands for a missing previous snapshot: the columns, no rows.
     """
-    if present:
-        try:
-            described = conn.execute(load_sql("history/describe_models"), [str(path)]).fetchall()
-        except duckdb.Error as exc:
-            raise HistoryInputError(f"cannot read models partition {path}: {exc}") from exc
-        missing = [c for c in REQUIRED_COLUMNS if c not in {row[0] for row in described}]
-        if missing:
-            raise HistoryInputError(f"models partition {path} lacks columns: {', '.join(missing)}")
-    params = {"path": str(path), "present": present}
+    params = {"path": str(path), "present": present, "match_by_id": match_by_id}
     conn.sql(load_sql("history/load_models"), params=params).create_view(view, replace=True)

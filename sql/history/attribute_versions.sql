@@ -3,6 +3,9 @@
 -- previous snapshot opens a version; a model that disappeared gets a tombstone (is_present false).
 -- Each partition depends only on D and the previous snapshot, so rebuilding D is idempotent; the
 -- SCD type 2 view (`attribute_history.sql`) derives valid_to from the next version of the model.
+-- Versions are kept under the model's own key (its _id, else its id): where the key changes
+-- between the snapshots (a source with _id follows one without), the version under the old key
+-- ends and the same values open under the new one.
 with
 
 pairs as (
@@ -12,7 +15,7 @@ pairs as (
 first_versions as (
     -- the first snapshot of a series opens a version for every model
     select
-        model_key,
+        own_key as model_key,
         hub_id,
         model_id,
         license_id,
@@ -26,7 +29,7 @@ first_versions as (
 
 opened as (
     select
-        model_key,
+        own_key as model_key,
         hub_id,
         model_id,
         license_id,
@@ -38,6 +41,7 @@ opened as (
     where in_curr
         and (
             not in_prev
+            or own_key is distinct from prev_own_key
             or model_id is distinct from prev_model_id
             or license_id is distinct from prev_license_id
             or base_models is distinct from prev_base_models
@@ -49,7 +53,7 @@ opened as (
 
 tombstones as (
     select
-        model_key,
+        prev_own_key as model_key,
         prev_hub_id as hub_id,
         prev_model_id as model_id,
         null::varchar as license_id,
@@ -58,7 +62,7 @@ tombstones as (
         null::varchar as pipeline_tag,
         null::varchar as library_name,
     from pairs
-    where in_prev and not in_curr
+    where in_prev and (not in_curr or own_key is distinct from prev_own_key)
 ),
 
 versions as (

@@ -1,6 +1,7 @@
 -- the columns history reads from one `models` partition, keyed by the Hub's stable _id. A private
 -- model is not part of the public census (it counts as gone) but its id still names a parent.
--- Bound: $path (the partition), $present (false stands for "no previous snapshot": no rows).
+-- Bound: $path (the partition), $present (false stands for "no previous snapshot": no rows),
+-- $match_by_id (one of the two snapshots' sources lacked `_id`: both are keyed by id).
 with
 
 models as (
@@ -11,8 +12,11 @@ models as (
 keyed as (
     select
         not coalesce(is_private, false) as is_public,
-        -- _id survives renames; a row without one can only be followed by its id
-        coalesce(hub_id, 'id:' || model_id) as model_key,
+        -- _id survives renames; a row without one can only be followed by its id, and so can
+        -- every row when the other snapshot has no _id to match (`own_key`: the row's own key,
+        -- under which its attribute versions are kept)
+        if($match_by_id, 'id:' || model_id, coalesce(hub_id, 'id:' || model_id)) as model_key,
+        coalesce(hub_id, 'id:' || model_id) as own_key,
         hub_id,
         model_id,
         created_at,
@@ -39,9 +43,10 @@ select
     *,
     -- what a day compares (join_snapshots.sql): presence, the tracked attributes (parents as a
     -- set) and what the creation timeline counts by. A 64-bit hash, so that the comparison of
-    -- every model carries one number per side instead of twelve columns.
+    -- every model carries one number per side instead of thirteen columns.
     hash(
         is_public,
+        own_key,
         model_id,
         license_id,
         list_sort(base_models),

@@ -1,6 +1,8 @@
 -- model_changes: one row per model, change and snapshot date, comparing the day's models with the
 -- previous snapshot's (the pairs of the day's delta, pair_snapshots.sql). The first snapshot of a
--- series has one `baseline` row per model instead.
+-- series has one `baseline` row per model instead. An attribute whose source field either
+-- snapshot's source lacked is unknown there, not changed (variables compare_license,
+-- compare_base, compare_gated; docs/HISTORY.md, "Across eras").
 with
 
 pairs as (
@@ -71,7 +73,7 @@ license_changed as (
         prev_license_id as old_value,
         license_id as new_value,
     from kept
-    where prev_license_id is distinct from license_id
+    where prev_license_id is distinct from license_id and getvariable('compare_license')
 ),
 
 base_changed as (
@@ -84,6 +86,7 @@ base_changed as (
         to_json(base_models)::varchar as new_value,
     from kept
     semi join hist_parent_changes using (model_key)
+    where getvariable('compare_base')
 ),
 
 gated_changed as (
@@ -94,7 +97,7 @@ gated_changed as (
         prev_gated as old_value,
         gated as new_value,
     from kept
-    where prev_gated is distinct from gated
+    where prev_gated is distinct from gated and getvariable('compare_gated')
 ),
 
 pipeline_tag_changed as (
