@@ -105,3 +105,22 @@ def test_the_three_eras_describe_the_same_models(world, items):
     for item in items["2022"]:
         same = by_id[to_canonical.get(item["modelId"], item["modelId"])]
         assert item["sha"] == same["sha"] and item["likes"] == same["likes"]
+
+
+def test_served_2022_listing_pages_in_the_era_shape(world):
+    from urllib.request import urlopen
+
+    from pipeline.simulator.server import SimulatedHub
+
+    with SimulatedHub(world.state(DAY), era="2022", max_limit=500) as hub:
+        seen, url = [], f"{hub.url}/api/models?full=true"
+        while url:
+            with urlopen(url) as resp:
+                seen += json.loads(resp.read())
+                link = resp.headers.get("Link")
+            url = link.split(";")[0].strip("<>") if link else None
+        with urlopen(f"{hub.url}/api/models/gpt2") as resp:
+            assert json.loads(resp.read())["modelId"] == "gpt2"
+    assert len(seen) == len(world.state(DAY))
+    assert all("_id" not in item and "modelId" in item for item in seen)
+    assert "bert-base-uncased" in {item["modelId"] for item in seen}

@@ -27,9 +27,12 @@ def test_roundtrip(world, tmp_path):
         "models.parquet",
         "edges.parquet",
         "changes.parquet",
+        "legacy_ids.parquet",
         "truth.json",
     }
     back = load_truth(path)
+    # today's era lists every model under its current id and lacks no field
+    assert back.era == "2026" and back.absent_fields == () and back.legacy_ids.height == 0
     again = world.truth(day)
     assert back.snapshot_date == day
     for name in ("models", "edges", "changes"):
