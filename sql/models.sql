@@ -65,12 +65,7 @@ final as (
 
     select
         * exclude (openness_tier_rank),
-        case openness_tier_rank
-            when 0 then 'none'
-            when 1 then 'open_weights'
-            when 2 then 'open_source'
-            when 3 then 'open_data'
-        end as openness_tier,
+        openness_tier_of_rank(openness_tier_rank) as openness_tier,
     from joined
 
 )

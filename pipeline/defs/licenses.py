@@ -19,7 +19,8 @@ MAX_UNKNOWN_OTHER_JUMP = 0.02
     description=(
         "One row per model per snapshot date: the declared license kept verbatim, the normalised "
         "license ids, category, OSI approval and commercial use, how the id was reached, and the "
-        "openness tier (none, open_weights, open_source, open_data) with its evidence."
+        "openness tier (none, weights_available, open_weights, open_source, open_data) with its "
+        "evidence."
     ),
     check_specs=[
         dg.AssetCheckSpec(

@@ -1,37 +1,38 @@
 """Openness tiers: what the metadata of one model says about how open it is.
 
-The project's mission names three tiers. Each is an upper bound read from metadata; none is a
-certification. The tiers are cumulative and ordered:
+Each tier is an upper bound read from metadata; none is a certification. The tiers are cumulative
+and ordered:
 
-    none < open_weights < open_source < open_data
+    none < weights_available < open_weights < open_source < open_data
 
 Rules (implemented in SQL in `sql/licenses/model_licenses.sql`; `tier_for` below is the same rule
-in Python, and a test checks that the two agree on every combination of inputs):
+in Python, and a test checks that the two agree on every combination of inputs). The frameworks
+each rule follows are in docs/LICENSES.md ("Openness tiers").
 
-* `open_weights`: `weights_available`. The repo's file list holds weight files (`*.safetensors`,
-  `*.bin` except training state, `*.gguf`, `*.onnx`, `*.pt`/`*.pth`, `*.ckpt`, `*.h5`,
-  `*.msgpack`, `*.tflite`, `*.nemo`, TF variables, ...) or the API reports a `gguf` block. An
-  adapter (relation `adapter`, a `base_model:adapter:` tag or an `adapter_config.json`) only counts
-  when one of its base models in the same snapshot has weight files itself: a LoRA is useless
-  without its base. The licence does not matter here: this tier approximates "parameters released"
-  (Model Openness Framework Class III core: architecture + final parameters; the EU AI Act's
-  "parameters publicly available"; the European Open Source AI Index "weights" parameters).
-* `open_source`: open weights, every declared licence OSI-approved (`license_osi_approved`, from
-  the SPDX License List flags), and evidence of either released training code (a GitHub/GitLab
-  repository linked from the card metadata, or training scripts in the repo) or a technical
-  report (an `arxiv:` tag). This approximates MOF Class II (training/inference code under open
-  licences) and the code and parameters conditions of the OSI Open Source AI Definition 1.0, whose
-  licence condition needs OSI-approved terms. Non-OSI content licences (CC-BY, CC0, OpenMDW) fall
-  short here by design: the issue asks for OSI approval.
+* `weights_available`: the repo's file list holds weight files (`*.safetensors`, `*.bin` except
+  training state, `*.gguf`, `*.onnx`, `*.pt`/`*.pth`, `*.ckpt`, `*.h5`, `*.msgpack`, `*.tflite`,
+  `*.nemo`, TF variables, ...) or the API reports a `gguf` block. An adapter (relation `adapter`, a
+  `base_model:adapter:` tag or an `adapter_config.json`) only counts when one of its base models in
+  the same snapshot has weight files itself: a LoRA is useless without its base. Downloadable is
+  not licensed: without a grant nobody may use the weights.
+* `open_weights`: weights available under a licence that grants use to the public
+  (`license_grant` `open`, or `restricted` when the grant carries use restrictions: RAIL
+  behavioural clauses, community licences, non-commercial terms). No licence (`none`) and an
+  undecidable one (`unknown`: `other`, unread names, family ids like `cc`) stay
+  `weights_available`. Gating is not part of the rule: a gated repo is published under its
+  licence once access is granted; the `gated` column slices it.
+* `open_source`: open weights, every declared licence OSI-approved (`license_osi_approved`), and
+  evidence of released training code: a GitHub/GitLab link in the card metadata (licence fields
+  excluded: a link to a LICENSE file is not code) or training scripts in the repo's file list. A
+  technical report (`arxiv:` tag) alone is not enough.
 * `open_data`: open source, and the card declares training datasets (`cardData.datasets` or
-  `dataset:` tags). This approximates MOF Class I (datasets + research paper) and the OSAID's
-  Data Information condition; declaring a dataset id is weaker than releasing the data, so the
-  tier is an upper bound.
+  `dataset:` tags). Declaring a dataset id is weaker than releasing the data: until the datasets
+  are checked, this tier is an upper bound.
 
 Lineage: a fine-tune, adapter, merge or quantisation can never be more open than its base model.
-The tier written by this stage is the model's own; the lineage stage applies
-`cap_tier(own_tier, base_tier)` along the ancestry (`sql/licenses/cap_tier_macro.sql`, or
-`cap_tier` here), after which `openness_tier` may only go down.
+The tier written by this stage is the model's own; the models stage caps it by the least open
+ancestor (`cap_tier(own_tier, base_tier)`, `sql/licenses/cap_tier_macro.sql`, or `cap_tier`
+here), after which `openness_tier` may only go down.
 """
 
 from __future__ import annotations
@@ -40,22 +41,42 @@ import duckdb
 
 from pipeline.sql import load_sql
 
-TIERS = ("none", "open_weights", "open_source", "open_data")
+TIERS = ("none", "weights_available", "open_weights", "open_source", "open_data")
 TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
+
+# What a licence category grants the public (sql/licenses/license_grant_macro.sql is the same map).
+LICENSE_GRANT = {
+    "public-domain": "open",
+    "permissive": "open",
+    "weak-copyleft": "open",
+    "strong-copyleft": "open",
+    "rail-use-restricted": "restricted",
+    "community-restricted": "restricted",
+    "non-commercial": "restricted",
+    "unknown-other": "unknown",
+    "none": "none",
+}
+
+
+def license_grant(category: str | None) -> str:
+    """`open`, `restricted`, `unknown` or `none`: what a licence category grants the public."""
+    return LICENSE_GRANT.get(category or "", "unknown")
 
 
 def tier_for(
     *,
     weights_available: bool,
+    license_grant: str,
     osi_approved: bool | None,
     has_training_code: bool,
-    has_technical_report: bool,
     has_training_data: bool,
 ) -> str:
     """The tier a model's own evidence supports (before any lineage cap)."""
     if not weights_available:
         return "none"
-    if osi_approved is not True or not (has_training_code or has_technical_report):
+    if license_grant not in ("open", "restricted"):
+        return "weights_available"
+    if osi_approved is not True or not has_training_code:
         return "open_weights"
     return "open_data" if has_training_data else "open_source"
 
@@ -67,6 +88,9 @@ def cap_tier(tier: str, *base_tiers: str | None) -> str:
 
 
 def install_macros(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create `openness_tier_rank(tier)` and `cap_tier(tier, base_tier)` in `conn`."""
+    """Create `openness_tier_rank(tier)`, `openness_tier_of_rank(rank)`, `cap_tier(tier,
+    base_tier)` and `license_grant(category)` in `conn`."""
     conn.execute(load_sql("licenses/openness_tier_rank_macro"))
+    conn.execute(load_sql("licenses/openness_tier_of_rank_macro"))
     conn.execute(load_sql("licenses/cap_tier_macro"))
+    conn.execute(load_sql("licenses/license_grant_macro"))

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from pipeline.simulator import eras, mess
 from pipeline.simulator.catalog import LICENSE_CATEGORY, LICENSES
-from pipeline.simulator.world import GATED, RELATIONS, DayState, World
+from pipeline.simulator.world import GATED, RELATIONS, DayState, World, file_evidence
 
 TRUTH_VERSION = 1
 
@@ -39,6 +39,9 @@ MODELS_SCHEMA = {
     "depth": pl.Int32,
     "gated": pl.String,
     "n_declared_refs": pl.Int32,
+    "has_license_file": pl.Boolean,
+    "has_code_link": pl.Boolean,
+    "has_training_script": pl.Boolean,
 }
 EDGES_SCHEMA = {
     "snapshot_date": pl.Date,
@@ -203,6 +206,16 @@ def compute_truth(world: World, day: date) -> GroundTruth:
     for row, refs in world.extras.items():
         if row < n and status[row] == 0:
             n_refs[np.searchsorted(public, row)] += len(refs)
+    evidence = [
+        file_evidence(key, cat >= 0, nroot >= 0, has_card)
+        for key, cat, nroot, has_card in zip(
+            cols["key"][public].tolist(),
+            cols["cat"][public].tolist(),
+            cols["nroot"][public].tolist(),
+            cols["has_card"][public].tolist(),
+            strict=True,
+        )
+    ]
     rows_out = {
         "snapshot_date": [day] * public.size,
         "hub_id": [hubs[r] for r in pub_list],
@@ -221,6 +234,9 @@ def compute_truth(world: World, day: date) -> GroundTruth:
         "depth": depth[public],
         "gated": np.array(GATED, dtype=object)[mut["gated"][public]].tolist(),
         "n_declared_refs": n_refs,
+        "has_license_file": [e[0] is not None for e in evidence],
+        "has_code_link": [e[1] is not None for e in evidence],
+        "has_training_script": [e[2] is not None for e in evidence],
     }
     edges_out: dict[str, list] = {k: [] for k in EDGES_SCHEMA}
     with_refs = np.flatnonzero(

@@ -1355,6 +1355,10 @@ class DayState:
             mess.add_hostile(card, hostile, Bits(key, 4), bool(refs))
         if f is not None and f.gated:
             card["extra_gated_prompt"] = f"You agree to the {LICENSES[lic]} license terms."
+        lic_file, code_key, script = file_evidence(key, cat >= 0, nroot >= 0, has_card)
+        if code_key is not None:
+            owner, _, repo = model_id.rpartition("/")
+            card[code_key] = f"https://github.com/{owner or 'sim'}/{repo}"
 
         tags = head.copy()
         for t in card.get("tags", ()):
@@ -1397,6 +1401,7 @@ class DayState:
         item["siblings"] = [
             {"rfilename": name}
             for name in _siblings(model_id, kind, fmt, rel, params, has_card, bits)
+            + [n for n in (lic_file, script) if n is not None]
         ]
         item["createdAt"] = iso(max(ts, PLACEHOLDER_TS))
         if has_st and params > 0 and fmt != F_GGUF:
@@ -1510,6 +1515,33 @@ def _config(
         return {"model_type": model_type}
     arch = (root or f).architecture if (root or f) else "AutoModel"
     return {"architectures": [arch], "model_type": model_type}
+
+
+_LICENSE_FILES = ("LICENSE", "LICENSE", "LICENSE.md", "LICENSE.txt", "License.txt", "NOTICE")
+_CODE_KEYS = ("repo", "code", "github")
+_TRAINING_SCRIPTS = ("train.py", "train_script.py", "training/finetune.py", "run_clm.py")
+
+
+def file_evidence(
+    key: int, is_foundation: bool, has_root: bool, has_card: bool
+) -> tuple[str | None, str | None, str | None]:
+    """The licence file a repo ships, the card key linking its training code and the training
+    script in its file list (each None when absent).
+
+    Drawn from a stream of their own so that every other draw of a model stays as it was. Rates:
+    most foundation models ship a licence file and many link their code; few community models do
+    either (arXiv 2602.08816 finds licence text in about 4% of Hub repos). `truth.py` calls this
+    with the same arguments for the ground truth.
+    """
+    bits = Bits(key, 31)
+    p_file = 0.75 if is_foundation else 0.06 if has_root else 0.02
+    lic_file = bits.pick(_LICENSE_FILES) if bits.chance(p_file) else None
+    if lic_file is not None and bits.chance(0.15):
+        lic_file = "USE_POLICY.md" if is_foundation else "COPYING"
+    link = has_card and bits.chance(0.3 if is_foundation else 0.02)
+    code_key = bits.pick(_CODE_KEYS) if link else None
+    script = bits.pick(_TRAINING_SCRIPTS) if bits.chance(0.015) else None
+    return lic_file, code_key, script
 
 
 def _siblings(

@@ -70,12 +70,23 @@ declared as (
                 staged.siblings,
                 lambda f: regexp_matches(
                     f,
-                    '(?i)(^|/)(train|training|finetune|fine_tune|pretrain|run_clm|run_mlm)[^/]*'
-                    || '\.(py|sh|ipynb)$'
+                    '(?i)((^|/)(train|training|finetune|fine_tune|pretrain|run_clm|run_mlm)[^/]*'
+                    || '|(^|/)training/.*)\.(py|sh|ipynb)$'
                 )
             ),
             []
         ) as training_code_files,
+        -- licence text shipped with the weights: LICENSE, LICENSE.md, License.txt, COPYING,
+        -- NOTICE, USE_POLICY.md, CogVideoX_LICENSE, LICENSE-MODEL; unknown without a file list
+        if(
+            staged.siblings is null,
+            null,
+            regexp_matches(
+                staged.files,
+                '(?i)[|/]([^|/]*[_.-])?(license|licence|copying|notice|use_policy)s?'
+                || '([_-](model|models|weights|code|agreement))?(\.[a-z0-9]{1,8})?\|'
+            )
+        ) as has_license_file,
         coalesce(staged.card_base_model_relation = 'adapter', false)
         or list_bool_or(list_transform(
             coalesce(staged.base_model_tags, []), lambda t: starts_with(t, 'base_model:adapter:')
@@ -94,11 +105,17 @@ declared as (
             list_filter(coalesce(staged.tags, []), lambda t: starts_with(t, 'arxiv:')),
             lambda t: t[7:]
         ) as arxiv_ids,
+        -- a code link anywhere in the card except its licence and gating fields: a link to a
+        -- LICENSE file on GitHub is not released code
         if(
             contains(staged.card_data::varchar, 'github.com')
             or contains(staged.card_data::varchar, 'gitlab.com'),
             list_distinct(regexp_extract_all(
-                staged.card_data::varchar,
+                json_merge_patch(
+                    staged.card_data,
+                    '{"license": null, "license_name": null, "license_link": null, '
+                    || '"extra_gated_prompt": null, "extra_gated_fields": null}'
+                )::varchar,
                 'https?://(?:www\.)?(?:github\.com|gitlab\.com)/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+'
             )),
             []
@@ -198,6 +215,7 @@ resolved as (
         declared.arxiv_ids,
         declared.code_links,
         declared.training_code_files,
+        declared.has_license_file,
         len(declared.code_links) > 0 or len(declared.training_code_files) > 0 as has_training_code,
         len(declared.arxiv_ids) > 0 as has_technical_report,
         len(declared.training_datasets) > 0 as has_training_data,
@@ -235,10 +253,14 @@ final as (
         resolved.has_training_code,
         resolved.has_technical_report,
         resolved.has_training_data,
+        resolved.has_license_file,
+        license_grant(resolved.license_category) as license_grant,
         case
             when not resolved.weights_available then 'none'
+            when license_grant(resolved.license_category) not in ('open', 'restricted')
+                then 'weights_available'
             when not coalesce(resolved.license_osi_approved, false)
-                or not (resolved.has_training_code or resolved.has_technical_report)
+                or not resolved.has_training_code
                 then 'open_weights'
             when resolved.has_training_data then 'open_data'
             else 'open_source'

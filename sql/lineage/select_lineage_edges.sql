@@ -12,6 +12,8 @@ with_licenses as (
         child_license.restrictiveness_rank as child_rank,
         parent_license.license_category as parent_license_category,
         parent_license.restrictiveness_rank as parent_rank,
+        child_license.has_license_file as child_has_license_file,
+        parent_license.has_license_file as parent_has_license_file,
     from edges
     left join lin_licenses as child_license
         on child_license.model_id = edges.child_id
@@ -26,10 +28,11 @@ checked as (
             when parent_status in ('missing', 'self_loop') then 'unknown'
             when child_license_category is null or parent_license_category is null
                 then 'unknown'
+            -- a parent without a licence grants nothing to compare with: not a relicensing
+            when parent_license_category = 'none' then 'parent_unlicensed'
             when 'unknown-other' in (child_license_category, parent_license_category)
                 then 'unknown'
-            when child_license_category = 'none' and parent_license_category <> 'none'
-                then 'dropped'
+            when child_license_category = 'none' then 'dropped'
             when child_rank < parent_rank then 'relicensed_permissive'
             else 'consistent'
         end as license_check,
@@ -59,6 +62,8 @@ final as (
         license_check,
         child_license_category,
         parent_license_category,
+        child_has_license_file,
+        parent_has_license_file,
     from checked
 )
 

@@ -80,12 +80,15 @@ roots_of as (
 ),
 
 ancestor_license as (
+    -- the most restrictive licence an ancestor declares: an ancestor without one adds nothing
+    -- (no licence is no grant, not a stricter term that would hide the others)
     select
         ancestry.model_id,
         max(licenses.restrictiveness_rank) as max_rank,
     from lin_ancestry as ancestry
     inner join lin_licenses as licenses
         on licenses.model_id = ancestry.ancestor_id
+    where licenses.license_category <> 'none'
     group by ancestry.model_id
 ),
 
@@ -150,7 +153,23 @@ joined as (
         coalesce(facts.is_on_cycle, false) as is_on_cycle,
         ---------- licenses
         licenses.license_category,
-        greatest(licenses.restrictiveness_rank, facts.ancestor_max_rank) as effective_rank,
+        -- a model's own licence counts unless it declares none; a model without one inherits its
+        -- ancestors' terms; `none` only when neither it nor any ancestor declares a licence
+        coalesce(
+            greatest(
+                if(licenses.license_category <> 'none', licenses.restrictiveness_rank, null),
+                facts.ancestor_max_rank
+            ),
+            licenses.restrictiveness_rank
+        ) as effective_rank,
+        case
+            when licenses.model_id is null then null
+            when licenses.license_category <> 'none'
+                and licenses.restrictiveness_rank >= coalesce(facts.ancestor_max_rank, 0)
+                then 'own'
+            when facts.ancestor_max_rank is not null then 'inherited'
+            else 'none'
+        end as effective_license_source,
     from lin_models as models
     left join facts
         on facts.model_id = models.model_id
@@ -160,8 +179,9 @@ joined as (
 
 final as (
     select
-        joined.* exclude (effective_rank),
+        joined.* exclude (effective_rank, effective_license_source),
         ranks.category as effective_license_category,
+        joined.effective_license_source,
     from joined
     left join lin_license_rank as ranks
         on ranks.restrictiveness_rank = joined.effective_rank

@@ -38,7 +38,7 @@ def _rows() -> list[dict]:
                 "repo": "https://github.com/allenai/OLMo",
             },
         ),
-        # MIT with a report but no datasets -> open_source
+        # MIT with a report but no training code: a paper alone is not open source -> open_weights
         staged_row(
             "org/mit-report", tags=["license:mit", "arxiv:2401.00001"], card={"license": "mit"}
         ),
@@ -177,13 +177,16 @@ def test_openness(built):
     _, r = built
     expect = {
         "allenai/OLMo-7B": "open_data",
-        "org/mit-report": "open_source",
+        "org/mit-report": "open_weights",
         "org/ccby": "open_weights",
         "org/empty": "none",
         "org/quant-gguf": "open_weights",
         "org/lora-good": "open_weights",
         "org/lora-orphan": "none",
-        "someone/nothing": "open_weights",
+        # weights without any licence, or under an unreadable one, are available, not open
+        "someone/nothing": "weights_available",
+        "someone/junk": "weights_available",
+        "dual/lic": "open_weights",
     }
     for model, tier in expect.items():
         assert r[model]["openness_tier"] == tier, model
@@ -218,13 +221,17 @@ def test_rebuild_is_deterministic(layout):
 def test_sql_tier_rule_matches_python_rule(layout):
     """Every combination of evidence gives the same tier in SQL (the pipeline) and Python."""
     rows, expected = [], {}
-    grid = itertools.product(
-        [True, False],
-        ["apache-2.0", "cc-by-4.0", "bsd", None],
-        [True, False],
-        [True, False],
-        [True, False],
-    )
+    # one licence per grant: open + OSI, open + not OSI, family (OSI undecidable), restricted,
+    # unknown, none
+    licences = {
+        "apache-2.0": ("open", True),
+        "cc-by-4.0": ("open", False),
+        "bsd": ("open", None),
+        "llama3.1": ("restricted", False),
+        "other": ("unknown", False),
+        None: ("none", False),
+    }
+    grid = itertools.product([True, False], licences, [True, False], [True, False], [True, False])
     for i, (weights, lic, code, report, data) in enumerate(grid):
         model = f"grid/m{i}"
         tags = ([f"license:{lic}"] if lic else []) + (["arxiv:1234.5678"] if report else [])
@@ -238,12 +245,12 @@ def test_sql_tier_rule_matches_python_rule(layout):
                 + (["train.py"] if code else []),
             )
         )
-        osi = {"apache-2.0": True, "cc-by-4.0": False, "bsd": None, None: False}[lic]
+        grant, osi = licences[lic]
         expected[model] = tier_for(
             weights_available=weights,
+            license_grant=grant,
             osi_approved=osi,
             has_training_code=code,
-            has_technical_report=report,
             has_training_data=data,
         )
     write_staged(layout, D, rows)

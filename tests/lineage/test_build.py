@@ -304,6 +304,7 @@ def test_license_inheritance(built) -> None:
             "model_id": list(categories),
             "license_id": ["x"] * len(categories),
             "license_category": list(categories.values()),
+            "has_license_file": [None] * len(categories),
         }
     ).write_parquet(path)
     result = build_lineage(layout, DAY2)
@@ -324,7 +325,8 @@ def test_license_inheritance(built) -> None:
     # never more open than the base: u/merge2 is permissive but descends from Org/Base
     assert effective["u/merge2"] == "community-restricted"
     assert effective["x/root2"] == "permissive"
-    assert effective["u/ft3"] == "none"
+    # no licence of its own: the base's terms carry over instead of "none" hiding them
+    assert effective["u/ft3"] == "community-restricted"
     assert effective["u/lora"] == "community-restricted"
 
 

@@ -46,6 +46,13 @@ DAY2_MODELS = [
 ]
 
 
+# the two bases ship a LICENSE file; solo/gamma's file list is unknown; the rest have none
+LICENSE_FILE = {"base/alpha": True, "base/beta": True, "solo/gamma": None}
+# license_check of each edge as the lineage stage writes it (consistent unless listed): only the
+# apache merge of the llama3.1 base is more permissive than its parent's category
+LICENSE_CHECK = {"u/beta-merge": "relicensed_permissive"}
+
+
 def write_day(layout: Layout, day: date, models: list[tuple]) -> None:
     parent_of = {m[0]: m[1] for m in models}
     write_rows(
@@ -63,12 +70,19 @@ def write_day(layout: Layout, day: date, models: list[tuple]) -> None:
                 "lineage_depth": depth,
                 "family": family,
                 "downloads_30d": 10,
+                "has_license_file": LICENSE_FILE.get(model, False),
             }
             for model, parent, lic, depth, family in models
         ],
     )
     edges = [
-        {"child_id": m, "parent_id": p, "parent_ref": p, "parent_status": "resolved"}
+        {
+            "child_id": m,
+            "parent_id": p,
+            "parent_ref": p,
+            "parent_status": "resolved",
+            "license_check": LICENSE_CHECK.get(m, "consistent"),
+        }
         for m, p, *_ in models
         if p
     ]
@@ -141,11 +155,28 @@ def test_license_mix_over_time(demo_release):
 
 def test_relicensed_derivatives(demo_release):
     rows = run(demo_release, "relicensed_derivatives")
+    # y/alpha-nc (apache -> cc-by-nc) is stricter, z/alpha-ft-gguf (apache -> mit) the same
+    # category: neither relicenses more permissively
     assert [(r["child_id"], r["parent_license_id"], r["child_license_id"]) for r in rows] == [
-        ("y/alpha-nc", "apache-2.0", "cc-by-nc-4.0"),
         ("u/beta-merge", "llama3.1", "apache-2.0"),
-        ("z/alpha-ft-gguf", "apache-2.0", "mit"),
     ]
+
+
+def test_license_text_share(demo_release):
+    rows = run(demo_release, "license_text_share")
+    got = [
+        (
+            r["snapshot_date"],
+            r["count_models"],
+            r["count_with_file_list"],
+            r["count_with_license_file"],
+        )
+        for r in rows
+    ]
+    # day 1: 8 models, solo/gamma's file list unknown, the two bases ship a LICENSE; day 2 adds
+    # u/beta-merge without one
+    assert got == [(DAY1, 8, 7, 2), (DAY2, 9, 8, 2)]
+    assert [r["share_without_license_text"] for r in rows] == pytest.approx([5 / 7, 6 / 8])
 
 
 def test_deepest_trees(demo_release):
