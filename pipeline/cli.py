@@ -101,6 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--no-progress", action="store_true", help="no progress line, even on a terminal"
     )
+    run.add_argument(
+        "--accept-gate",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="release the day although this steady gate stops it, after review (repeatable; "
+        "needs --reason; recorded in the manifest and on the dataset card)",
+    )
+    run.add_argument("--reason", default=None, help="why the accepted gate(s) may be released")
     out_option(run)
 
     sim = sub.add_parser("simulate", help="the simulated Hub on its own")
@@ -153,6 +162,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             from_file=args.from_file,
             force=args.force,
             progress=not args.no_progress,
+            accept_gates=args.accept_gate,
+            reason=args.reason,
         )
     if args.command == "simulate":
         if args.sim_command == "serve":
@@ -189,16 +200,26 @@ def run(
     from_file: Path | None = None,
     force: bool = False,
     progress: bool = True,
+    accept_gates: list[str] | None = None,
+    reason: str | None = None,
 ) -> int:
+    from pipeline.gates import GateAcceptanceError, validate_acceptance
+
     if from_file is not None and not from_file.exists():
         print(f"error: no such file: {from_file}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        validate_acceptance(accept_gates or [], reason)
+    except GateAcceptanceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     hub: dict = {"show_progress": progress}
     if from_file is not None:
         hub |= {"mode": "file", "from_file": str(from_file.resolve())}
     elif endpoint is not None:
         hub |= {"mode": "api", "endpoint": endpoint}
-    outcome = run_daily_job(day, out, hub, force=force)
+    review = {"accept": accept_gates or [], "reason": reason}
+    outcome = run_daily_job(day, out, hub, force=force, gate_review=review)
     print(outcome.summary())
     return outcome.exit_code
 
@@ -276,7 +297,9 @@ class JobOutcome:
         return "\n".join(lines)
 
 
-def run_daily_job(day: date, out: Path, hub: dict, *, force: bool = False) -> JobOutcome:
+def run_daily_job(
+    day: date, out: Path, hub: dict, *, force: bool = False, gate_review: dict | None = None
+) -> JobOutcome:
     """Execute the `daily_census` job for one partition in this process."""
     import dagster as dg
 
@@ -288,6 +311,7 @@ def run_daily_job(day: date, out: Path, hub: dict, *, force: bool = False) -> Jo
         "resources": {
             "hub": {"config": hub},
             "output": {"config": {"path": str(out)}},
+            "gate_review": {"config": gate_review or {"accept": [], "reason": None}},
         },
         "ops": {"raw_models": {"config": {"force": force}}},
         # Step-by-step events stay in the Dagster instance; the terminal gets the summary, which

@@ -39,6 +39,7 @@ class ReleaseConfig(dg.Config):
 def release(
     context: dg.AssetExecutionContext, config: ReleaseConfig, output: OutputRoot
 ) -> dg.MaterializeResult:
+    from pipeline.gates import acceptances
     from pipeline.release.publish import ReleaseExistsError, publish_release
 
     day = date.fromisoformat(context.partition_key)
@@ -49,6 +50,7 @@ def release(
             force=config.force,
             pipeline_version=pipeline.__version__,
             source_commit=source_commit(),
+            gate_acceptances=acceptances(output.layout, day),
         )
     except ReleaseExistsError as exc:
         raise dg.Failure(description=str(exc)) from exc
