@@ -3,9 +3,11 @@
 Exit codes a script can rely on:
   0  success
   1  the pipeline failed (the message says which step and why; nothing bad was published)
-  2  bad usage or bad input (unknown option, unreadable file, invalid date)
+  2  bad usage or bad input (unknown option, unreadable file, invalid date, --accept-gate
+     without --reason or naming a gate that cannot be accepted)
   3  a release gate stopped the day's release (the previous release stays latest)
-  4  another run for the same date and output root is in progress (nothing was touched)
+  4  another run for the same date and output root is in progress (nothing was touched), or
+     an earlier date's run kept running longer than this run waits for it (nothing published)
   130 interrupted
 """
 
@@ -18,6 +20,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from pipeline.locks import EARLIER_BUSY_PREFIX
 from pipeline.paths import Layout, default_root
 
 EXIT_OK = 0
@@ -269,6 +272,10 @@ class JobOutcome:
         self.failures = [("run_lock", error)] if error else []
         if result is not None:
             self.failures = _failures(result)
+            # The history stage waited too long for an earlier date's run: busy, not broken.
+            self.busy = next(
+                (why for _, why in self.failures if why.startswith(EARLIER_BUSY_PREFIX)), None
+            )
         self.gates = _failed_gates(result) if result is not None else []
         self.row_counts = _row_counts(result) if result is not None else {}
 
