@@ -3,9 +3,11 @@
 Exit codes a script can rely on:
   0  success
   1  the pipeline failed (the message says which step and why; nothing bad was published)
-  2  bad usage or bad input (unknown option, unreadable file, invalid date)
+  2  bad usage or bad input (unknown option, unreadable file, invalid date, --accept-gate
+     without --reason or naming a gate that cannot be accepted)
   3  a release gate stopped the day's release (the previous release stays latest)
-  4  another run for the same date and output root is in progress (nothing was touched)
+  4  another run for the same date and output root is in progress (nothing was touched), or
+     an earlier date's run kept running longer than this run waits for it (nothing published)
   130 interrupted
 """
 
@@ -18,6 +20,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from pipeline.locks import EARLIER_BUSY_PREFIX
 from pipeline.paths import Layout, default_root
 
 EXIT_OK = 0
@@ -101,6 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--no-progress", action="store_true", help="no progress line, even on a terminal"
     )
+    run.add_argument(
+        "--accept-gate",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="release the day although this steady gate stops it, after review (repeatable; "
+        "needs --reason; recorded in the manifest and on the dataset card)",
+    )
+    run.add_argument("--reason", default=None, help="why the accepted gate(s) may be released")
     out_option(run)
 
     sim = sub.add_parser("simulate", help="the simulated Hub on its own")
@@ -165,6 +177,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             from_file=args.from_file,
             force=args.force,
             progress=not args.no_progress,
+            accept_gates=args.accept_gate,
+            reason=args.reason,
         )
     if args.command == "simulate":
         if args.sim_command == "serve":
@@ -211,16 +225,26 @@ def run(
     from_file: Path | None = None,
     force: bool = False,
     progress: bool = True,
+    accept_gates: list[str] | None = None,
+    reason: str | None = None,
 ) -> int:
+    from pipeline.gates import GateAcceptanceError, validate_acceptance
+
     if from_file is not None and not from_file.exists():
         print(f"error: no such file: {from_file}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        validate_acceptance(accept_gates or [], reason)
+    except GateAcceptanceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     hub: dict = {"show_progress": progress}
     if from_file is not None:
         hub |= {"mode": "file", "from_file": str(from_file.resolve())}
     elif endpoint is not None:
         hub |= {"mode": "api", "endpoint": endpoint}
-    outcome = run_daily_job(day, out, hub, force=force)
+    review = {"accept": accept_gates or [], "reason": reason}
+    outcome = run_daily_job(day, out, hub, force=force, gate_review=review)
     print(outcome.summary())
     return outcome.exit_code
 
@@ -270,6 +294,10 @@ class JobOutcome:
         self.failures = [("run_lock", error)] if error else []
         if result is not None:
             self.failures = _failures(result)
+            # The history stage waited too long for an earlier date's run: busy, not broken.
+            self.busy = next(
+                (why for _, why in self.failures if why.startswith(EARLIER_BUSY_PREFIX)), None
+            )
         self.gates = _failed_gates(result) if result is not None else []
         self.row_counts = _row_counts(result) if result is not None else {}
 
@@ -298,7 +326,9 @@ class JobOutcome:
         return "\n".join(lines)
 
 
-def run_daily_job(day: date, out: Path, hub: dict, *, force: bool = False) -> JobOutcome:
+def run_daily_job(
+    day: date, out: Path, hub: dict, *, force: bool = False, gate_review: dict | None = None
+) -> JobOutcome:
     """Execute the `daily_census` job for one partition in this process."""
     import dagster as dg
 
@@ -310,6 +340,7 @@ def run_daily_job(day: date, out: Path, hub: dict, *, force: bool = False) -> Jo
         "resources": {
             "hub": {"config": hub},
             "output": {"config": {"path": str(out)}},
+            "gate_review": {"config": gate_review or {"accept": [], "reason": None}},
         },
         "ops": {"raw_models": {"config": {"force": force}}},
         # Step-by-step events stay in the Dagster instance; the terminal gets the summary, which

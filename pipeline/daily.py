@@ -6,13 +6,17 @@ them back to back on a raw snapshot that is already complete.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
 
+from pipeline.gates import acceptances
 from pipeline.history import build_history
+from pipeline.history.build import stale_history_dates
 from pipeline.licenses.build import build_model_licenses
 from pipeline.lineage.build import build_lineage
+from pipeline.locks import DateBusyError, date_lock
 from pipeline.models import build_models
 from pipeline.paths import Layout
 from pipeline.staging import stage_models
@@ -25,3 +29,44 @@ def build_day(layout: Layout, snapshot_date: date, conn: duckdb.DuckDBPyConnecti
     build_lineage(layout, snapshot_date, conn)
     build_models(layout, snapshot_date, conn)
     build_history(layout, snapshot_date, conn)
+
+
+@dataclass
+class Refresh:
+    rebuilt: list[date] = field(default_factory=list)
+    # stale days another run holds: their own run, or the next run under the root, rebuilds them
+    left_stale: list[date] = field(default_factory=list)
+
+
+def refresh_stale_days(
+    layout: Layout,
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    pipeline_version: str,
+    source_commit: str | None,
+) -> Refresh:
+    """Rebuild the history of every day built against an older previous snapshot than it has now
+    (a run for an earlier date finished after it), oldest first, and republish it (replacing
+    its release, which the new manifest records) when it had one. So the result is the same as
+    running the dates in order. A day whose own run holds its lock is left to that run."""
+    from pipeline.release.publish import publish_release
+
+    refresh = Refresh()
+    for day in stale_history_dates(layout):
+        try:
+            with date_lock(layout, day):
+                build_history(layout, day, conn)
+                if layout.release(day).is_dir():
+                    publish_release(
+                        layout,
+                        day,
+                        force=True,
+                        pipeline_version=pipeline_version,
+                        source_commit=source_commit,
+                        gate_acceptances=acceptances(layout, day),
+                    )
+        except DateBusyError:
+            refresh.left_stale.append(day)
+            continue
+        refresh.rebuilt.append(day)
+    return refresh

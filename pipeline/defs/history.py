@@ -1,3 +1,4 @@
+import sys
 from collections.abc import Iterator
 from datetime import date
 
@@ -55,8 +56,21 @@ def history(
     context: dg.AssetExecutionContext, output: OutputRoot, duckdb: DuckDB
 ) -> Iterator[dg.MaterializeResult]:
     from pipeline.history.build import build_history
+    from pipeline.locks import EarlierDateBusyError, wait_for_earlier_runs
 
     day = date.fromisoformat(context.partition_key)
+
+    def say(message: str) -> None:
+        # The CLI keeps Dagster's console quiet; an operator must still see why the run pauses.
+        context.log.warning(message)
+        print(message, file=sys.stderr, flush=True)
+
+    # Built while an earlier date is still being built, the day would be compared with the
+    # snapshot before that one (docs/HISTORY.md, "Runs side by side").
+    try:
+        waited = wait_for_earlier_runs(output.layout, day, say)
+    except EarlierDateBusyError as exc:
+        raise dg.Failure(description=str(exc)) from exc
     with duckdb.connect() as conn:
         result = build_history(output.layout, day, conn)
     for name in _SPECS:
@@ -65,6 +79,7 @@ def history(
             metadata["previous_snapshot"] = str(result.previous_snapshot_date or "none (baseline)")
             metadata["days_since_previous"] = result.days_since_previous or 0
             metadata["by_change"] = dg.MetadataValue.json(result.changes)
+            metadata["waited_for_earlier_runs_s"] = round(waited, 1)
         if name == "creation_timeline":
             metadata["timeline_mode"] = result.timeline_mode
         yield dg.MaterializeResult(asset_key=name, metadata=metadata)

@@ -3,7 +3,7 @@ from datetime import date
 import dagster as dg
 
 from pipeline.defs.partitions import daily_snapshots
-from pipeline.defs.resources import DuckDB, OutputRoot
+from pipeline.defs.resources import DuckDB, GateReview, OutputRoot
 
 GATES = {
     "model_count_steady": "The model count falls by at most the set share from the previous day.",
@@ -27,7 +27,7 @@ GATES = {
     ],
 )
 def models(
-    context: dg.AssetExecutionContext, output: OutputRoot, duckdb: DuckDB
+    context: dg.AssetExecutionContext, output: OutputRoot, duckdb: DuckDB, gate_review: GateReview
 ) -> dg.MaterializeResult:
     from pipeline import gates
     from pipeline.models import TABLE, build_models
@@ -57,13 +57,6 @@ def models(
             "by_openness_tier": dg.MetadataValue.json(tiers),
         },
         check_results=[
-            dg.AssetCheckResult(
-                check_name=name,
-                passed=gate.passed,
-                severity=dg.AssetCheckSeverity.ERROR,
-                description=gate.description,
-                metadata=gate.metadata,
-            )
-            for name, gate in results.items()
+            gate_review.gate_check(layout, day, name, gate) for name, gate in results.items()
         ],
     )

@@ -8,7 +8,7 @@ from pydantic import Field
 
 import pipeline
 from pipeline.defs.partitions import daily_snapshots
-from pipeline.defs.resources import OutputRoot
+from pipeline.defs.resources import DuckDB, OutputRoot
 
 
 class ReleaseConfig(dg.Config):
@@ -37,11 +37,18 @@ class ReleaseConfig(dg.Config):
     ),
 )
 def release(
-    context: dg.AssetExecutionContext, config: ReleaseConfig, output: OutputRoot
+    context: dg.AssetExecutionContext, config: ReleaseConfig, output: OutputRoot, duckdb: DuckDB
 ) -> dg.MaterializeResult:
+    from pipeline.daily import refresh_stale_days
+    from pipeline.gates import acceptances
+    from pipeline.history.build import build_history, stale_history_dates
     from pipeline.release.publish import ReleaseExistsError, publish_release
 
     day = date.fromisoformat(context.partition_key)
+    with duckdb.connect() as conn:
+        # An earlier date's snapshot arrived after this day's history was built: build it again.
+        if day in stale_history_dates(output.layout):
+            build_history(output.layout, day, conn)
     try:
         result = publish_release(
             output.layout,
@@ -49,9 +56,24 @@ def release(
             force=config.force,
             pipeline_version=pipeline.__version__,
             source_commit=source_commit(),
+            gate_acceptances=acceptances(output.layout, day),
         )
     except ReleaseExistsError as exc:
         raise dg.Failure(description=str(exc)) from exc
+    # Later days built before this one arrived compared themselves with an older snapshot.
+    with duckdb.connect() as conn:
+        refresh = refresh_stale_days(
+            output.layout,
+            conn,
+            pipeline_version=pipeline.__version__,
+            source_commit=source_commit(),
+        )
+    if refresh.left_stale:
+        context.log.warning(
+            "history of "
+            + ", ".join(map(str, refresh.left_stale))
+            + " is stale and its run is in progress; the next run under this root rebuilds it"
+        )
     return dg.MaterializeResult(
         metadata={
             "release_id": result.release_id,
@@ -59,6 +81,8 @@ def release(
             "dagster/row_count": result.rows.get("models", 0),
             "rows_by_table": dg.MetadataValue.json(result.rows),
             "dagster/uri": str(result.directory),
+            "rebuilt_stale_days": [str(d) for d in refresh.rebuilt],
+            "stale_days_left": [str(d) for d in refresh.left_stale],
         }
     )
 

@@ -1,4 +1,5 @@
-"""One typed resource per external system: the Hub, the output root, the DuckDB engine.
+"""One typed resource per external system: the Hub, the output root, the DuckDB engine; and
+the operator's review of stopped gates.
 
 Retries, paging and checkpoints live in the crawl code the Hub resource calls; the resources only
 choose what to talk to and how.
@@ -16,6 +17,7 @@ from typing import Literal
 
 import dagster as dg
 import duckdb
+from pydantic import Field
 
 from pipeline.paths import DEFAULT_ROOT, ROOT_ENV, Layout
 
@@ -94,6 +96,47 @@ class OutputRoot(dg.ConfigurableResource):
         return Layout(Path(self.path))
 
 
+class GateReview(dg.ConfigurableResource):
+    """Steady gates an operator accepted for this run after reviewing the stopped day.
+
+    An accepted gate that fails is reported at warning severity, which does not block the
+    release; the acceptance and `reason` are written into the release manifest and dataset card.
+    """
+
+    accept: list[str] = Field(default_factory=list)
+    reason: str | None = None
+
+    def gate_check(
+        self,
+        layout: Layout,
+        day: date,
+        name: str,
+        result,
+        asset_key: str | None = None,
+    ) -> dg.AssetCheckResult:
+        """The check result of gate `name` for `day`, recorded for the release to report."""
+        from pipeline import gates
+
+        try:
+            gates.validate_acceptance(self.accept, self.reason)
+        except gates.GateAcceptanceError as exc:
+            raise dg.Failure(description=str(exc)) from exc
+        record = gates.judge(name, result, self.accept, self.reason)
+        gates.record_gate(layout, day, record)
+        accepted = record.acceptance == "accepted"
+        description = result.description
+        if accepted:
+            description += f" (accepted after review: {self.reason})"
+        return dg.AssetCheckResult(
+            asset_key=asset_key,
+            check_name=name,
+            passed=result.passed,
+            severity=dg.AssetCheckSeverity.WARN if accepted else dg.AssetCheckSeverity.ERROR,
+            description=description,
+            metadata={**result.metadata, "acceptance": record.acceptance or "none"},
+        )
+
+
 class DuckDB(dg.ConfigurableResource):
     """An in-process DuckDB engine per step.
 
@@ -140,5 +183,6 @@ def resources() -> dg.Definitions:
             "hub": HubSource(),
             "output": OutputRoot(path=os.environ.get(ROOT_ENV, str(DEFAULT_ROOT))),
             "duckdb": DuckDB(),
+            "gate_review": GateReview(),
         }
     )

@@ -10,6 +10,8 @@ the series, and after the first day it is mostly the day's delta.
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -35,6 +37,9 @@ HISTORY_TABLES = (
     ECOSYSTEM_DAILY,
     CREATION_TIMELINE,
 )
+
+# Where each day records the previous snapshot its history was built against (stale_history_dates).
+BASIS_DIR = "_history_basis"
 
 TIMELINE_DIMENSIONS = ("all", "family", "license_category", "relation")
 
@@ -218,6 +223,7 @@ def build_history(
                 ("view", "hist_curr"),
             ):
                 con.execute(f"drop {kind} if exists {name}")
+    _write_basis(layout, snapshot_date, previous_date)
     return HistoryResult(
         snapshot_date=snapshot_date,
         previous_snapshot_date=previous_date,
@@ -227,6 +233,43 @@ def build_history(
         changes={kind: changes.get(kind, 0) for kind in CHANGE_KINDS},
         timeline_mode=timeline_mode,
     )
+
+
+def _basis_path(layout: Layout, day: date) -> Path:
+    return layout.root / "warehouse" / BASIS_DIR / f"{day.isoformat()}.json"
+
+
+def _write_basis(layout: Layout, day: date, previous: date | None) -> None:
+    """Record which previous snapshot the day's history was built against."""
+    path = _basis_path(layout, day)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    text = json.dumps({"previous_snapshot_date": previous.isoformat() if previous else None})
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def history_basis(layout: Layout, day: date) -> date | str | None:
+    """The previous snapshot the day's history was built against (None for a baseline), or
+    "unknown" when the day's history predates this record."""
+    path = _basis_path(layout, day)
+    if not path.is_file():
+        return "unknown"
+    previous = json.loads(path.read_text(encoding="utf-8"))["previous_snapshot_date"]
+    return date.fromisoformat(previous) if previous else None
+
+
+def stale_history_dates(layout: Layout) -> list[date]:
+    """Days whose history was built against another previous snapshot than the one they have
+    now: an earlier date's `models` arrived after their history was built (runs side by side, or
+    a date filled in later). Oldest first."""
+    dates = snapshot_dates(layout)
+    return [
+        day
+        for i, day in enumerate(dates)
+        if _history_complete(layout, day)
+        and history_basis(layout, day) not in ("unknown", dates[i - 1] if i else None)
+    ]
 
 
 def backfill_history(

@@ -162,12 +162,32 @@ def bibtex(release_id: str, snapshot_date: date) -> str:
 }}"""
 
 
+def _acceptance_section(acceptances: list[dict]) -> str:
+    """Release gates an operator accepted after review: a reader must see them before the data."""
+    if not acceptances:
+        return ""
+    lines = ["## Gates accepted after review", ""]
+    for item in acceptances:
+        if item["acceptance"] == "accepted":
+            lines.append(
+                f"- `{item['gate']}` stopped this day and was accepted by the operator: "
+                f"{item['reason']}. The gate said: {item['description']}"
+            )
+        else:
+            lines.append(
+                f"- `{item['gate']}` was accepted by the operator ({item['reason']}) but passed; "
+                "the acceptance was not used."
+            )
+    return "\n".join(lines) + "\n\n"
+
+
 def render_card(
     contract: Contract,
     release_id: str,
     snapshot_date: date,
     files: dict[str, dict],
     figures: dict,
+    gate_acceptances: list[dict] | None = None,
 ) -> str:
     tables = [meta["table"] for _, meta in sorted(files.items()) if "table" in meta]
     configs = "\n".join(f"  - config_name: {t}\n    data_files: {t}.parquet" for t in tables)
@@ -218,7 +238,7 @@ day's tables side by side for time series.
 ## Quality ledger
 
 {_ledger_section(figures)}
-
+{_acceptance_section(gate_acceptances or [])}
 ## Files
 
 {_files_section(files)}

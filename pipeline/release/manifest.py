@@ -108,6 +108,7 @@ def build_manifest(
     files: dict[str, dict],
     previous: dict | None,
     replaces: dict | None,
+    gate_acceptances: list[dict] | None = None,
 ) -> dict:
     digest = data_digest(files)
     return {
@@ -123,6 +124,9 @@ def build_manifest(
         "data_digest": digest,
         "previous_release": previous,
         "replaces": replaces,
+        # gates an operator accepted after review ("accepted"), or named although they passed
+        # ("unused"), each with its reason (pipeline/gates.py)
+        "gate_acceptances": gate_acceptances or [],
         "files": files,
     }
 

@@ -350,6 +350,7 @@ def publish_release(
     force: bool = False,
     pipeline_version: str,
     source_commit: str | None,
+    gate_acceptances: list[dict] | None = None,
 ) -> ReleaseResult:
     """Publish the warehouse tables of `snapshot_date` as `releases/<date>/` (see module doc).
 
@@ -379,6 +380,7 @@ def publish_release(
                 force=force,
                 pipeline_version=pipeline_version,
                 source_commit=source_commit,
+                gate_acceptances=gate_acceptances or [],
             )
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -400,6 +402,7 @@ def _build_and_swap(
     force: bool,
     pipeline_version: str,
     source_commit: str | None,
+    gate_acceptances: list[dict],
 ) -> ReleaseResult:
     files: dict[str, dict] = {}
     conn = duckdb.connect()
@@ -420,7 +423,9 @@ def _build_and_swap(
     rid = release_id(snapshot_date, data_digest(files))
     docs = {
         croissant.CROISSANT_NAME: croissant.render_croissant(contract, rid, snapshot_date, files),
-        card.CARD_NAME: card.render_card(contract, rid, snapshot_date, files, figures),
+        card.CARD_NAME: card.render_card(
+            contract, rid, snapshot_date, files, figures, gate_acceptances
+        ),
     }
     for name, text in docs.items():
         path = staging / name
@@ -472,6 +477,7 @@ def _build_and_swap(
         files=files,
         previous=_previous_release(layout, snapshot_date),
         replaces=replaces,
+        gate_acceptances=gate_acceptances,
     )
     write_text_durably(staging / MANIFEST_NAME, canonical_json(manifest))
     fsync_dir(staging)

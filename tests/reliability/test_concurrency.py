@@ -8,10 +8,12 @@ tests/release/test_release_catalog.py::test_queries_during_publish_see_one_relea
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -31,6 +33,7 @@ REPO = Path(__file__).resolve().parents[2]
 DAY = date(2026, 4, 1)
 HOLDER = """
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from pipeline.locks import date_lock
@@ -165,3 +168,115 @@ def test_a_killed_holder_frees_the_date(tmp_path):
     # Nested in one process (the CLI's run around the asset's crawl) is allowed.
     with date_lock(Layout(tmp_path), DAY), date_lock(Layout(tmp_path), DAY):
         pass
+
+
+# Runs for different dates side by side (issue 13, item 7): the history must be the one a run in
+# date order computes. Independent truth: the same listings run one after the other, in order.
+D8, D9, D10 = date(2026, 4, 8), date(2026, 4, 9), date(2026, 4, 10)
+HISTORY = (
+    "model_changes",
+    "model_counters",
+    "model_attribute_history",
+    "ecosystem_daily",
+    "creation_timeline",
+)
+RELEASED_HISTORY = ("model_changes", "ecosystem_daily")
+
+
+@pytest.fixture(scope="module")
+def three_days(tmp_path_factory) -> tuple[dict[date, Path], Path]:
+    """Listings of three simulated days and the output root of a run in date order."""
+    from tests.history.conftest import BUSY_SIMULATOR_RATES
+
+    base = tmp_path_factory.mktemp("three_days")
+    world = World(WorldConfig(seed=13, start_date=D8, n_models=400, **BUSY_SIMULATOR_RATES))
+    listings = {}
+    for day in (D8, D9, D10):
+        listings[day] = base / f"{day}.jsonl.gz"
+        export_listing(world, day, listings[day])
+    in_order = base / "in_order"
+    for day in (D8, D9, D10):
+        assert main(run_args(listings[day], in_order, day)) == EXIT_OK
+    return listings, in_order
+
+
+def _rows(root: Path, table: str, day: date, *, released: bool = False) -> list[tuple]:
+    layout = Layout(root)
+    path = layout.table_partition(table, day)
+    if released:
+        path = layout.release(day) / f"{table}.parquet"
+    rows = duckdb.sql("select * from read_parquet(?)", params=[str(path)]).fetchall()
+    return sorted(rows, key=repr)
+
+
+def assert_same_history(root: Path, in_order: Path) -> None:
+    for day in (D9, D10):
+        for table in HISTORY:
+            assert _rows(root, table, day) == _rows(in_order, table, day), (table, day)
+        for table in RELEASED_HISTORY:
+            released = _rows(root, table, day, released=True)
+            assert released == _rows(in_order, table, day, released=True), (table, day)
+    # 04-10 was compared with 04-09, and its manifest names 04-09's release as the previous one.
+    manifest = json.loads((Layout(root).release(D10) / "manifest.json").read_text())
+    assert manifest["previous_release"]["snapshot_date"] == str(D9)
+
+
+def test_a_date_built_before_an_earlier_one_is_rebuilt_when_it_arrives(three_days, tmp_path):
+    listings, in_order = three_days
+    # The comparison can tell the two histories apart: 08 -> 10 is not 09 -> 10.
+    assert _rows(in_order, "model_changes", D10) != []
+    out = tmp_path / "out"
+    for day in (D8, D10, D9):
+        assert main(run_args(listings[day], out, day)) == EXIT_OK
+    assert_same_history(out, in_order)
+    # 04-10's first release was replaced, and the replacement says so.
+    manifest = json.loads((Layout(out).release(D10) / "manifest.json").read_text())
+    assert (
+        manifest["replaces"] is not None
+        and "model_changes.parquet" in (manifest["replaces"]["changed_files"])
+    )
+
+
+def test_a_run_waits_for_an_earlier_date_then_gives_up_with_exit_4(three_days, tmp_path, capsys):
+    listings, _ = three_days
+    out = tmp_path / "out"
+    assert main(run_args(listings[D8], out, D8)) == EXIT_OK
+    holder = Holder(out, D9)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("HUB_CENSUS_EARLIER_RUN_WAIT", "2")
+    try:
+        code = main(run_args(listings[D10], out, D10))
+    finally:
+        mp.undo()
+        holder.release()
+    captured = capsys.readouterr()
+    assert code == EXIT_BUSY, captured.out
+    assert f"waiting up to 2s for the run of {D9} (process {holder.proc.pid})" in captured.err
+    assert "an earlier date is still being built" in captured.out
+    assert not Layout(out).release(D10).exists()
+    assert not Layout(out).table_partition("model_changes", D10).exists()
+
+
+@pytest.mark.slow
+def test_two_cli_runs_for_different_dates_at_once_match_the_runs_in_order(three_days, tmp_path):
+    """The trial's case: 04-10 started one second before 04-09, both real processes."""
+    listings, in_order = three_days
+    out = tmp_path / "out"
+    assert main(run_args(listings[D8], out, D8)) == EXIT_OK
+    runs = []
+    for day in (D10, D9):
+        command = [sys.executable, "-m", "pipeline.cli", *run_args(listings[day], out, day)]
+        runs.append(
+            subprocess.Popen(
+                command,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=child_env(),
+                cwd=REPO,
+            )
+        )
+        time.sleep(1)
+    results = [(r.wait(timeout=600), *r.communicate()) for r in runs]
+    assert [code for code, _, _ in results] == [EXIT_OK, EXIT_OK], results
+    assert_same_history(out, in_order)
