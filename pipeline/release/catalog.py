@@ -6,10 +6,10 @@ release's file, `<table>_history` over `history/<table>/` (hive-partitioned by
 and two small tables, `releases` (one row per release) and `schema_columns` (the contract).
 
 Each publish writes a new catalog file beside the old one and renames it into place. Readers
-open it read-only, so they never hold a lock the publisher needs, and the views of the catalog
-they opened point at one release's immutable files (through `releases/.by-id/<release_id>/`,
-which even a forced replacement of the date leaves alone): they see the old release or the new
-one, never a mix.
+open it read-only (and sandboxed: see `connect`), so they never hold a lock the publisher
+needs, and the views of the catalog they opened point at one release's immutable files
+(through `releases/.by-id/<release_id>/`, which even a forced replacement of the date leaves
+alone): they see the old release or the new one, never a mix.
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ ENGINES = ("polars", "duckdb")
 
 class NoReleaseError(FileNotFoundError):
     """No release (or no catalog) exists under the output root."""
+
+
+class QueryRefusedError(ValueError):
+    """The SQL given to `query` is not one read-only statement."""
 
 
 def _literal(text: str) -> str:
@@ -135,18 +139,59 @@ def rebuild_catalog(layout: Layout) -> Path:
 
 
 def connect(root: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the catalog (never blocks, nor is blocked by, a publish)."""
+    """A read-only, sandboxed connection to the catalog (never blocks, nor is blocked by, a
+    publish).
+
+    Files are reachable only under `releases/` and `history/` of the root (what the views
+    read), no extension is installed or loaded, and the configuration is locked so that a `SET`
+    cannot undo any of it. DuckDB still lets such a connection write files inside those
+    directories (`COPY … TO`, `ATTACH`), so `query` also refuses anything but one `SELECT`.
+    """
     layout = Layout(Path(root) if root is not None else default_root())
     path = layout.catalog()
     if not path.is_file():
         raise NoReleaseError(f"no catalog at {path}: publish a release first")
-    return duckdb.connect(str(path), read_only=True)
+    root_dir = layout.root.resolve()
+    conn = duckdb.connect(
+        str(path),
+        read_only=True,
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+    )
+    try:
+        # allowed_directories can only be set once the database runs; the lock comes last.
+        conn.execute(
+            "set allowed_directories = ?",
+            [[str(root_dir / "releases") + os.sep, str(root_dir / "history") + os.sep]],
+        )
+        conn.execute("set enable_external_access = false")
+        conn.execute("set lock_configuration = true")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def check_read_only(conn: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Refuse SQL that is not exactly one `SELECT` (which includes `with`, `from`, `describe`,
+    `show` and `summarize`): the sandbox of `connect` still allows writes under the root."""
+    try:
+        statements = conn.extract_statements(sql)
+    except duckdb.Error as error:
+        raise QueryRefusedError(str(error).splitlines()[0]) from None
+    kinds = [s.type for s in statements]
+    if kinds != [duckdb.StatementType.SELECT]:
+        shown = ", ".join(k.name for k in kinds) or "nothing"
+        raise QueryRefusedError(
+            f"only one read-only SELECT statement is allowed (got {shown}); "
+            "use --csv or --parquet to write a result"
+        )
 
 
 def query(sql: str, root: Path | None = None, params: list | dict | None = None):
-    """Run SQL against the catalog; returns the result as a pyarrow Table."""
+    """Run one SELECT against the catalog; returns the result as a pyarrow Table."""
     conn = connect(root)
     try:
+        check_read_only(conn, sql)
         return conn.sql(sql, params=params).to_arrow_table()
     finally:
         conn.close()
@@ -155,23 +200,31 @@ def query(sql: str, root: Path | None = None, params: list | dict | None = None)
 def main_query(
     root: Path | None, sql: str, csv: Path | None = None, parquet: Path | None = None
 ) -> int:
-    """`hub-census query`: print the result as a table, or write it as CSV or Parquet."""
+    """`hub-census query`: print the result as a table, or write it as CSV or Parquet.
+
+    The result files are written here, by Python, from rows the sandboxed connection returned:
+    the SQL itself can write nothing.
+    """
     try:
         conn = connect(root)
     except NoReleaseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        rel = conn.sql(sql)
-        if rel is None:
-            print("error: the statement returns no rows to show", file=sys.stderr)
-            return 2
-        if csv is not None:
-            rel.write_csv(str(csv), header=True)
-        if parquet is not None:
-            rel.write_parquet(str(parquet), compression="zstd")
-        if csv is None and parquet is None:
-            rel.show(max_rows=40, max_width=200)
+        check_read_only(conn, sql)
+        table = conn.sql(sql).to_arrow_table()
+        # A fresh in-memory connection of our own writes the result where the user asked.
+        with duckdb.connect() as writer:
+            result = writer.from_arrow(table)
+            if csv is not None:
+                result.write_csv(str(csv), header=True)
+            if parquet is not None:
+                result.write_parquet(str(parquet), compression="zstd")
+            if csv is None and parquet is None:
+                result.show(max_rows=40, max_width=200)
+    except QueryRefusedError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except duckdb.Error as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
