@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
 from pipeline.history.build import ECOSYSTEM_DAILY, MODELS, snapshot_dates
-from pipeline.paths import Layout
+from pipeline.paths import Layout, literal_path
 from pipeline.sql import load_sql
 
 TOP_FAMILIES = 8
@@ -141,7 +141,7 @@ class _ReportData:
                 f"no history under {layout.root}: run the daily pipeline (or build history) first"
             )
         self.conn = duckdb.connect()
-        self.paths = [str(layout.table_partition(ECOSYSTEM_DAILY, d)) for d in self.dates]
+        self.paths = [literal_path(layout.table_partition(ECOSYSTEM_DAILY, d)) for d in self.dates]
         models = [d for d in snapshot_dates(layout, MODELS) if d <= self.dates[-1]]
         self.latest_models = layout.table_partition(MODELS, models[-1]) if models else None
 
@@ -161,7 +161,7 @@ class _ReportData:
         if self.latest_models is None:
             return []
         return self.conn.sql(
-            load_sql(sql_name), params={"path": str(self.latest_models), **params}
+            load_sql(sql_name), params={"path": literal_path(self.latest_models), **params}
         ).fetchall()
 
 
