@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.paths import Layout
+from pipeline.paths import Layout, literal_path
 from pipeline.sql import load_sql
 
 # Shares chosen from how the real Hub moves: it grows by well under 1% a day and deletions are a
@@ -69,7 +69,7 @@ class GateResult:
 
 
 def profile(conn: duckdb.DuckDBPyConnection, layout: Layout, table: str, day: date) -> Profile:
-    conn.execute("set variable models_path = ?", [str(layout.table_partition(table, day))])
+    conn.execute("set variable models_path = ?", [literal_path(layout.table_partition(table, day))])
     cursor = conn.execute(load_sql("gates/profile_models_partition"))
     names = [c[0] for c in cursor.description]
     row = dict(zip(names, cursor.fetchall()[0], strict=True))

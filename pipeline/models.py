@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.licenses.openness import install_macros
-from pipeline.paths import Layout
+from pipeline.paths import Layout, literal_path
 from pipeline.sql import load_sql
 from pipeline.storage import write_partition
 
@@ -34,6 +34,6 @@ def build_models(
         path = layout.table_partition(table, snapshot_date)
         if not path.is_file():
             raise FileNotFoundError(f"no {table} partition for {snapshot_date}: {path}")
-        conn.execute(f"set variable {variable} = ?", [str(path)])
+        conn.execute(f"set variable {variable} = ?", [literal_path(path)])
     install_macros(conn)
     return write_partition(conn, layout, TABLE, snapshot_date, load_sql("models"))

@@ -12,6 +12,7 @@ agree on paths without passing them around:
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,17 @@ ROOT_ENV = "HUB_CENSUS_ROOT"
 
 def default_root() -> Path:
     return Path(os.environ.get(ROOT_ENV, DEFAULT_ROOT))
+
+
+def literal_path(path: Path | str) -> str:
+    """`path` as DuckDB's file readers match it exactly, and nothing else.
+
+    DuckDB expands `*`, `?` and `[...]` in every path it reads, even one naming a single file, so
+    an output root such as `out[x]` would match `outx` (or nothing) and `out*` every sibling.
+    Each such character goes into a one-character class (`[*]`), which matches only itself;
+    `]`, `{`, `}` and spaces are literal already. Files DuckDB writes take plain paths.
+    """
+    return re.sub(r"[\[*?]", lambda m: f"[{m.group()}]", str(path))
 
 
 def partition_dir_name(snapshot_date: date) -> str:
@@ -44,7 +56,7 @@ class Layout:
         return self.table_dir(table) / partition_dir_name(snapshot_date) / "data.parquet"
 
     def table_glob(self, table: str) -> str:
-        return str(self.table_dir(table) / "snapshot_date=*" / "data.parquet")
+        return literal_path(self.table_dir(table)) + "/snapshot_date=*/data.parquet"
 
     def partition_dates(self, table: str) -> list[date]:
         """Dates that have a written partition of `table`, oldest first."""

@@ -8,6 +8,9 @@ it never builds or changes a partition.
 from __future__ import annotations
 
 import html
+import os
+import secrets
+import shutil
 import sys
 from collections import defaultdict
 from collections.abc import Callable
@@ -24,7 +27,8 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
 from pipeline.history.build import ECOSYSTEM_DAILY, MODELS, snapshot_dates
-from pipeline.paths import Layout
+from pipeline.paths import Layout, literal_path
+from pipeline.release.manifest import fsync_dir, fsync_file
 from pipeline.sql import load_sql
 
 TOP_FAMILIES = 8
@@ -88,12 +92,77 @@ def main_report(root: Path, out: Path | None) -> int:
 
 
 def write_report(layout: Layout, report_dir: Path) -> Path:
-    """Write the figures and `index.html` into `report_dir`; return the page's path."""
+    """Write the figures and `index.html` as `report_dir`; return the page's path.
+
+    The report appears whole or not at all: it is drawn into a hidden sibling directory
+    (`.report-<pid>-<token>`), fsynced, and `report_dir`, a symlink, is switched to it with one
+    rename. A reader (or a kill at any moment) sees the previous complete report or the new one.
+    Directories of runs that died are swept on the next run.
+    """
     data = _ReportData(layout)
-    figures = _draw_figures(data, report_dir)
-    page = report_dir / "index.html"
-    page.write_text(_html(data, figures), encoding="utf-8")
-    return page
+    parent = report_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    _sweep_stale(report_dir)
+    build = parent / f".{report_dir.name}-{os.getpid()}-{secrets.token_hex(4)}"
+    build.mkdir()
+    try:
+        figures = _draw_figures(data, build)
+        (build / "index.html").write_text(_html(data, figures), encoding="utf-8")
+        for path in build.iterdir():
+            fsync_file(path)
+        fsync_dir(build)
+        _switch(report_dir, build)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    return report_dir / "index.html"
+
+
+def _switch(report_dir: Path, build: Path) -> None:
+    """Point the symlink `report_dir` at `build` with one rename; drop what it pointed at."""
+    parent = report_dir.parent
+    previous = None
+    if report_dir.is_symlink():
+        previous = parent / os.readlink(report_dir)
+    elif report_dir.exists():
+        # A report written before reports were swapped whole: a real directory, moved aside
+        # (the one moment with no report) and removed.
+        previous = parent / f".{report_dir.name}-old-{secrets.token_hex(4)}"
+        report_dir.rename(previous)
+    link = parent / f".{report_dir.name}.{os.getpid()}.link"
+    link.unlink(missing_ok=True)
+    link.symlink_to(build.name, target_is_directory=True)
+    os.replace(link, report_dir)
+    fsync_dir(parent)
+    if previous is not None and previous.resolve() != build.resolve():
+        shutil.rmtree(previous, ignore_errors=True)
+
+
+def _sweep_stale(report_dir: Path) -> None:
+    """Remove the build directories and links of report runs that are no longer alive."""
+    current = report_dir.resolve() if report_dir.is_symlink() else None
+    for path in report_dir.parent.glob(f".{report_dir.name}[-.]*"):
+        if path.resolve() == current or _alive(path.name):
+            continue
+        if path.is_symlink() or path.is_file():
+            path.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(name: str) -> bool:
+    """Whether the pid in a `.report-<pid>-…` or `.report.<pid>.link` name is a live process."""
+    fields = name.replace(".", "-").split("-")
+    pid = next((int(f) for f in fields if f.isdigit()), None)
+    if pid is None or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def build_figures(layout: Layout, out_dir: Path) -> list[Path]:
@@ -141,7 +210,7 @@ class _ReportData:
                 f"no history under {layout.root}: run the daily pipeline (or build history) first"
             )
         self.conn = duckdb.connect()
-        self.paths = [str(layout.table_partition(ECOSYSTEM_DAILY, d)) for d in self.dates]
+        self.paths = [literal_path(layout.table_partition(ECOSYSTEM_DAILY, d)) for d in self.dates]
         models = [d for d in snapshot_dates(layout, MODELS) if d <= self.dates[-1]]
         self.latest_models = layout.table_partition(MODELS, models[-1]) if models else None
 
@@ -161,7 +230,7 @@ class _ReportData:
         if self.latest_models is None:
             return []
         return self.conn.sql(
-            load_sql(sql_name), params={"path": str(self.latest_models), **params}
+            load_sql(sql_name), params={"path": literal_path(self.latest_models), **params}
         ).fetchall()
 
 

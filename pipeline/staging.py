@@ -49,7 +49,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.paths import Layout
+from pipeline.paths import Layout, literal_path
 from pipeline.sql import connection, load_sql
 from pipeline.storage import write_partition
 
@@ -121,8 +121,8 @@ def stage_models(
             conn.execute(
                 load_sql("set_stage_variables"),
                 {
-                    "pages": [str(p) for p in pages],
-                    "rejected": [str(rejected)] if rejected.is_file() else [],
+                    "pages": [literal_path(p) for p in pages],
+                    "rejected": [literal_path(rejected)] if rejected.is_file() else [],
                     "snapshot_date": snapshot_date,
                     "max_record_bytes": MAX_RECORD_BYTES,
                     "raw_record_chars": RAW_RECORD_CHARS,
@@ -135,7 +135,8 @@ def stage_models(
             reject_pages = [p for (p,) in conn.execute(load_sql("select_reject_pages")).fetchall()]
             if reject_pages:
                 conn.execute(
-                    load_sql("fill_quarantined_raw_records"), {"pages": reject_pages}
+                    load_sql("fill_quarantined_raw_records"),
+                    {"pages": [literal_path(p) for p in reject_pages]},
                 ).fetchall()
             # Quarantine first: when nothing at all can be staged, the refusal below leaves the
             # reasons on disk.
@@ -152,7 +153,7 @@ def stage_models(
             )
             by_reason = dict(
                 conn.execute(
-                    load_sql("count_quarantine_reasons"), {"path": str(quarantine_path)}
+                    load_sql("count_quarantine_reasons"), {"path": literal_path(quarantine_path)}
                 ).fetchall()
             )
         finally:

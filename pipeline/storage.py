@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.paths import Layout
+from pipeline.paths import Layout, literal_path
 
 # Fixed writer settings so that the same rows give the same bytes on every run.
 PARQUET_COMPRESSION = "zstd"
@@ -54,7 +54,8 @@ def write_partition(
         )
         # Counted from the file written, so the count and the file are the same rows.
         rows = conn.execute(
-            "select coalesce(sum(num_rows), 0) from parquet_file_metadata(?)", [str(tmp)]
+            "select coalesce(sum(num_rows), 0) from parquet_file_metadata(?)",
+            [literal_path(tmp)],
         ).fetchall()[0][0]
         if rows == 0 and not allow_empty:
             raise EmptyPartitionError(

@@ -17,7 +17,8 @@ from (
         select
             sha256(json::varchar) as raw_sha256,
             left(json::varchar, getvariable('stage').raw_record_chars) as raw_record,
-        from read_ndjson_objects($pages, ignore_errors = true)
+        -- compression named: DuckDB guesses it from the path, which a `?` in the root defeats
+        from read_ndjson_objects($pages, ignore_errors = true, compression = 'gzip')
         where json is not null
     )
 

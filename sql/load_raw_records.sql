@@ -15,7 +15,9 @@ raw_lines as (
     from (
         -- a line that is not JSON at all comes back as a null record (counted, never skipped)
         select * from read_ndjson_objects(
-            getvariable('stage').pages, ignore_errors = true, allow_empty = true, filename = true
+            getvariable('stage').pages, ignore_errors = true, allow_empty = true, filename = true,
+            -- named: DuckDB guesses it from the path, which a `?` in the output root defeats
+            compression = 'gzip'
         )
         -- without pages the reader has no `json` column; this gives it one
         union all by name

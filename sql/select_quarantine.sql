@@ -24,7 +24,8 @@ ingest_lines as (
     select json as line
     from (
         select * from read_ndjson_objects(
-            getvariable('stage').rejected, ignore_errors = true, allow_empty = true
+            getvariable('stage').rejected, ignore_errors = true, allow_empty = true,
+            compression = 'gzip'  -- named, not guessed from the path (see load_raw_records)
         )
         -- without a rejected file the reader has no `json` column; this gives it one
         union all by name

@@ -4,6 +4,7 @@ import dagster as dg
 
 from pipeline.defs.partitions import daily_snapshots
 from pipeline.defs.resources import DuckDB, GateReview, OutputRoot
+from pipeline.paths import literal_path
 
 GATES = {
     "model_count_steady": "The model count falls by at most the set share from the previous day.",
@@ -41,7 +42,8 @@ def models(
         previous = gates.profile(conn, layout, TABLE, previous_day) if previous_day else None
         tiers = dict(
             conn.execute(
-                "select openness_tier, count(*) from read_parquet(?) group by all", [str(path)]
+                "select openness_tier, count(*) from read_parquet(?) group by all",
+                [literal_path(path)],
             ).fetchall()
         )
     results = {

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.lineage.build import ALIASES_TABLE
-from pipeline.paths import Layout
+from pipeline.paths import Layout, literal_path
 from pipeline.sql import connection, load_sql
 from pipeline.storage import write_partition
 
@@ -208,7 +208,7 @@ def build_history(
             paths[CREATION_TIMELINE], rows[CREATION_TIMELINE], timeline_mode = _write_timeline(
                 con, layout, snapshot_date, previous_timeline, public_models=rows[MODEL_COUNTERS]
             )
-            con.execute("set variable changes_path = ?", [str(paths[MODEL_CHANGES])])
+            con.execute("set variable changes_path = ?", [literal_path(paths[MODEL_CHANGES])])
             changes = dict(con.execute(load_sql("history/count_changes")).fetchall())
         finally:
             for kind, name in (
@@ -330,7 +330,7 @@ def _attribute_history(
         raise HistoryGapError(f"no attribute history under {layout.root}")
     # before the first snapshot: read the first partition, whose versions all start later
     read = dates or [min(built)]
-    paths = [str(layout.table_partition(MODEL_ATTRIBUTE_HISTORY, d)) for d in read]
+    paths = [literal_path(layout.table_partition(MODEL_ATTRIBUTE_HISTORY, d)) for d in read]
     return conn.sql(
         load_sql("history/attribute_history"),
         params={"history_paths": paths, "until": until, "as_of_day": as_of_day},
@@ -374,7 +374,7 @@ def _count_timeline(
     return its path, rows and the models each dimension counts."""
     conn.execute(load_sql("history/create_timeline_base"))
     if base is not None:
-        conn.execute(load_sql("history/load_timeline_base"), {"path": str(base)})
+        conn.execute(load_sql("history/load_timeline_base"), {"path": literal_path(base)})
     source = "timeline_models" if base is None else "timeline_changes"
     conn.execute(
         "create or replace temp view hist_timeline_input as " + load_sql(f"history/{source}")
@@ -382,7 +382,9 @@ def _count_timeline(
     path, n_rows = write_partition(
         conn, layout, CREATION_TIMELINE, day, load_sql("history/creation_timeline")
     )
-    totals = conn.execute(load_sql("history/timeline_totals"), {"path": str(path)}).fetchall()
+    totals = conn.execute(
+        load_sql("history/timeline_totals"), {"path": literal_path(path)}
+    ).fetchall()
     return path, n_rows, dict(totals)
 
 
@@ -395,7 +397,9 @@ def _load_aliases(
     for side, when in (("curr", day), ("prev", previous_date)):
         path = layout.table_partition(ALIASES_TABLE, when) if when else None
         if path is not None and path.is_file():
-            conn.execute(load_sql("history/load_aliases"), {"path": str(path), "side": side})
+            conn.execute(
+                load_sql("history/load_aliases"), {"path": literal_path(path), "side": side}
+            )
 
 
 def _history_complete(layout: Layout, day: date) -> bool:
@@ -415,7 +419,7 @@ def _source_fields(
         else ("history/source_fields", models)
     )
     try:
-        cursor = conn.execute(load_sql(sql), {"path": str(path)})
+        cursor = conn.execute(load_sql(sql), {"path": literal_path(path)})
     except duckdb.Error as exc:
         raise HistoryInputError(f"cannot read {path}: {exc}") from exc
     names = [d[0] for d in cursor.description]
@@ -425,7 +429,9 @@ def _source_fields(
 def _check_columns(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Refuse a `models` partition history cannot read or that lacks a column it reads."""
     try:
-        described = conn.execute(load_sql("history/describe_models"), [str(path)]).fetchall()
+        described = conn.execute(
+            load_sql("history/describe_models"), [literal_path(path)]
+        ).fetchall()
     except duckdb.Error as exc:
         raise HistoryInputError(f"cannot read models partition {path}: {exc}") from exc
     missing = [c for c in REQUIRED_COLUMNS if c not in {row[0] for row in described}]
@@ -446,5 +452,5 @@ def _open_snapshot(
     A view, not a table: most models are the same on both days and each output reads them once,
     streaming. Not `present` stands for a missing previous snapshot: the columns, no rows.
     """
-    params = {"path": str(path), "present": present, "match_by_id": match_by_id}
+    params = {"path": literal_path(path), "present": present, "match_by_id": match_by_id}
     conn.sql(load_sql("history/load_models"), params=params).create_view(view, replace=True)

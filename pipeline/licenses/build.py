@@ -20,7 +20,7 @@ from pipeline.licenses.normalize import (
     seeds_dir,
 )
 from pipeline.licenses.openness import install_macros
-from pipeline.paths import Layout
+from pipeline.paths import Layout, literal_path
 from pipeline.sql import connection, load_sql
 from pipeline.storage import write_partition
 
@@ -57,8 +57,10 @@ class LicenseResult:
 def load_license_reference(conn: duckdb.DuckDBPyConnection, seeds: Path | None = None) -> int:
     """Create tables `license_categories` and `licenses` from the seeds; return licence rows."""
     seeds = seeds or seeds_dir()
-    conn.execute("set variable license_categories_csv = ?", [str(seeds / "license_categories.csv")])
-    conn.execute("set variable licenses_csv = ?", [str(seeds / "licenses.csv")])
+    conn.execute(
+        "set variable license_categories_csv = ?", [literal_path(seeds / "license_categories.csv")]
+    )
+    conn.execute("set variable licenses_csv = ?", [literal_path(seeds / "licenses.csv")])
     conn.execute(load_sql("licenses/load_license_categories"))
     conn.execute(load_sql("licenses/load_licenses"))
     missing = conn.execute(load_sql("licenses/licenses_without_category")).fetchone()[0]
@@ -111,12 +113,12 @@ def build_model_licenses(
     with connection(conn) as conn:
         load_license_reference(conn)
         install_macros(conn)
-        conn.execute("set variable staged_path = ?", [str(staged)])
+        conn.execute("set variable staged_path = ?", [literal_path(staged)])
         distinct = load_license_map(conn)
         path, rows = write_partition(
             conn, layout, TABLE, snapshot_date, load_sql("licenses/model_licenses")
         )
-        conn.execute("set variable model_licenses_path = ?", [str(path)])
+        conn.execute("set variable model_licenses_path = ?", [literal_path(path)])
         counts = dict(conn.execute(load_sql("licenses/count_categories")).fetchall())
         conn.execute("drop table if exists license_map")
         return LicenseResult(path, rows, distinct, counts)
@@ -130,6 +132,6 @@ def unknown_other_share(
     if not path.is_file():
         raise FileNotFoundError(f"no {TABLE} partition for {snapshot_date}: {path}")
     with connection(conn) as conn:
-        conn.execute("set variable model_licenses_path = ?", [str(path)])
+        conn.execute("set variable model_licenses_path = ?", [literal_path(path)])
         _models, share = conn.execute(load_sql("licenses/unknown_other_share")).fetchone()
         return float(share)

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.lineage.refs import normalize_ref
-from pipeline.paths import Layout
+from pipeline.paths import Layout, literal_path
 from pipeline.sql import connection, load_sql, sql_dir
 from pipeline.storage import PARQUET_COMPRESSION, PARQUET_ROW_GROUP_SIZE, EmptyPartitionError
 
@@ -133,7 +133,7 @@ def _load_aliases(conn: duckdb.DuckDBPyConnection, layout: Layout, snapshot_date
     }
     since = max(earlier) if earlier else None
     sources = [
-        str(path)
+        literal_path(path)
         for day, path in sorted(_partition_dates(layout, STAGED_TABLE).items())
         if day < snapshot_date and (since is None or day >= since)
     ]
@@ -142,7 +142,7 @@ def _load_aliases(conn: duckdb.DuckDBPyConnection, layout: Layout, snapshot_date
         conn.execute("set variable lin_alias_sources = ?", [sources])
         _run(conn, "insert_staged_aliases")
     if since is not None:
-        conn.execute("set variable lin_previous_aliases = ?", [str(earlier[since])])
+        conn.execute("set variable lin_previous_aliases = ?", [literal_path(earlier[since])])
         _run(conn, "insert_previous_aliases")
     _run(conn, "keep_old_ids")
     _run(conn, "alias_map")
@@ -183,13 +183,15 @@ def license_categories_csv() -> Path:
 
 
 def _load_licenses(conn: duckdb.DuckDBPyConnection, layout: Layout, snapshot_date: date) -> bool:
-    conn.execute("set variable lin_license_categories_csv = ?", [str(license_categories_csv())])
+    conn.execute(
+        "set variable lin_license_categories_csv = ?", [literal_path(license_categories_csv())]
+    )
     _run(conn, "seed_license_category_rank")
     path = layout.table_partition(LICENSES_TABLE, snapshot_date)
     if not path.is_file():
         _run(conn, "empty_licenses")
         return False
-    conn.execute("set variable lin_licenses_path = ?", [str(path)])
+    conn.execute("set variable lin_licenses_path = ?", [literal_path(path)])
     _run(conn, "load_licenses")
     return True
 
@@ -260,7 +262,7 @@ def build_lineage(
         conn.execute("set preserve_insertion_order = false")
         try:
             conn.execute("set variable lin_snapshot_date = ?::date", [snapshot_date])
-            conn.execute("set variable lin_staged_path = ?", [str(staged_path)])
+            conn.execute("set variable lin_staged_path = ?", [literal_path(staged_path)])
             conn.execute("set variable lin_max_depth = ?", [MAX_DEPTH])
             _run(conn, "load_models")
             _run(conn, "child_hints")
@@ -309,7 +311,7 @@ def resolved_parent_share(
     path = layout.table_partition(MODEL_LINEAGE_TABLE, snapshot_date)
     if not path.is_file():
         raise FileNotFoundError(f"no {MODEL_LINEAGE_TABLE} partition for {snapshot_date}: {path}")
-    conn.execute("set variable lin_model_lineage_path = ?", [str(path)])
+    conn.execute("set variable lin_model_lineage_path = ?", [literal_path(path)])
     share = conn.execute(load_sql("lineage/check_resolved_parent_share")).fetchone()[0]
     return float(share or 0.0)
 
@@ -324,6 +326,6 @@ def cycle_edges_in_ancestry(
     for path in (edges, ancestry):
         if not path.is_file():
             raise FileNotFoundError(f"missing lineage partition for {snapshot_date}: {path}")
-    conn.execute("set variable lin_edges_path = ?", [str(edges)])
-    conn.execute("set variable lin_ancestry_path = ?", [str(ancestry)])
+    conn.execute("set variable lin_edges_path = ?", [literal_path(edges)])
+    conn.execute("set variable lin_ancestry_path = ?", [literal_path(ancestry)])
     return int(conn.execute(load_sql("lineage/check_cycle_edges_in_ancestry")).fetchone()[0])

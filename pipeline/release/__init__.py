@@ -7,6 +7,7 @@ load_table(name, date=None, root=None, engine="polars" | "duckdb")      for note
 
 from pipeline.release.catalog import (
     NoReleaseError,
+    QueryRefusedError,
     connect,
     load_history,
     load_table,
@@ -25,6 +26,7 @@ from pipeline.release.publish import (
 __all__ = [
     "MissingTableError",
     "NoReleaseError",
+    "QueryRefusedError",
     "ReleaseExistsError",
     "ReleaseResult",
     "connect",

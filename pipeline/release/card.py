@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.contract import Contract, fingerprint, render_tables
+from pipeline.paths import literal_path
 from pipeline.sql import load_sql
 
 CARD_NAME = "README.md"
@@ -40,7 +41,7 @@ The underlying facts come from the public Hugging Face Hub API; each model's own
 
 def _tables_in(conn: duckdb.DuckDBPyConnection, tables: dict[str, Path]) -> None:
     for name, path in tables.items():
-        conn.read_parquet(str(path)).to_view(name, replace=True)
+        conn.read_parquet(literal_path(path)).to_view(name, replace=True)
 
 
 def _rows(conn: duckdb.DuckDBPyConnection, name: str) -> list[dict]:

@@ -6,23 +6,25 @@ release's file, `<table>_history` over `history/<table>/` (hive-partitioned by
 and two small tables, `releases` (one row per release) and `schema_columns` (the contract).
 
 Each publish writes a new catalog file beside the old one and renames it into place. Readers
-open it read-only, so they never hold a lock the publisher needs, and the views of the catalog
-they opened point at one release's immutable files (through `releases/.by-id/<release_id>/`,
-which even a forced replacement of the date leaves alone): they see the old release or the new
-one, never a mix.
+open it read-only (and sandboxed: see `connect`), so they never hold a lock the publisher
+needs, and the views of the catalog they opened point at one release's immutable files
+(through `releases/.by-id/<release_id>/`, which even a forced replacement of the date leaves
+alone): they see the old release or the new one, never a mix.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
-from pipeline.contract import load_contract
-from pipeline.paths import Layout, default_root
+from pipeline.contract import Contract, load_contract
+from pipeline.paths import Layout, default_root, literal_path
 from pipeline.release.manifest import (
     by_id_dir,
     fsync_dir,
@@ -39,6 +41,14 @@ class NoReleaseError(FileNotFoundError):
     """No release (or no catalog) exists under the output root."""
 
 
+class CatalogError(RuntimeError):
+    """The release was published but `catalog.duckdb` could not be rebuilt."""
+
+
+class QueryRefusedError(ValueError):
+    """The SQL given to `query` is not one read-only statement."""
+
+
 def _literal(text: str) -> str:
     # DDL of persisted views cannot take bound parameters, so paths are quoted as literals.
     return "'" + text.replace("'", "''") + "'"
@@ -49,7 +59,12 @@ def _ident(name: str) -> str:
 
 
 def _history_glob(layout: Layout, table: str) -> str:
-    return str(layout.history(table).resolve() / "snapshot_date=*" / "data.parquet")
+    """The history files of `table` as a DuckDB pattern: only `snapshot_date=*` is a wildcard."""
+    return literal_path(layout.history(table).resolve()) + "/snapshot_date=*/data.parquet"
+
+
+def _history_files(layout: Layout, table: str) -> list[Path]:
+    return sorted(layout.history(table).glob("snapshot_date=*/data.parquet"))
 
 
 def rebuild_catalog(layout: Layout) -> Path:
@@ -61,7 +76,28 @@ def rebuild_catalog(layout: Layout) -> Path:
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
     latest = latest_release_date(layout)
-    conn = duckdb.connect(str(tmp))
+    try:
+        # Written in a private temporary directory and copied beside the target: DuckDB reads
+        # a `?` in a database path as the start of options and puts its write-ahead log at
+        # `<path up to ?>.wal?<rest>`, so it cannot commit under a root such as `out?` (even
+        # through a symlink, which it resolves).
+        with tempfile.TemporaryDirectory(prefix="hub-census-catalog-") as scratch:
+            built = Path(scratch) / "catalog.duckdb"
+            _write_catalog(layout, built, latest, contract)
+            shutil.copyfile(built, tmp)
+    except BaseException:
+        # The publish that called this has already made the release latest: leave no debris.
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
+    fsync_file(tmp)
+    os.replace(tmp, target)
+    fsync_dir(root)
+    return target
+
+
+def _write_catalog(layout: Layout, path: Path, latest: date | None, contract: Contract) -> None:
+    conn = duckdb.connect(str(path))
     try:
         conn.execute(
             "create table releases (release_id varchar, snapshot_date date, "
@@ -113,9 +149,9 @@ def rebuild_catalog(layout: Layout) -> Path:
             if table in latest_files:
                 conn.execute(
                     f"create view {_ident(table)} as select * from read_parquet("
-                    f"{_literal(str(latest_files[table]))})"
+                    f"{_literal(literal_path(latest_files[table]))})"
                 )
-            if any(layout.history(table).glob("snapshot_date=*/data.parquet")):
+            if _history_files(layout, table):
                 conn.execute(
                     f"create view {_ident(table + '_history')} as select * from read_parquet("
                     f"{_literal(_history_glob(layout, table))}, hive_partitioning = true, "
@@ -128,25 +164,64 @@ def rebuild_catalog(layout: Layout) -> Path:
         conn.execute("checkpoint")
     finally:
         conn.close()
-    fsync_file(tmp)
-    os.replace(tmp, target)
-    fsync_dir(root)
-    return target
 
 
 def connect(root: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the catalog (never blocks, nor is blocked by, a publish)."""
+    """A read-only, sandboxed connection to the catalog (never blocks, nor is blocked by, a
+    publish).
+
+    Files are reachable only under `releases/` and `history/` of the root (what the views
+    read), no extension is installed or loaded, and the configuration is locked so that a `SET`
+    cannot undo any of it. DuckDB still lets such a connection write files inside those
+    directories (`COPY … TO`, `ATTACH`), so `query` also refuses anything but one `SELECT`.
+    """
     layout = Layout(Path(root) if root is not None else default_root())
     path = layout.catalog()
     if not path.is_file():
         raise NoReleaseError(f"no catalog at {path}: publish a release first")
-    return duckdb.connect(str(path), read_only=True)
+    readable = [str(layout.root.resolve() / name) + os.sep for name in ("releases", "history")]
+    conn = duckdb.connect(
+        str(path),
+        read_only=True,
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+    )
+    try:
+        # allowed_directories can only be set once the database runs; the lock comes last.
+        # DuckDB compares the path as written, so the escaped form of each directory (what
+        # the views read when the root has glob characters) is allowed too.
+        conn.execute(
+            "set allowed_directories = ?",
+            [sorted({*readable, *(literal_path(d) for d in readable)})],
+        )
+        conn.execute("set enable_external_access = false")
+        conn.execute("set lock_configuration = true")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def check_read_only(conn: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Refuse SQL that is not exactly one `SELECT` (which includes `with`, `from`, `describe`,
+    `show` and `summarize`): the sandbox of `connect` still allows writes under the root."""
+    try:
+        statements = conn.extract_statements(sql)
+    except duckdb.Error as error:
+        raise QueryRefusedError(str(error).splitlines()[0]) from None
+    kinds = [s.type for s in statements]
+    if kinds != [duckdb.StatementType.SELECT]:
+        shown = ", ".join(k.name for k in kinds) or "nothing"
+        raise QueryRefusedError(
+            f"only one read-only SELECT statement is allowed (got {shown}); "
+            "use --csv or --parquet to write a result"
+        )
 
 
 def query(sql: str, root: Path | None = None, params: list | dict | None = None):
-    """Run SQL against the catalog; returns the result as a pyarrow Table."""
+    """Run one SELECT against the catalog; returns the result as a pyarrow Table."""
     conn = connect(root)
     try:
+        check_read_only(conn, sql)
         return conn.sql(sql, params=params).to_arrow_table()
     finally:
         conn.close()
@@ -155,23 +230,31 @@ def query(sql: str, root: Path | None = None, params: list | dict | None = None)
 def main_query(
     root: Path | None, sql: str, csv: Path | None = None, parquet: Path | None = None
 ) -> int:
-    """`hub-census query`: print the result as a table, or write it as CSV or Parquet."""
+    """`hub-census query`: print the result as a table, or write it as CSV or Parquet.
+
+    The result files are written here, by Python, from rows the sandboxed connection returned:
+    the SQL itself can write nothing.
+    """
     try:
         conn = connect(root)
     except NoReleaseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        rel = conn.sql(sql)
-        if rel is None:
-            print("error: the statement returns no rows to show", file=sys.stderr)
-            return 2
-        if csv is not None:
-            rel.write_csv(str(csv), header=True)
-        if parquet is not None:
-            rel.write_parquet(str(parquet), compression="zstd")
-        if csv is None and parquet is None:
-            rel.show(max_rows=40, max_width=200)
+        check_read_only(conn, sql)
+        table = conn.sql(sql).to_arrow_table()
+        # A fresh in-memory connection of our own writes the result where the user asked.
+        with duckdb.connect() as writer:
+            result = writer.from_arrow(table)
+            if csv is not None:
+                result.write_csv(str(csv), header=True)
+            if parquet is not None:
+                result.write_parquet(str(parquet), compression="zstd")
+            if csv is None and parquet is None:
+                result.show(max_rows=40, max_width=200)
+    except QueryRefusedError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except duckdb.Error as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -223,9 +306,9 @@ def load_table(
     """
     path = table_path(name, date, root)
     if engine == "polars":
-        return _json_as_text(name, _polars().scan_parquet(path))
+        return _json_as_text(name, _polars().scan_parquet(path, glob=False))
     if engine == "duckdb":
-        return (conn or duckdb.default_connection()).read_parquet(str(path))
+        return (conn or duckdb.default_connection()).read_parquet(literal_path(path))
     raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
 
 
@@ -233,14 +316,17 @@ def load_history(name: str, root: Path | None = None, engine: str = "polars"):
     """For notebooks: every published day of one table, hive-partitioned by `snapshot_date`."""
     layout = Layout(Path(root) if root is not None else default_root())
     load_contract().table(name)
-    if not any(layout.history(name).glob("snapshot_date=*/data.parquet")):
+    files = _history_files(layout, name)
+    if not files:
         raise NoReleaseError(f"no history for {name!r} under {layout.history(name)}")
-    glob = _history_glob(layout, name)
     if engine == "polars":
-        frame = _polars().scan_parquet(glob, hive_partitioning=True, missing_columns="insert")
+        # Explicit files, not a pattern: Polars would expand glob characters in the root.
+        frame = _polars().scan_parquet(
+            files, hive_partitioning=True, missing_columns="insert", glob=False
+        )
         return _json_as_text(name, frame)
     if engine == "duckdb":
         return duckdb.default_connection().read_parquet(
-            glob, hive_partitioning=True, union_by_name=True
+            _history_glob(layout, name), hive_partitioning=True, union_by_name=True
         )
     raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")

@@ -44,9 +44,9 @@ from pipeline.contract import (
     fingerprint,
     load_contract,
 )
-from pipeline.paths import Layout, partition_dir_name
+from pipeline.paths import Layout, literal_path, partition_dir_name
 from pipeline.release import card, croissant
-from pipeline.release.catalog import rebuild_catalog
+from pipeline.release.catalog import CatalogError, rebuild_catalog
 from pipeline.release.manifest import (
     BY_ID_DIR,
     LATEST_FILE,
@@ -124,9 +124,9 @@ def _read_source(
     conn: duckdb.DuckDBPyConnection, table: Table, source: _Source, snapshot_date: date
 ):
     if not source.is_seed:
-        return conn.read_parquet(str(source.path))
+        return conn.read_parquet(literal_path(source.path))
     # A seed is text: its columns take the contract's types, and the release adds the date.
-    seed = conn.read_csv(str(source.path), header=True, all_varchar=True)
+    seed = conn.read_csv(literal_path(source.path), header=True, all_varchar=True)
     exprs = []
     for name in table.column_names:
         if name == "snapshot_date" and name not in seed.columns:
@@ -212,7 +212,7 @@ def _write_table(
     # at a fixed number of rows; it writes statistics for every column and Bloom filters for the
     # dictionary-encoded ones.
     ordered.write_parquet(str(target), compression=COMPRESSION, row_group_size=table.row_group_rows)
-    written = conn.read_parquet(str(target))
+    written = conn.read_parquet(literal_path(target))
     described = zip(written.columns, map(str, written.types), strict=True)
     differences = check_columns(table, described, ordered=True)
     if differences:
@@ -387,7 +387,14 @@ def publish_release(
         _link_by_id(layout, snapshot_date, result.manifest)
         _update_history(layout, snapshot_date, result.manifest, contract)
         _update_latest(layout)
-        rebuild_catalog(layout)
+        try:
+            rebuild_catalog(layout)
+        except (duckdb.Error, OSError) as exc:
+            # Said plainly, so that a failed step is not read as "nothing was published".
+            raise CatalogError(
+                f"releases/{snapshot_date} is published and latest, but catalog.duckdb could "
+                f"not be rebuilt (queries still see the previous catalog): {exc}"
+            ) from exc
     return result
 
 
