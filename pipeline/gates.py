@@ -183,7 +183,7 @@ def null_rate_gate(today: Profile, previous: Profile | None) -> GateResult:
 
 
 def partition_rows(conn: duckdb.DuckDBPyConnection, path: Path) -> int:
-    return conn.execute("select count(*) from read_parquet(?)", [str(path)]).fetchone()[0]
+    return conn.execute("select count(*) from read_parquet(?)", [literal_path(path)]).fetchone()[0]
 
 
 class GateAcceptanceError(ValueError):
