@@ -49,6 +49,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.hub.raw import MAX_RECORD_BYTES
 from pipeline.paths import Layout
 from pipeline.sql import connection, load_sql
 from pipeline.storage import write_partition
@@ -56,13 +57,16 @@ from pipeline.storage import write_partition
 MANIFEST = "_manifest.json"
 REJECTED = "rejected.jsonl.gz"
 PAGE_GLOB = "page-*.jsonl.gz"
-# A full listing item is a few KB (the largest recorded real one is 57 KB); a megabyte is junk.
-MAX_RECORD_BYTES = 1 << 20
+# DuckDB's JSON reader refuses an object larger than its maximum_object_size and fails the whole
+# read: pages hold at most MAX_RECORD_BYTES a line (the ingest sets larger ones aside), and the
+# reader is given room to spare so that a larger line in an older page is quarantined, not fatal.
+MAX_OBJECT_SIZE = 2 * MAX_RECORD_BYTES
 # Same bound as the ingest's preview of a rejected line, so both stages keep the same evidence.
 RAW_RECORD_CHARS = 64 * 1024
 RECORD_KEY_CHARS = 1024
 STAGED_TABLE = "models_staged"
 QUARANTINE_TABLE = "quarantine"
+COVERAGE_TABLE = "field_coverage"
 
 
 class IncompleteSnapshotError(RuntimeError):
@@ -125,6 +129,7 @@ def stage_models(
                     "rejected": [str(rejected)] if rejected.is_file() else [],
                     "snapshot_date": snapshot_date,
                     "max_record_bytes": MAX_RECORD_BYTES,
+                    "max_object_size": MAX_OBJECT_SIZE,
                     "raw_record_chars": RAW_RECORD_CHARS,
                     "record_key_chars": RECORD_KEY_CHARS,
                 },
@@ -150,6 +155,9 @@ def stage_models(
             staged_path, rows_staged = write_partition(
                 conn, layout, STAGED_TABLE, snapshot_date, load_sql("stage_models")
             )
+            coverage_path, _ = write_partition(
+                conn, layout, COVERAGE_TABLE, snapshot_date, load_sql("select_field_coverage")
+            )
             by_reason = dict(
                 conn.execute(
                     load_sql("count_quarantine_reasons"), {"path": str(quarantine_path)}
@@ -161,6 +169,10 @@ def stage_models(
         rows_staged=rows_staged,
         rows_quarantined=rows_quarantined,
         quarantine_by_reason=by_reason,
-        paths={STAGED_TABLE: staged_path, QUARANTINE_TABLE: quarantine_path},
+        paths={
+            STAGED_TABLE: staged_path,
+            QUARANTINE_TABLE: quarantine_path,
+            COVERAGE_TABLE: coverage_path,
+        },
         seconds=time.perf_counter() - started,
     )

@@ -17,7 +17,9 @@ from (
         select
             sha256(json::varchar) as raw_sha256,
             left(json::varchar, getvariable('stage').raw_record_chars) as raw_record,
-        from read_ndjson_objects($pages, ignore_errors = true)
+        from read_ndjson_objects(
+            $pages, ignore_errors = true, maximum_object_size = getvariable('stage').max_object_size
+        )
         where json is not null
     )
 
