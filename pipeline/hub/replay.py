@@ -172,7 +172,8 @@ def _parquet_rows(path: Path) -> Iterator[_Record]:
         try:
             rows = conn.execute(load_sql("hub/parquet_rows_as_json"), {"path": str(path)})
         except duckdb.Error as exc:
-            raise ReplayError(f"{path} is not a readable Parquet file: {exc}") from None
+            first_line = str(exc).strip().splitlines()[0]
+            raise ReplayError(f"{path} is not a readable Parquet file: {first_line}") from None
         line_no = 0
         while batch := rows.fetchmany(PARQUET_BATCH):
             for (text,) in batch:

@@ -10,7 +10,9 @@ in Python, and a test checks that the two agree on every combination of inputs):
 
 * `open_weights`: `weights_available`. The repo's file list holds weight files (`*.safetensors`,
   `*.bin` except training state, `*.gguf`, `*.onnx`, `*.pt`/`*.pth`, `*.ckpt`, `*.h5`,
-  `*.msgpack`, `*.tflite`, `*.nemo`, TF variables, ...) or the API reports a `gguf` block. An
+  `*.msgpack`, `*.tflite`, `*.nemo`, TF variables, ...) or the API reports a `gguf` block, or,
+  when the source has no file list at all (`siblings` null: Parquet dumps), a `safetensors`
+  block (its parameter count) shows weights: an absent list is unknown, not "no files". An
   adapter (relation `adapter`, a `base_model:adapter:` tag or an `adapter_config.json`) only counts
   when one of its base models in the same snapshot has weight files itself: a LoRA is useless
   without its base. The licence does not matter here: this tier approximates "parameters released"
