@@ -11,24 +11,36 @@ What sends a record to quarantine (the `reason`, checked in this order), and why
     private_record      `private` is true: a repository listed only because the token can see
                         it; never staged, and its quarantine row keeps no id and no text, only
                         its length and sha256 (docs/SECURITY.md)
-    record_too_large    the line is longer than MAX_RECORD_BYTES: not loaded at all
+    record_too_large    the line is longer than MAX_RECORD_BYTES (16 MiB): not loaded at all
+                        (the ingest sets such lines aside already, with the same reason; this
+                        catches them in pages written before it did)
     missing_id          neither `id` nor `modelId` is a non-empty string: no key to store it under
-    invalid_id          the id is not a Hub repo id (`name` or `namespace/name`, ASCII letters,
-                        digits, `.`, `_`, `-`, at most 96 a part, no `--`, `..` or `.git` end;
-                        the rules of huggingface_hub's `validate_repo_id`): ids such as `../../x`
-                        or ids with spaces or control characters would be unsafe keys downstream
-    missing_hub_id      `_id` is absent or not a non-empty string: renames cannot be followed
-    invalid_hub_id      `_id` is not a 24-hex ObjectId
-    duplicate_hub_id    another record of the day has the same `_id` (one repository listed under
-                        two names); the most recently modified is kept, then a namespaced id
-                        over a legacy bare one, then the lowest sha256: never the page order
+    invalid_id          the id is unsafe as a key or a path: more than one `/`, an empty part, a
+                        `.` or `..` part, a backslash or a control character. Nothing else:
+                        an id seen in a listing existed, so names the Hub refuses today (over 96
+                        characters, a `.git` end, `--`) and org-less ids (`gpt2`) are staged
+    invalid_hub_id      `_id` is present but not a 24-hex ObjectId. An absent `_id` (2021-22
+                        listings, Parquet dumps, ModelInfo dicts) is no reason: the model is
+                        staged with hub_id NULL, and renames cannot be followed for that source
+    duplicate_hub_id    another record of the day has the same (non-null) `_id`: one repository
+                        listed under two names; the most recently modified is kept, then a
+                        namespaced id over a legacy bare one, then the lowest sha256: never the
+                        page order
     duplicate_model_id  another record has the same id, compared case-insensitively as the Hub
                         does; same rule for which one is kept
-    (ingest's reasons)  lines the crawl already rejected, with stage = 'ingest'
+    (ingest's reasons)  lines the crawl or replay already rejected, with stage = 'ingest':
+                        `too_deep` (nested over MAX_JSON_DEPTH levels), `record_too_large`,
+                        strict-JSON problems, lines that are not a JSON object
 
 A quarantine row keeps the record's text cut to RAW_RECORD_CHARS, its full length in bytes and
 its sha256 (`raw_length`, `raw_sha256`: the two columns beyond ARCHITECTURE.md's five that make
 "full length and sha256 kept" concrete); `record_key` is the id when one could be read.
+
+Every shape of record since 2021 is read (sql/load_raw_records.sql): API items, 2021-22 listings,
+huggingface_hub ModelInfo dicts (snake_case names), hub-stats Parquet rows (cardData and gguf as
+JSON text). A field the source lacks is NULL, never 0 or an empty list, and the day's
+`field_coverage` partition (one row per source field: records_with_field, records, source_shape)
+says which fields the source lacked.
 
 Everything else is nullable: a field of the wrong type or an impossible value becomes NULL in the
 staged row, never a reason to drop the model. Counters must be non-negative JSON integers,

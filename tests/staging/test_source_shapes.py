@@ -147,8 +147,9 @@ def test_modelinfo_dicts_are_staged(hubdata, tmp_path):
     from huggingface_hub import ModelInfo
 
     body = json.loads(
-        (hubdata / "api-responses" / "20250321T111930_200_meta-llama__Llama-3.1-8B-Instruct.json")
-        .read_text(encoding="utf-8")
+        (
+            hubdata / "api-responses" / "20250321T111930_200_meta-llama__Llama-3.1-8B-Instruct.json"
+        ).read_text(encoding="utf-8")
     )
     info = ModelInfo(**body)
     saved = dataclasses.asdict(info) | {"card_data": info.card_data.to_dict()}
@@ -222,7 +223,8 @@ def test_dump_without_file_list_still_shows_weights(hub_stats_day):
     _, _, licenses = hub_stats_day
     with duckdb.connect() as conn:
         [(expected,)] = conn.execute(
-            "select count(*) from read_parquet(?) where safetensors is not null or gguf is not null",
+            "select count(*) from read_parquet(?) "
+            "where safetensors is not null or gguf is not null",
             [str(EXTRACT)],
         ).fetchall()
         [(with_weights,)] = conn.execute(
