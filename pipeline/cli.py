@@ -292,12 +292,16 @@ class JobOutcome:
         # the lock could not be taken at all.
         self.busy = busy
         self.failures = [("run_lock", error)] if error else []
+        # A recording that is not a listing (empty, truncated, binary, a JSON array) is bad
+        # input, not a failed run: exit 2 with the one line that says why.
+        self.input_error: str | None = None
         if result is not None:
             self.failures = _failures(result)
             # The history stage waited too long for an earlier date's run: busy, not broken.
             self.busy = next(
                 (why for _, why in self.failures if why.startswith(EARLIER_BUSY_PREFIX)), None
             )
+            self.input_error = _input_error(result)
         self.gates = _failed_gates(result) if result is not None else []
         self.row_counts = _row_counts(result) if result is not None else {}
 
@@ -305,6 +309,8 @@ class JobOutcome:
     def exit_code(self) -> int:
         if self.busy:
             return EXIT_BUSY
+        if self.input_error:
+            return EXIT_USAGE
         if self.gates:
             return EXIT_GATED
         return EXIT_OK if self.result is not None and self.result.success else EXIT_FAILED
@@ -316,6 +322,8 @@ class JobOutcome:
             return head + "ok: " + ", ".join(f"{k} {v:,}" for k, v in shown.items())
         if self.busy:
             return head + "not run: " + self.busy
+        if self.input_error:
+            return f"error: {self.input_error}"
         lines = []
         if self.gates:
             lines.append(head + "release stopped by a gate; the previous release stays latest")
@@ -392,6 +400,17 @@ def _failures(result) -> list[tuple[str, str]]:
                 message = error.message.strip()
             failures.append((event.step_key, message or "unknown error"))
     return failures
+
+
+def _input_error(result) -> str | None:
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE" and event.step_failure_data.error is not None:
+            error = event.step_failure_data.error
+            while error.cause is not None:
+                error = error.cause
+            if error.cls_name == "ReplayError":
+                return error.message.strip().removeprefix("pipeline.hub.replay.ReplayError: ")
+    return None
 
 
 def _failed_gates(result) -> list[tuple[str, str]]:

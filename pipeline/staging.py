@@ -11,24 +11,36 @@ What sends a record to quarantine (the `reason`, checked in this order), and why
     private_record      `private` is true: a repository listed only because the token can see
                         it; never staged, and its quarantine row keeps no id and no text, only
                         its length and sha256 (docs/SECURITY.md)
-    record_too_large    the line is longer than MAX_RECORD_BYTES: not loaded at all
+    record_too_large    the line is longer than MAX_RECORD_BYTES (16 MiB): not loaded at all
+                        (the ingest sets such lines aside already, with the same reason; this
+                        catches them in pages written before it did)
     missing_id          neither `id` nor `modelId` is a non-empty string: no key to store it under
-    invalid_id          the id is not a Hub repo id (`name` or `namespace/name`, ASCII letters,
-                        digits, `.`, `_`, `-`, at most 96 a part, no `--`, `..` or `.git` end;
-                        the rules of huggingface_hub's `validate_repo_id`): ids such as `../../x`
-                        or ids with spaces or control characters would be unsafe keys downstream
-    missing_hub_id      `_id` is absent or not a non-empty string: renames cannot be followed
-    invalid_hub_id      `_id` is not a 24-hex ObjectId
-    duplicate_hub_id    another record of the day has the same `_id` (one repository listed under
-                        two names); the most recently modified is kept, then a namespaced id
-                        over a legacy bare one, then the lowest sha256: never the page order
+    invalid_id          the id is unsafe as a key or a path: more than one `/`, an empty part, a
+                        `.` or `..` part, a backslash or a control character. Nothing else:
+                        an id seen in a listing existed, so names the Hub refuses today (over 96
+                        characters, a `.git` end, `--`) and org-less ids (`gpt2`) are staged
+    invalid_hub_id      `_id` is present but not a 24-hex ObjectId. An absent `_id` (2021-22
+                        listings, Parquet dumps, ModelInfo dicts) is no reason: the model is
+                        staged with hub_id NULL, and renames cannot be followed for that source
+    duplicate_hub_id    another record of the day has the same (non-null) `_id`: one repository
+                        listed under two names; the most recently modified is kept, then a
+                        namespaced id over a legacy bare one, then the lowest sha256: never the
+                        page order
     duplicate_model_id  another record has the same id, compared case-insensitively as the Hub
                         does; same rule for which one is kept
-    (ingest's reasons)  lines the crawl already rejected, with stage = 'ingest'
+    (ingest's reasons)  lines the crawl or replay already rejected, with stage = 'ingest':
+                        `too_deep` (nested over MAX_JSON_DEPTH levels), `record_too_large`,
+                        strict-JSON problems, lines that are not a JSON object
 
 A quarantine row keeps the record's text cut to RAW_RECORD_CHARS, its full length in bytes and
 its sha256 (`raw_length`, `raw_sha256`: the two columns beyond ARCHITECTURE.md's five that make
 "full length and sha256 kept" concrete); `record_key` is the id when one could be read.
+
+Every shape of record since 2021 is read (sql/load_raw_records.sql): API items, 2021-22 listings,
+huggingface_hub ModelInfo dicts (snake_case names), hub-stats Parquet rows (cardData and gguf as
+JSON text). A field the source lacks is NULL, never 0 or an empty list, and the day's
+`field_coverage` partition (one row per source field: records_with_field, records, source_shape)
+says which fields the source lacked.
 
 Everything else is nullable: a field of the wrong type or an impossible value becomes NULL in the
 staged row, never a reason to drop the model. Counters must be non-negative JSON integers,
@@ -49,6 +61,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.hub.raw import MAX_RECORD_BYTES
 from pipeline.paths import Layout, literal_path
 from pipeline.sql import connection, load_sql
 from pipeline.storage import write_partition
@@ -56,13 +69,16 @@ from pipeline.storage import write_partition
 MANIFEST = "_manifest.json"
 REJECTED = "rejected.jsonl.gz"
 PAGE_GLOB = "page-*.jsonl.gz"
-# A full listing item is a few KB (the largest recorded real one is 57 KB); a megabyte is junk.
-MAX_RECORD_BYTES = 1 << 20
+# DuckDB's JSON reader refuses an object larger than its maximum_object_size and fails the whole
+# read: pages hold at most MAX_RECORD_BYTES a line (the ingest sets larger ones aside), and the
+# reader is given room to spare so that a larger line in an older page is quarantined, not fatal.
+MAX_OBJECT_SIZE = 2 * MAX_RECORD_BYTES
 # Same bound as the ingest's preview of a rejected line, so both stages keep the same evidence.
 RAW_RECORD_CHARS = 64 * 1024
 RECORD_KEY_CHARS = 1024
 STAGED_TABLE = "models_staged"
 QUARANTINE_TABLE = "quarantine"
+COVERAGE_TABLE = "field_coverage"
 
 
 class IncompleteSnapshotError(RuntimeError):
@@ -125,6 +141,7 @@ def stage_models(
                     "rejected": [literal_path(rejected)] if rejected.is_file() else [],
                     "snapshot_date": snapshot_date,
                     "max_record_bytes": MAX_RECORD_BYTES,
+                    "max_object_size": MAX_OBJECT_SIZE,
                     "raw_record_chars": RAW_RECORD_CHARS,
                     "record_key_chars": RECORD_KEY_CHARS,
                 },
@@ -151,6 +168,9 @@ def stage_models(
             staged_path, rows_staged = write_partition(
                 conn, layout, STAGED_TABLE, snapshot_date, load_sql("stage_models")
             )
+            coverage_path, _ = write_partition(
+                conn, layout, COVERAGE_TABLE, snapshot_date, load_sql("select_field_coverage")
+            )
             by_reason = dict(
                 conn.execute(
                     load_sql("count_quarantine_reasons"), {"path": literal_path(quarantine_path)}
@@ -162,6 +182,10 @@ def stage_models(
         rows_staged=rows_staged,
         rows_quarantined=rows_quarantined,
         quarantine_by_reason=by_reason,
-        paths={STAGED_TABLE: staged_path, QUARANTINE_TABLE: quarantine_path},
+        paths={
+            STAGED_TABLE: staged_path,
+            QUARANTINE_TABLE: quarantine_path,
+            COVERAGE_TABLE: coverage_path,
+        },
         seconds=time.perf_counter() - started,
     )

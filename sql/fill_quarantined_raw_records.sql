@@ -18,7 +18,12 @@ from (
             sha256(json::varchar) as raw_sha256,
             left(json::varchar, getvariable('stage').raw_record_chars) as raw_record,
         -- compression named: DuckDB guesses it from the path, which a `?` in the root defeats
-        from read_ndjson_objects($pages, ignore_errors = true, compression = 'gzip')
+        from read_ndjson_objects(
+            $pages,
+            ignore_errors = true,
+            maximum_object_size = getvariable('stage').max_object_size,
+            compression = 'gzip'
+        )
         where json is not null
     )
 

@@ -3,6 +3,11 @@
 -- json_type checks, so a field of the wrong type becomes null instead of failing the whole read.
 -- The line's text is not kept: the few records that end in quarantine get it from a second read
 -- of just their pages (fill_quarantined_raw_records), matched by sha256.
+--
+-- Every shape the Hub's metadata has had since 2021 is read: the API's camelCase items (`id`,
+-- `_id`), the 2021-22 listings (`modelId`, no `_id`, no `createdAt`, `cardData`, `gguf`),
+-- huggingface_hub ModelInfo objects saved as dicts (snake_case: `created_at`, `card_data`, ...)
+-- and rows of hub-stats-style Parquet dumps (`cardData`, `gguf` as JSON text).
 create or replace temp table _stage_records as
 with
 
@@ -15,7 +20,11 @@ raw_lines as (
     from (
         -- a line that is not JSON at all comes back as a null record (counted, never skipped)
         select * from read_ndjson_objects(
-            getvariable('stage').pages, ignore_errors = true, allow_empty = true, filename = true,
+            getvariable('stage').pages,
+            ignore_errors = true,
+            allow_empty = true,
+            filename = true,
+            maximum_object_size = getvariable('stage').max_object_size,
             -- named: DuckDB guesses it from the path, which a `?` in the output root defeats
             compression = 'gzip'
         )
@@ -38,7 +47,10 @@ fields as materialized (
             '$.pipeline_tag', '$.library_name', '$.gated', '$.private', '$.disabled',
             '$.safetensors.total', '$.tags', '$.siblings', '$.gguf', '$.cardData',
             '$.cardData.license', '$.cardData.license_name', '$.cardData.license_link',
-            '$.cardData.base_model', '$.cardData.base_model_relation', '$.cardData.datasets'
+            '$.cardData.base_model', '$.cardData.base_model_relation', '$.cardData.datasets',
+            -- huggingface_hub ModelInfo's snake_case names, the Parquet dumps' `baseModels`
+            '$.created_at', '$.last_modified', '$.downloads_all_time', '$.trending_score',
+            '$.card_data', '$.safetensors', '$.baseModels'
         ]) end as v,
     from raw_lines
 ),
@@ -53,12 +65,12 @@ named as (
         v[2] as j_id,
         v[3] as j_model_id,
         v[4] as j_author,
-        v[5] as j_created_at,
-        v[6] as j_last_modified,
+        coalesce(v[5], v[27]) as j_created_at,
+        coalesce(v[6], v[28]) as j_last_modified,
         v[7] as j_downloads,
-        v[8] as j_downloads_all_time,
+        coalesce(v[8], v[29]) as j_downloads_all_time,
         v[9] as j_likes,
-        v[10] as j_trending_score,
+        coalesce(v[10], v[30]) as j_trending_score,
         v[11] as j_pipeline_tag,
         v[12] as j_library_name,
         v[13] as j_gated,
@@ -67,16 +79,65 @@ named as (
         v[16] as j_parameter_count,
         v[17] as j_tags,
         v[18] as j_siblings,
+        -- a Parquet dump's gguf is JSON text: the text itself says the block is there
         v[19] as j_gguf,
-        v[20] as j_card_data,
-        -- a cardData that is not an object (a YAML string, say) has none of these
-        v[21] as j_card_license,
-        v[22] as j_card_license_name,
-        v[23] as j_card_license_link,
-        v[24] as j_card_base_model,
-        v[25] as j_card_base_model_relation,
-        v[26] as j_card_datasets,
+        coalesce(v[20], v[31]) as j_card_any,
+        v[32] as j_safetensors,
+        -- the card's fields, read from the record when cardData is an object; from the card's
+        -- own JSON text (Parquet dumps) or the snake_case `card_data` in the next step
+        json_type(v[20]) = 'OBJECT' as card_in_record,
+        [v[21], v[22], v[23], v[24], v[25], v[26]] as card_v,
+        -- which shape of record this is, by the keys only that shape has
+        case
+            when v[27] is not null or v[28] is not null or v[29] is not null
+                or v[30] is not null or v[31] is not null
+                then 'modelinfo_dict'
+            when v[1] is null and (v[33] is not null or json_type(v[20]) = 'VARCHAR')
+                then 'hub_stats_parquet'
+            when v[1] is null and v[2] is null and v[3] is not null then 'listing_2022'
+            when v[1] is not null then 'api_2026'
+            else 'api_without_hub_id'
+        end as source_shape,
     from fields
+),
+
+cards as (
+    select
+        * exclude (card_v, card_in_record),
+        case
+            when card_in_record then null
+            when json_type(j_card_any) = 'OBJECT' then j_card_any
+            when json_type(j_card_any) = 'VARCHAR'
+                and json_valid(j_card_any ->> '$')
+                and json_type((j_card_any ->> '$')::json) = 'OBJECT'
+                then (j_card_any ->> '$')::json
+        end as card_elsewhere,
+        case
+            when card_in_record then card_v
+            when card_elsewhere is not null then json_extract(card_elsewhere, [
+                '$.license', '$.license_name', '$.license_link',
+                '$.base_model', '$.base_model_relation', '$.datasets'
+            ])
+        end as card_fields,
+    from named
+),
+
+card_named as (
+    select
+        * exclude (card_fields, card_elsewhere),
+        -- the card as an object (its JSON text parsed); text that is not JSON is kept as text
+        case
+            when card_elsewhere is not null then card_elsewhere
+            when json_type(j_card_any) <> 'NULL' then j_card_any
+        end as j_card_data,
+        -- a cardData that is not an object (a YAML string, say) has none of these
+        card_fields[1] as j_card_license,
+        card_fields[2] as j_card_license_name,
+        card_fields[3] as j_card_license_link,
+        card_fields[4] as j_card_base_model,
+        card_fields[5] as j_card_base_model_relation,
+        card_fields[6] as j_card_datasets,
+    from cards
 ),
 
 texts as (
@@ -93,7 +154,7 @@ texts as (
             when json_type(j_tags) = 'ARRAY'
                 then list_filter(from_json(j_tags, '["VARCHAR"]'), lambda t: t is not null)
         end as tag_list,
-    from named
+    from card_named
 ),
 
 ids as (
@@ -110,6 +171,7 @@ typed as (
         raw_sha256,
         getvariable('stage').snapshot_date as snapshot_date,
         model_id,
+        -- null when the source has no `_id`: renames cannot be followed for that source
         hub_id_text as hub_id,
         coalesce(
             author_text,
@@ -191,8 +253,35 @@ typed as (
                     lambda name: name is not null
                 )
         end as siblings,
-        coalesce(json_type(j_gguf) <> 'NULL', false) as gguf_present,
-        case when json_type(j_card_data) <> 'NULL' then j_card_data end as card_data,
+        -- listings of 2021-22 predate the gguf block: unknown there, not "none"
+        case
+            when source_shape <> 'listing_2022' then coalesce(json_type(j_gguf) <> 'NULL', false)
+        end as gguf_present,
+        j_card_data as card_data,
+        source_shape,
+        -- which source fields this record carries (a non-null value), for field_coverage
+        {
+            '_id': j_hub_id is not null and json_type(j_hub_id) <> 'NULL',
+            'id': json_type(j_id) is not null and json_type(j_id) <> 'NULL',
+            'modelId': json_type(j_model_id) is not null and json_type(j_model_id) <> 'NULL',
+            'author': coalesce(json_type(j_author) <> 'NULL', false),
+            'createdAt': coalesce(json_type(j_created_at) <> 'NULL', false),
+            'lastModified': coalesce(json_type(j_last_modified) <> 'NULL', false),
+            'downloads': coalesce(json_type(j_downloads) <> 'NULL', false),
+            'downloadsAllTime': coalesce(json_type(j_downloads_all_time) <> 'NULL', false),
+            'likes': coalesce(json_type(j_likes) <> 'NULL', false),
+            'trendingScore': coalesce(json_type(j_trending_score) <> 'NULL', false),
+            'pipeline_tag': coalesce(json_type(j_pipeline_tag) <> 'NULL', false),
+            'library_name': coalesce(json_type(j_library_name) <> 'NULL', false),
+            'gated': coalesce(json_type(j_gated) <> 'NULL', false),
+            'private': coalesce(json_type(j_private) <> 'NULL', false),
+            'disabled': coalesce(json_type(j_disabled) <> 'NULL', false),
+            'safetensors': coalesce(json_type(j_safetensors) <> 'NULL', false),
+            'tags': coalesce(json_type(j_tags) <> 'NULL', false),
+            'siblings': coalesce(json_type(j_siblings) <> 'NULL', false),
+            'gguf': coalesce(json_type(j_gguf) <> 'NULL', false),
+            'cardData': j_card_data is not null,
+        } as fields_present,
         -- checked in this order; the first failing check is the reason
         case
             when record_type is null then 'invalid_json'
@@ -203,19 +292,17 @@ typed as (
                 then 'private_record'
             when raw_length > getvariable('stage').max_record_bytes then 'record_too_large'
             when model_id is null then 'missing_id'
-            -- huggingface_hub's validate_repo_id: `name` or `namespace/name`, ASCII letters,
-            -- digits and `._-`, 1 to 96 a part, no leading or trailing `.`/`-`, no `--`, `..`
-            -- or `.git` ending
-            when not regexp_full_match(
-                    model_id,
-                    '([A-Za-z0-9_]([A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?/)?[A-Za-z0-9_]([A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?'
-                )
-                or contains(model_id, '--')
-                or contains(model_id, '..')
-                or ends_with(model_id, '.git')
+            -- an id seen in a listing existed, whatever today's naming rules say (long names,
+            -- a `.git` end): only ids unsafe as a key or a path are refused. At most one `/`,
+            -- no empty part, no `.` or `..` part, no backslash, no control character.
+            when not regexp_full_match(model_id, '[^/]+(/[^/]+)?')
+                or regexp_matches(model_id, '[\x00-\x1f\x7f\\]')
+                or list_has_any(string_split(model_id, '/'), ['.', '..'])
                 then 'invalid_id'
-            when hub_id_text is null or hub_id_text = '' then 'missing_hub_id'
-            when not regexp_full_match(hub_id_text, '[0-9a-f]{24}') then 'invalid_hub_id'
+            -- no `_id` (older listings, dumps): staged with hub_id null. A present `_id` that
+            -- is not an ObjectId is corrupt.
+            when json_type(j_hub_id) <> 'NULL' and not coalesce(regexp_full_match(hub_id_text, '[0-9a-f]{24}'), false)
+                then 'invalid_hub_id'
         end as reason,
     from ids
 )

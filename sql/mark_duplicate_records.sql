@@ -24,9 +24,13 @@ from (
     by_hub_id as (
         select
             *,
-            row_number() over (
-                partition by hub_id order by last_modified desc nulls last, has_namespace desc, raw_sha256
-            ) as hub_rank,
+            -- records without `_id` (older sources) are told apart by their id alone
+            case
+                when hub_id is null then 1
+                else row_number() over (
+                    partition by hub_id order by last_modified desc nulls last, has_namespace desc, raw_sha256
+                )
+            end as hub_rank,
         from candidates
     ),
 

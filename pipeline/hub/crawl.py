@@ -41,11 +41,14 @@ from pipeline.hub.raw import (
     RawManifest,
     RawSnapshot,
     clear_snapshot,
+    encode_record,
+    line_problem,
     page_name,
     rejected_record,
     remove_partial,
     write_json_atomic,
     write_jsonl_gz,
+    write_lines_gz,
 )
 
 # Every field a later stage reads, asked for explicitly: without `expand` (or `full`) the listing
@@ -237,7 +240,11 @@ class _Fetcher:
                     f"{self.context()}"
                 ) from None
         try:
-            items = json.loads(body)
+            try:
+                items = json.loads(body)
+            except RecursionError:
+                # one item nested too deep for Python's json: read the page item by item
+                items = _items_one_by_one(body)
         except ValueError as exc:
             self.counters.truncated += 1
             return None, f"unreadable JSON body ({exc})", None
@@ -297,6 +304,58 @@ def _read_bounded(response: httpx2.Response, limit: int) -> bytes:
         if len(body) > limit:
             raise _PageTooLarge(limit)
     return bytes(body)
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    """A listing item set aside before parsing (`too_deep`, `record_too_large`), with its text."""
+
+    raw: bytes
+    reason: str
+
+
+_ARRAY_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]')
+
+
+def _items_one_by_one(body: bytes) -> list[Any]:
+    """The items of a JSON array page, each parsed alone; a too deep one becomes _Unreadable.
+
+    Only for a page that Python's json cannot read whole (RecursionError): brackets and commas
+    outside strings find where each item starts and ends, without recursion.
+    """
+    items: list[Any] = []
+    depth = 0
+    start = -1
+    for token in _ARRAY_TOKEN.finditer(body):
+        char = token.group()
+        if char in (b"[", b"{"):
+            depth += 1
+            if depth == 1:
+                if char != b"[":
+                    raise ValueError("a listing page is a JSON array")
+                start = token.end()
+        elif char in (b"]", b"}"):
+            depth -= 1
+            if depth == 0:
+                items.append(_parse_item(body[start : token.start()]))
+        elif char == b"," and depth == 1:
+            items.append(_parse_item(body[start : token.start()]))
+            start = token.end()
+    if depth != 0 or start < 0:
+        raise ValueError("unbalanced brackets")
+    return [item for item in items if item is not _EMPTY]
+
+
+_EMPTY = object()
+
+
+def _parse_item(text: bytes) -> Any:
+    text = text.strip()
+    if not text:
+        return _EMPTY  # `[]`
+    if problem := line_problem(text):
+        return _Unreadable(text, problem)
+    return json.loads(text)
 
 
 def strict_json_problem(item: Any) -> str | None:
@@ -389,21 +448,26 @@ def crawl_models(
     remove_partial(raw_dir, keep_pages=checkpoint.pages_done)
 
     while True:
-        objects = []
+        lines = []
         for i, item in enumerate(page.items):
+            line = None
             problem = _item_problem(item, i, page_size, page.suspect)
             if problem is None:
-                objects.append(item)
+                # encoded here, once: the line's size and depth are checked before it is written
+                line, problem = encode_record(item)
+            if line is not None:
+                lines.append(line)
             else:
+                raw = item.raw if isinstance(item, _Unreadable) else _json_bytes(item)
                 checkpoint.rejected.append(
-                    rejected_record(i, problem, _json_bytes(item), page=checkpoint.pages_done + 1)
+                    rejected_record(i, problem or "", raw, page=checkpoint.pages_done + 1)
                 )
-        if objects:
-            written = write_jsonl_gz(raw_dir / page_name(checkpoint.pages_done + 1), objects)
+        if lines:
+            written = write_lines_gz(raw_dir / page_name(checkpoint.pages_done + 1), lines)
             checkpoint.files.append(asdict(written))
             checkpoint.pages_done += 1
             checkpoint.models += written.rows
-        del objects
+        del lines
         checkpoint.seconds += time.monotonic() - started
         started = time.monotonic()
         if page.next_url is None:
@@ -465,6 +529,8 @@ def _progress(checkpoint: _Checkpoint) -> CrawlProgress:
 
 
 def _item_problem(item: Any, index: int, page_size: int, suspect: bool) -> str | None:
+    if isinstance(item, _Unreadable):
+        return item.reason
     if not isinstance(item, dict):
         return f"listing item is a JSON {type(item).__name__}, not an object"
     # A page larger than asked for is not what the API promises: the excess is set aside with
@@ -479,3 +545,9 @@ def _json_bytes(obj: Any) -> bytes:
         return json.dumps(obj, ensure_ascii=False).encode()
     except UnicodeEncodeError:  # a lone surrogate survives only as its \u escape
         return json.dumps(obj).encode()
+    except RecursionError:
+        # parsed, but too deep to write back: its top-level scalars (the id) are the evidence
+        if not isinstance(obj, dict):
+            return b'"..."'
+        shallow = {k: v if not isinstance(v, dict | list) else "..." for k, v in obj.items()}
+        return json.dumps(shallow, ensure_ascii=False, default=str).encode()

@@ -31,8 +31,47 @@ REJECTED = "rejected.jsonl.gz"
 PAGE_GLOB = "page-*.jsonl.gz"
 _PAGE_RE = re.compile(r"^page-(\d{6})\.jsonl\.gz$")
 RAW_PREVIEW_CHARS = 64 * 1024
+# A listing item is a few KB; real ones with long file lists reach a few MB (a 1.6 MB item of
+# 2022 lists thousands of files). Beyond this a record is set aside as `record_too_large` at
+# ingest, before it is parsed or written to a page; staging reads pages with a matching bound.
+MAX_RECORD_BYTES = 16 << 20
+# Real items nest about 10 levels (cardData's model-index is the deepest). Python's json gives
+# up near 1,000 levels with a RecursionError, which would stop the day: anything deeper than
+# this is set aside as `too_deep` before it is parsed.
+MAX_JSON_DEPTH = 128
+TOO_DEEP = "too_deep"
+TOO_LARGE = "record_too_large"
 # Fast gzip: pages are rewritten by staging anyway; level 6 would triple the crawl's CPU time.
 GZIP_LEVEL = 3
+
+
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = bytes(sorted(set(range(256)) - set(b"[]{}")))
+_INNERMOST_PAIR = re.compile(rb"\[\]|\{\}")
+
+
+def too_deep(text: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether the JSON text nests arrays/objects more than `limit` levels (without parsing it)."""
+    # a text with few brackets cannot be deep: the common case costs two counts
+    if text.count(b"[") + text.count(b"{") <= limit:
+        return False
+    brackets = _JSON_STRING.sub(b"", text).translate(None, _NOT_BRACKET)
+    # each pass removes every innermost pair, i.e. one level: bounded work, no recursion
+    for _ in range(limit):
+        brackets, removed = _INNERMOST_PAIR.subn(b"", brackets)
+        if not brackets or not removed:
+            # balanced and shallow, or not balanced at all (then the parser says why)
+            return False
+    return bool(brackets)
+
+
+def line_problem(line: bytes) -> str | None:
+    """Why a record's JSON text cannot go into a page (`record_too_large`, `too_deep`), or None."""
+    if len(line) > MAX_RECORD_BYTES:
+        return TOO_LARGE
+    if too_deep(line):
+        return TOO_DEEP
+    return None
 
 
 def page_name(page_no: int) -> str:
@@ -104,16 +143,31 @@ def _dump_line(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
+def encode_record(item: Any) -> tuple[bytes | None, str | None]:
+    """An item as its page line, or why it cannot be one (`record_too_large`, `too_deep`)."""
+    try:
+        line = _dump_line(item)
+    except RecursionError:
+        return None, TOO_DEEP
+    problem = line_problem(line[:-1])
+    return (None, problem) if problem else (line, None)
+
+
 def write_jsonl_gz(path: Path, records: Iterable[Any]) -> RawFile:
     """Write records as gzipped JSON Lines via a temp file + rename; same records, same bytes."""
+    return write_lines_gz(path, (_dump_line(record) for record in records))
+
+
+def write_lines_gz(path: Path, lines: Iterable[bytes]) -> RawFile:
+    """Write lines already encoded (each ending in a newline) gzipped via a temp file + rename."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     rows = 0
     with (
         open(tmp, "wb") as raw,
         gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=GZIP_LEVEL, mtime=0) as gz,
     ):
-        for record in records:
-            gz.write(_dump_line(record))
+        for line in lines:
+            gz.write(line)
             rows += 1
     digest = hashlib.sha256()
     with open(tmp, "rb") as f:
@@ -124,13 +178,25 @@ def write_jsonl_gz(path: Path, records: Iterable[Any]) -> RawFile:
     return RawFile(name=path.name, rows=rows, bytes=size, sha256=digest.hexdigest())
 
 
-def rejected_record(line_no: int, reason: str, raw: bytes, **extra: Any) -> dict[str, Any]:
-    text = raw.decode("utf-8", errors="replace")
+def rejected_record(
+    line_no: int,
+    reason: str,
+    raw: bytes,
+    *,
+    length: int | None = None,
+    sha256: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A rejected line's evidence: its text cut to a preview, its full length and sha256.
+
+    `length` and `sha256` are given when `raw` is only the start of a line too long to hold.
+    """
+    text = raw[: RAW_PREVIEW_CHARS * 4].decode("utf-8", errors="replace")
     return {
         "line_no": line_no,
         "reason": reason,
-        "length": len(raw),
-        "sha256": hashlib.sha256(raw).hexdigest(),
+        "length": len(raw) if length is None else length,
+        "sha256": hashlib.sha256(raw).hexdigest() if sha256 is None else sha256,
         "raw": text[:RAW_PREVIEW_CHARS],
         **extra,
     }

@@ -1,10 +1,18 @@
 """Replay a recorded listing into a raw snapshot, in the same layout a crawl writes.
 
 The Hub cannot be asked about a past day, so past days come from recordings: a JSON Lines file
-(plain, .gz, or .zst when `zstandard` is importable) with one item per line, or a directory of
-recorded API responses (`*.json`, one model item each). Lines that are not a JSON object go to
-`rejected.jsonl.gz` with why, and files that are not items (the recorded 307 redirect bodies)
-are listed as skipped in the manifest: nothing is dropped silently.
+(plain, .gz, or .zst when `zstandard` is importable) with one item per line, a directory of
+recorded API responses (`*.json`, one model item each), or a hub-stats-style Parquet dump
+(`*.parquet`, one row per model; each row becomes one JSON object, nested columns as they are).
+Lines that are not a JSON object go to `rejected.jsonl.gz` with why, and files that are not items
+(the recorded 307 redirect bodies) are listed as skipped in the manifest: nothing is dropped
+silently.
+
+Lines are read bounded: a line longer than MAX_RECORD_BYTES is rejected as `record_too_large`
+from its first bytes, its full length and sha256, without ever being held whole; one nested deeper
+than MAX_JSON_DEPTH is rejected as `too_deep` before Python's json (which recurses) sees it. A
+source that is not JSON Lines at all (empty, truncated, binary, a JSON array) raises ReplayError
+with one line saying so.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import io
 import json
 import os
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -25,18 +34,27 @@ from pipeline.hub.crawl import SUSPECT_JSON, CrawlProgress, strict_json_problem
 from pipeline.hub.raw import (
     GZIP_LEVEL,
     MANIFEST,
+    MAX_RECORD_BYTES,
+    RAW_PREVIEW_CHARS,
     REJECTED,
+    TOO_LARGE,
     RawFile,
     RawManifest,
     RawSnapshot,
     clear_snapshot,
+    encode_record,
+    line_problem,
     page_name,
     rejected_record,
     write_json_atomic,
-    write_jsonl_gz,
+    write_lines_gz,
 )
 
 PAGE_SIZE = 1000
+# Rows fetched from a Parquet dump at a time: bounded memory for a whole-Hub dump.
+PARQUET_BATCH = 10_000
+# How a read of a compressed or corrupt source fails: reported as one line, never a traceback.
+_SOURCE_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, OSError)
 
 
 class ReplayError(RuntimeError):
@@ -47,11 +65,13 @@ class ReplayError(RuntimeError):
 class _Record:
     """One item of the source, or why it is not one."""
 
-    item: dict | None
+    line: bytes | None  # the item as its page line
     line_no: int
     raw: bytes
     reason: str = ""
     file: str | None = None
+    length: int | None = None  # set when `raw` is only the start of an over-long line
+    sha256: str | None = None
 
 
 def _open_source(path: Path) -> IO[bytes]:
@@ -73,6 +93,9 @@ def _open_source(path: Path) -> IO[bytes]:
 def _parse(raw: bytes, line_no: int, file: str | None = None) -> _Record:
     if not raw.strip():
         return _Record(None, line_no, raw, "empty line", file)
+    # before json.loads: it would recurse into a deep line until RecursionError stops the day
+    if problem := line_problem(raw):
+        return _Record(None, line_no, raw, problem, file)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -87,19 +110,88 @@ def _parse(raw: bytes, line_no: int, file: str | None = None) -> _Record:
     # strict UTF-8 JSON a page holds (a lone surrogate would crash the write)
     if SUSPECT_JSON.search(raw) and (problem := strict_json_problem(value)):
         return _Record(None, line_no, raw, problem, file)
-    return _Record(value, line_no, raw, "", file)
+    line, problem = encode_record(value)
+    if line is None:
+        return _Record(None, line_no, raw, problem or "", file)
+    return _Record(line, line_no, raw, "", file)
+
+
+def _bounded_lines(f: IO[bytes], limit: int) -> Iterator[tuple[bytes, int | None, str | None]]:
+    """(line, None, None) per line of at most `limit` bytes; (first bytes, length, sha256) beyond.
+
+    An over-long line is hashed as it streams past: memory stays bounded by `limit` whatever the
+    file holds (a 2 GB single-line file included).
+    """
+    while True:
+        line = f.readline(limit + 2)  # room for the line's own \r\n
+        if not line:
+            return
+        if line.endswith(b"\n") or len(line) <= limit:
+            yield line.rstrip(b"\r\n"), None, None
+            continue
+        digest = hashlib.sha256()
+        head = line
+        length = 0
+        while True:
+            body = line.rstrip(b"\r\n") if line.endswith(b"\n") else line
+            digest.update(body)
+            length += len(body)
+            if line.endswith(b"\n") or not line:
+                break
+            line = f.readline(1 << 20)
+        yield head, length, digest.hexdigest()
 
 
 def _lines(path: Path) -> Iterator[_Record]:
     with _open_source(path) as f:
-        for line_no, line in enumerate(f, start=1):
-            yield _parse(line.rstrip(b"\r\n"), line_no)
+        try:
+            for line_no, (line, length, sha256) in enumerate(
+                _bounded_lines(f, MAX_RECORD_BYTES), start=1
+            ):
+                if line_no == 1 and line.lstrip()[:1] == b"[":
+                    raise ReplayError(
+                        f"{path} holds a JSON array, not JSON Lines (one object per line): "
+                        "convert it first, e.g. jq -c '.[]'"
+                    )
+                if length is None:
+                    yield _parse(line, line_no)
+                else:
+                    yield _Record(None, line_no, line, TOO_LARGE, length=length, sha256=sha256)
+        except _SOURCE_ERRORS as exc:
+            raise ReplayError(f"{path} cannot be read: {exc or type(exc).__name__}") from None
+
+
+def _parquet_rows(path: Path) -> Iterator[_Record]:
+    """The rows of a Parquet dump, each as one JSON object (DuckDB converts them in bulk)."""
+    import duckdb
+
+    from pipeline.sql import load_sql
+
+    conn = duckdb.connect()
+    try:
+        try:
+            rows = conn.execute(load_sql("hub/parquet_rows_as_json"), {"path": str(path)})
+        except duckdb.Error as exc:
+            first_line = str(exc).strip().splitlines()[0]
+            raise ReplayError(f"{path} is not a readable Parquet file: {first_line}") from None
+        line_no = 0
+        while batch := rows.fetchmany(PARQUET_BATCH):
+            for (text,) in batch:
+                line_no += 1
+                yield _parse(text.encode(), line_no)
+    finally:
+        conn.close()
 
 
 def _response_files(path: Path, skipped: list[dict]) -> Iterator[_Record]:
     for file_no, file in enumerate(sorted(path.iterdir()), start=1):
         if file.is_file() and file.suffix == ".json":
-            yield _parse(file.read_bytes(), file_no, file.name)
+            if (size := file.stat().st_size) > MAX_RECORD_BYTES:
+                with open(file, "rb") as f:
+                    head = f.read(RAW_PREVIEW_CHARS)
+                yield _Record(None, file_no, head, TOO_LARGE, file.name, size, source_sha256(file))
+            else:
+                yield _parse(file.read_bytes(), file_no, file.name)
         elif "_307_" in file.name:
             skipped.append(
                 {"file": file.name, "reason": "HTTP 307 redirect body, not a model item"}
@@ -132,16 +224,22 @@ def replay_file(
 
     started = time.monotonic()
     skipped: list[dict] = []
-    records = _response_files(path, skipped) if path.is_dir() else _lines(path)
+    if path.is_dir():
+        records = _response_files(path, skipped)
+    elif path.suffix == ".parquet":
+        records = _parquet_rows(path)
+    else:
+        records = _lines(path)
     files: list[RawFile] = []
     models = 0
     rejected = 0
-    page: list[dict] = []
+    first_reason = ""
+    page: list[bytes] = []
     rejected_tmp = raw_dir / f".{REJECTED}.{os.getpid()}.tmp"
 
     def flush() -> None:
         nonlocal models
-        written = write_jsonl_gz(raw_dir / page_name(len(files) + 1), page)
+        written = write_lines_gz(raw_dir / page_name(len(files) + 1), page)
         files.append(written)
         models += written.rows
         page.clear()
@@ -156,13 +254,21 @@ def replay_file(
             ) as rejects,
         ):
             for record in records:
-                if record.item is None:
+                if record.line is None:
                     extra: dict[str, Any] = {"file": record.file} if record.file else {}
-                    entry = rejected_record(record.line_no, record.reason, record.raw, **extra)
+                    entry = rejected_record(
+                        record.line_no,
+                        record.reason,
+                        record.raw,
+                        length=record.length,
+                        sha256=record.sha256,
+                        **extra,
+                    )
                     rejects.write(json.dumps(entry, ensure_ascii=False).encode() + b"\n")
                     rejected += 1
+                    first_reason = first_reason or record.reason
                     continue
-                page.append(record.item)
+                page.append(record.line)
                 if len(page) >= page_size:
                     flush()
             if page:
@@ -173,9 +279,12 @@ def replay_file(
     if models == 0:
         rejected_tmp.unlink(missing_ok=True)
         clear_snapshot(raw_dir)
+        if rejected:
+            why = f"all {rejected} records rejected (the first as: {first_reason[:200]})"
+        else:
+            why = "it is empty" if not skipped else f"{len(skipped)} files skipped"
         raise ReplayError(
-            f"{path} holds no model items ({rejected} rejected records, {len(skipped)} skipped "
-            "files); refusing to record an empty snapshot"
+            f"{path} holds no model items ({why}); refusing to record an empty snapshot"
         )
     if rejected:
         os.replace(rejected_tmp, raw_dir / REJECTED)

@@ -11,7 +11,9 @@ each rule follows are in docs/LICENSES.md ("Openness tiers").
 
 * `weights_available`: the repo's file list holds weight files (`*.safetensors`, `*.bin` except
   training state, `*.gguf`, `*.onnx`, `*.pt`/`*.pth`, `*.ckpt`, `*.h5`, `*.msgpack`, `*.tflite`,
-  `*.nemo`, TF variables, ...) or the API reports a `gguf` block. An adapter (relation `adapter`, a
+  `*.nemo`, TF variables, ...) or the API reports a `gguf` block, or, when the source has no file
+  list at all (`siblings` null: Parquet dumps), a `safetensors` block (its parameter count) shows
+  weights: an absent list is unknown, not "no files". An adapter (relation `adapter`, a
   `base_model:adapter:` tag or an `adapter_config.json`) only counts when one of its base models in
   the same snapshot has weight files itself: a LoRA is useless without its base. Downloadable is
   not licensed: without a grant nobody may use the weights.

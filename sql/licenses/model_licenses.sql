@@ -12,6 +12,7 @@ staged as not materialized (
         -- one string per file list: one regex over it is much cheaper than one per file
         '|' || array_to_string(coalesce(siblings, []), '|') || '|' as files,
         gguf_present,
+        parameter_count,
         base_model_tags,
         card_base_model,
         card_base_model_relation,
@@ -63,7 +64,10 @@ declared as (
             '(?i)(\.(safetensors|gguf|onnx|ckpt|h5|msgpack|tflite|nemo|ggml|pt|pth|bin|keras)'
             || '|[|/]variables\.data-\d+-of-\d+)\|'
         )
-        or coalesce(staged.gguf_present, false) as has_weight_files,
+        or coalesce(staged.gguf_present, false)
+        -- no file list in the source (a Parquet dump): unknown, not "no files"; the safetensors
+        -- metadata (its parameter count) shows weights then
+        or (staged.siblings is null and staged.parameter_count is not null) as has_weight_files,
         if(
             regexp_matches(staged.files, '(?i)(train|tune|run_)'),
             list_filter(

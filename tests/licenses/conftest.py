@@ -31,6 +31,7 @@ STAGED_SCHEMA = {
     "card_datasets": pl.List(pl.String),
     "siblings": pl.List(pl.String),
     "gguf_present": pl.Boolean,
+    "parameter_count": pl.Int64,
     "card_data": pl.String,
 }
 
@@ -54,6 +55,7 @@ def staged_row(model_id: str, **fields) -> dict:
         "card_datasets": card.get("datasets"),
         "siblings": ["config.json", "model.safetensors"],
         "gguf_present": False,
+        "parameter_count": None,
         "card_data": json.dumps(card) if card else None,
     }
     row.update(fields)

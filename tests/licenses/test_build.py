@@ -301,3 +301,23 @@ def test_reference_with_an_unknown_category_is_refused(tmp_path):
     )
     with pytest.raises(ValueError, match=r"1 rows of licenses\.csv"):
         load_license_reference(duckdb.connect(), seeds)
+
+
+def test_unknown_file_list_takes_weights_from_safetensors(layout):
+    """A source without file lists (siblings NULL, as in Parquet dumps) is not "no weights":
+    a safetensors parameter count or a gguf block shows them; an empty list still shows none."""
+    rows = [
+        staged_row("dump/safetensors", siblings=None, parameter_count=7_000_000_000),
+        staged_row("dump/gguf", siblings=None, gguf_present=True),
+        staged_row("dump/nothing-known", siblings=None),
+        staged_row("listing/empty", siblings=[], parameter_count=7_000_000_000),
+    ]
+    write_staged(layout, D, rows)
+    result = build_model_licenses(layout, D)
+    got = {r["model_id"]: r["has_weight_files"] for r in pl.read_parquet(result.path).to_dicts()}
+    assert got == {
+        "dump/safetensors": True,
+        "dump/gguf": True,
+        "dump/nothing-known": False,
+        "listing/empty": False,
+    }

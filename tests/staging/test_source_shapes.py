@@ -1,0 +1,234 @@
+"""Every shape of Hub metadata since 2021, replayed and staged: fields checked against hand-read
+source values, absent fields NULL (never 0 or an empty list), only records without a usable id
+quarantined, and the day's field coverage recorded.
+
+Shapes (see ../shared/research/hub_archive_shapes.md): the 2021-22 `/api/models?full=true`
+listing (`modelId`, no `id`/`_id`/`createdAt`/`cardData`/`gguf`), today's API items, huggingface_hub
+`ModelInfo` objects saved as dicts (snake_case), and rows of a hub-stats Parquet dump.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.hub.replay import replay_file
+from pipeline.licenses.build import build_model_licenses
+from pipeline.paths import Layout
+from pipeline.staging import stage_models
+from tests.staging.conftest import SHARED, read_rows
+
+DAY = date(2024, 5, 1)
+EXTRACT = SHARED / "hubdata" / "archives" / "hub-stats_models_extract_2026-05.parquet"
+
+# Items of a 2022 listing, in that era's shape: the keys every item had (modelId, sha,
+# lastModified, tags, pipeline_tag, siblings, config, private, likes), `downloads` and
+# `library_name` only on most. The ids are real ids of that era (the org-less canonical
+# `bert-base-uncased`; `glasses/resnet50.git`, named in issue 12) and one name over 96 characters
+# as 60 of that listing had.
+LONG_NAME = "org/" + "a-very-long-model-name-" * 5
+LISTING_2022 = [
+    {
+        "modelId": "bert-base-uncased",
+        "sha": "0a6aa9128b6194f4f3c4db429b6cb4891cdb421b",
+        "lastModified": "2021-05-18T16:20:13.000Z",
+        "tags": [
+            "pytorch",
+            "bert",
+            "fill-mask",
+            "en",
+            "dataset:bookcorpus",
+            "dataset:wikipedia",
+            "arxiv:1810.04805",
+            "transformers",
+            "license:apache-2.0",
+        ],
+        "pipeline_tag": "fill-mask",
+        "siblings": [
+            {"rfilename": ".gitattributes"},
+            {"rfilename": "config.json"},
+            {"rfilename": "pytorch_model.bin"},
+            {"rfilename": "vocab.txt"},
+        ],
+        "config": {"architectures": ["BertForMaskedLM"], "model_type": "bert"},
+        "private": False,
+        "likes": 9,
+        "downloads": 23012345,
+        "library_name": "transformers",
+    },
+    {
+        "modelId": "glasses/resnet50.git",
+        "sha": "5bd2d0f4f8b1c4d2a4e1b0a0c9f0f3e4b2a1c0d9",
+        "lastModified": "2021-09-01T10:00:00.000Z",
+        "tags": ["pytorch", "image-classification"],
+        "pipeline_tag": "image-classification",
+        "siblings": [{"rfilename": "pytorch_model.bin"}],
+        "config": None,
+        "private": False,
+        "likes": 0,
+    },
+    {
+        "modelId": LONG_NAME,
+        "sha": "c3d2",
+        "lastModified": "2022-01-10T08:00:00.000Z",
+        "tags": [],
+        "pipeline_tag": None,
+        "siblings": [],
+        "config": None,
+        "private": False,
+        "likes": 0,
+        "downloads": 0,
+    },
+    # no usable id at all: the only kind of record quarantined
+    {"sha": "ffff", "lastModified": "2022-01-10T08:00:00.000Z", "tags": [], "likes": 0},
+]
+
+
+def stage_file(tmp_path: Path, source: Path) -> tuple[list[dict], list[dict], list[dict]]:
+    layout = Layout(tmp_path / "out")
+    replay_file(source, layout.raw_models(DAY), DAY)
+    result = stage_models(layout, DAY)
+    return (
+        read_rows(result.paths["models_staged"]),
+        read_rows(result.paths["quarantine"]),
+        read_rows(result.paths["field_coverage"]),
+    )
+
+
+def write_jsonl(path: Path, items: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(i, default=str) + "\n" for i in items), encoding="utf-8")
+    return path
+
+
+def test_listing_2022_is_staged_with_absent_fields_null(tmp_path):
+    staged, quarantine, coverage = stage_file(
+        tmp_path, write_jsonl(tmp_path / "2022.jsonl", LISTING_2022)
+    )
+    rows = {r["model_id"]: r for r in staged}
+    assert set(rows) == {"bert-base-uncased", "glasses/resnet50.git", LONG_NAME}
+    assert [(q["reason"], q["record_key"]) for q in quarantine] == [("missing_id", None)]
+
+    bert = rows["bert-base-uncased"]
+    assert bert["hub_id"] is None  # no `_id` then: renames cannot be followed
+    assert bert["author"] is None  # no namespace and no `author` key: unknown
+    assert bert["last_modified"] == datetime(2021, 5, 18, 16, 20, 13)
+    assert bert["downloads_30d"] == 23012345 and bert["likes"] == 9
+    assert bert["license_tags"] == ["apache-2.0"]
+    assert bert["siblings"] == [".gitattributes", "config.json", "pytorch_model.bin", "vocab.txt"]
+    assert bert["pipeline_tag"] == "fill-mask" and bert["library_name"] == "transformers"
+    # fields that era did not have are unknown, not zero, empty or false
+    for column in ("created_at", "downloads_all_time", "card_data", "card_license", "gated"):
+        assert bert[column] is None, column
+    assert bert["gguf_present"] is None
+
+    resnet = rows["glasses/resnet50.git"]
+    assert resnet["author"] == "glasses"
+    assert resnet["downloads_30d"] is None  # absent on this item: unknown, not 0
+    assert rows[LONG_NAME]["downloads_30d"] == 0 and rows[LONG_NAME]["siblings"] == []
+
+    by_field = {c["field"]: c for c in coverage}
+    assert {c["source_shape"] for c in coverage} == {"listing_2022"}
+    assert {c["records"] for c in coverage} == {3}
+    for absent in ("_id", "id", "createdAt", "downloadsAllTime", "cardData", "gguf", "gated"):
+        assert by_field[absent]["records_with_field"] == 0, absent
+    assert by_field["modelId"]["records_with_field"] == 3
+    assert by_field["downloads"]["records_with_field"] == 2
+    assert by_field["siblings"]["records_with_field"] == 3
+
+
+def test_modelinfo_dicts_are_staged(hubdata, tmp_path):
+    """A recorded API body read by huggingface_hub's own ModelInfo, saved as a dict the way a
+    script does (dataclasses.asdict, the card via to_dict, datetimes as str)."""
+    from huggingface_hub import ModelInfo
+
+    body = json.loads(
+        (
+            hubdata / "api-responses" / "20250321T111930_200_meta-llama__Llama-3.1-8B-Instruct.json"
+        ).read_text(encoding="utf-8")
+    )
+    info = ModelInfo(**body)
+    saved = dataclasses.asdict(info) | {"card_data": info.card_data.to_dict()}
+    assert "created_at" in saved and "createdAt" not in saved and "_id" not in saved
+    staged, quarantine, coverage = stage_file(tmp_path, write_jsonl(tmp_path / "mi.jsonl", [saved]))
+    assert quarantine == []
+    [row] = staged
+    # values as in the recorded body (and tests/staging/test_recorded_samples.py)
+    assert row["model_id"] == "meta-llama/Llama-3.1-8B-Instruct" and row["hub_id"] is None
+    assert row["created_at"] == datetime(2024, 7, 18, 8, 56)
+    assert row["last_modified"] == datetime(2024, 9, 25, 17, 0, 57)
+    assert row["parameter_count"] == 8030261248
+    assert row["card_license"] == ["llama3.1"]
+    assert row["card_base_model"] == ["meta-llama/Meta-Llama-3.1-8B"]
+    assert row["gated"] == "manual" and row["downloads_30d"] == 5795728
+    assert len(row["siblings"]) == 17 and row["siblings"][0] == ".gitattributes"
+    assert {c["source_shape"] for c in coverage} == {"modelinfo_dict"}
+    by_field = {c["field"]: c["records_with_field"] for c in coverage}
+    assert by_field["createdAt"] == 1 and by_field["cardData"] == 1 and by_field["_id"] == 0
+
+
+@pytest.fixture(scope="module")
+def hub_stats_day(tmp_path_factory):
+    if not EXTRACT.is_file():
+        pytest.skip("../shared/hubdata/archives is absent")
+    root = tmp_path_factory.mktemp("hubstats")
+    layout = Layout(root / "out")
+    manifest = replay_file(EXTRACT, layout.raw_models(DAY), DAY)
+    result = stage_models(layout, DAY)
+    licenses = build_model_licenses(layout, DAY)
+    return manifest, result, licenses
+
+
+def test_hub_stats_parquet_dump_is_replayed_and_staged(hub_stats_day):
+    manifest, result, _ = hub_stats_day
+    # archives/README.md: 4,167 rows, ids all distinct
+    assert manifest.model_count == 4167 and manifest.rejected_count == 0
+    assert (result.rows_staged, result.rows_quarantined) == (4167, 0)
+    rows = {r["model_id"]: r for r in read_rows(result.paths["models_staged"])}
+    qwen = rows["Qwen/Qwen1.5-MoE-A2.7B"]
+    # read by hand from the Parquet row
+    assert qwen["hub_id"] is None and qwen["author"] == "Qwen"
+    assert qwen["created_at"] == datetime(2024, 2, 29, 4, 52, 16)
+    assert qwen["last_modified"] == datetime(2024, 4, 18, 11, 58, 22)
+    assert (qwen["downloads_30d"], qwen["downloads_all_time"], qwen["likes"]) == (
+        184038,
+        1164144,
+        225,
+    )
+    assert qwen["card_license"] == ["other"]  # from cardData's JSON text
+    assert qwen["card_license_name"] == "tongyi-qianwen"
+    assert qwen["parameter_count"] == 14315784192
+    assert qwen["siblings"] is None  # the dump has no file list: unknown, not empty
+    assert qwen["gguf_present"] is False
+    code = rows["stabilityai/stable-code-instruct-3b"]
+    assert code["gguf_present"] is True and code["card_license"] == ["other"]
+    assert json.loads(code["card_data"])["metrics"] == ["code_eval"]
+
+    coverage = {c["field"]: c for c in read_rows(result.paths["field_coverage"])}
+    assert {c["source_shape"] for c in coverage.values()} == {"hub_stats_parquet"}
+    for absent in ("_id", "modelId", "siblings", "private", "gated", "disabled"):
+        assert coverage[absent]["records_with_field"] == 0, absent
+    assert coverage["id"]["records_with_field"] == 4167
+    assert coverage["gguf"]["records_with_field"] == 57  # non-null gguf text
+    assert coverage["safetensors"]["records_with_field"] == 3760
+
+
+def test_dump_without_file_list_still_shows_weights(hub_stats_day):
+    """Issue 12: 4,125 of 4,167 read as tier `none` when an absent file list meant "no files";
+    safetensors or gguf show weights for 3,775 of them (counted here from the Parquet itself)."""
+    _, _, licenses = hub_stats_day
+    with duckdb.connect() as conn:
+        [(expected,)] = conn.execute(
+            "select count(*) from read_parquet(?) "
+            "where safetensors is not null or gguf is not null",
+            [str(EXTRACT)],
+        ).fetchall()
+        [(with_weights,)] = conn.execute(
+            "select count(*) from read_parquet(?) where has_weight_files", [str(licenses.path)]
+        ).fetchall()
+    assert expected == 3775
+    assert with_weights == expected
