@@ -4,7 +4,7 @@ import dagster as dg
 
 from pipeline.defs.partitions import daily_snapshots
 from pipeline.defs.resources import DuckDB, OutputRoot
-from pipeline.gates import describe_share
+from pipeline.gates import describe_share, previous_to_compare
 
 # The share of `unknown-other` moves slowly on the real Hub; a jump of more than this many points
 # in a day means the normaliser met a new spelling it cannot read, or the input broke.
@@ -14,7 +14,7 @@ MAX_UNKNOWN_OTHER_JUMP = 0.02
 @dg.asset(
     partitions_def=daily_snapshots,
     group_name="licenses",
-    deps=["models_staged"],
+    deps=["models_staged", "snapshot_sources"],
     kinds={"duckdb", "parquet"},
     description=(
         "One row per model per snapshot date: the declared license kept verbatim, the normalised "
@@ -43,14 +43,14 @@ def model_licenses(
     with duckdb.connect() as conn:
         result = build_model_licenses(layout, day, conn)
         share = unknown_other_share(layout, day, conn)
-        previous_day = layout.previous_partition("model_licenses", day)
+        previous_day, unlike = previous_to_compare(layout, "model_licenses", day)
         previous = unknown_other_share(layout, previous_day, conn) if previous_day else None
     jump = share - previous if previous is not None else 0.0
     check = dg.AssetCheckResult(
         check_name="unknown_other_share_steady",
         passed=jump <= MAX_UNKNOWN_OTHER_JUMP,
         severity=dg.AssetCheckSeverity.ERROR,
-        description=describe_share("unknown-other", share, previous_day, previous),
+        description=describe_share("unknown-other", share, previous_day, previous) + unlike,
         metadata={"share": round(share, 4), "previous_share": previous, "jump": round(jump, 4)},
     )
     return dg.MaterializeResult(

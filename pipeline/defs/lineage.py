@@ -5,7 +5,7 @@ import dagster as dg
 
 from pipeline.defs.partitions import daily_snapshots
 from pipeline.defs.resources import DuckDB, OutputRoot
-from pipeline.gates import describe_share
+from pipeline.gates import describe_share, previous_to_compare
 
 # Declared parents are stable on the real Hub from one day to the next; a fall of this many points
 # in the share of models with a resolved parent means the input or the resolver broke.
@@ -18,7 +18,7 @@ MAX_RESOLVED_SHARE_DROP = 0.02
     specs=[
         dg.AssetSpec(
             "lineage_edges",
-            deps=["models_staged", "model_licenses"],
+            deps=["models_staged", "model_licenses", "snapshot_sources"],
             kinds={"duckdb", "parquet"},
             description=(
                 "One row per child, parent and snapshot date: every declared parent reference, "
@@ -27,7 +27,7 @@ MAX_RESOLVED_SHARE_DROP = 0.02
         ),
         dg.AssetSpec(
             "lineage_ancestry",
-            deps=["models_staged"],
+            deps=["models_staged", "snapshot_sources"],
             kinds={"duckdb", "parquet"},
             description=(
                 "One row per model, ancestor and snapshot date, with the distance between them; "
@@ -36,7 +36,7 @@ MAX_RESOLVED_SHARE_DROP = 0.02
         ),
         dg.AssetSpec(
             "model_lineage",
-            deps=["models_staged", "model_licenses"],
+            deps=["models_staged", "model_licenses", "snapshot_sources"],
             kinds={"duckdb", "parquet"},
             description=(
                 "One row per model per snapshot date: direct parents, relation, roots, depth, "
@@ -77,7 +77,7 @@ def lineage(
         result = build_lineage(layout, day, conn)
         cycles = cycle_edges_in_ancestry(layout, day, conn)
         share = resolved_parent_share(layout, day, conn)
-        previous_day = layout.previous_partition("model_lineage", day)
+        previous_day, unlike = previous_to_compare(layout, "model_lineage", day)
         previous = resolved_parent_share(layout, previous_day, conn) if previous_day else None
     ledger = result.ledger
     yield dg.MaterializeResult(
@@ -112,6 +112,8 @@ def lineage(
         check_name="resolved_parent_share_steady",
         passed=drop <= MAX_RESOLVED_SHARE_DROP,
         severity=dg.AssetCheckSeverity.ERROR,
-        description=describe_share("models with a resolved parent", share, previous_day, previous),
+        description=(
+            describe_share("models with a resolved parent", share, previous_day, previous) + unlike
+        ),
         metadata={"share": round(share, 4), "previous_share": previous, "drop": round(drop, 4)},
     )

@@ -37,18 +37,14 @@ def models(
 ) -> dg.MaterializeResult:
     from pipeline import gates
     from pipeline.models import TABLE, build_models
-    from pipeline.provenance import comparable
 
     layout = output.layout
     day = date.fromisoformat(context.partition_key)
     with duckdb.connect() as conn:
         path, rows = build_models(layout, day, conn)
         today = gates.profile(conn, layout, TABLE, day)
-        previous_day = layout.previous_partition(TABLE, day)
+        previous_day, unlike = gates.previous_to_compare(layout, TABLE, day)
         previous = gates.profile(conn, layout, TABLE, previous_day) if previous_day else None
-        # A subset after the whole Hub (or a poorer era's source after a richer one) is a change
-        # of source: falls in counts or nulls measured against it say nothing about the crawl.
-        unlike_source = previous_day is not None and comparable(layout, day, previous_day) is False
         tiers = dict(
             conn.execute(
                 "select openness_tier, count(*) from read_parquet(?) group by all", [str(path)]
@@ -59,13 +55,12 @@ def models(
         "unique_model_ids": gates.unique_ids_gate(today),
         "key_null_rates_steady": gates.null_rate_gate(today, previous),
     }
-    if unlike_source:
-        why = (
-            f"not compared with {previous_day}: its source differs in coverage, shape or "
-            "missing fields (snapshot_sources)"
-        )
+    if unlike:
         for name in ("model_count_steady", "key_null_rates_steady"):
-            results[name] = gates.GateResult(True, why, {"models": today.n_models})
+            gate = results[name]
+            results[name] = gates.GateResult(
+                gate.passed, "checked on its own" + unlike, gate.metadata
+            )
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": rows,
