@@ -191,6 +191,7 @@ def test_discover_refuses_what_it_cannot_date(tmp_path, capsys):
     assert main(["backfill", str(tmp_path), "--out", str(tmp_path / "o")]) == EXIT_USAGE
     assert "two files for 2022-01-01" in capsys.readouterr().err
     assert [f.day for f in discover(tmp_path / "2022-01-01.jsonl", None)] == [date(2022, 1, 1)]
+    (tmp_path / "20220101.jsonl.gz").unlink()
     (tmp_path / "2019-12-31.jsonl").write_text("{}\n")
     code = main(["backfill", str(tmp_path), "--to", "2019-12-31", "--out", str(tmp_path / "o")])
     assert code == EXIT_USAGE
