@@ -3,8 +3,9 @@
 Exit codes a script can rely on:
   0  success
   1  the pipeline failed (the message says which step and why; nothing bad was published)
-  2  bad usage or bad input (unknown option, unreadable file, invalid date, --accept-gate
-     without --reason or naming a gate that cannot be accepted)
+  2  bad usage or bad input (unknown option, unreadable file, invalid date, a date before
+     2020-01-01 or after today, a crawl of a past date, --accept-gate without --reason
+     or naming a gate that cannot be accepted)
   3  a release gate stopped the day's release (the previous release stays latest)
   4  another run for the same date and output root is in progress (nothing was touched), or
      an earlier date's run kept running longer than this run waits for it (nothing published)
@@ -66,6 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
             help="output root (default: $HUB_CENSUS_ROOT or ./datasets)",
         )
 
+    def coverage_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--coverage",
+            choices=("full_hub", "subset"),
+            default="full_hub",
+            help="how much of the Hub the source holds, recorded in snapshot_sources: say "
+            "`subset` for one family tree or organisation (default full_hub)",
+        )
+
     demo = sub.add_parser(
         "demo",
         help="run the daily pipeline offline against a simulated Hub on loopback",
@@ -101,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="replay a recorded listing (JSON Lines, .gz allowed) instead of crawling",
     )
     run.add_argument("--force", action="store_true", help="crawl again even if the day is complete")
+    coverage_option(run)
     run.add_argument(
         "--no-progress", action="store_true", help="no progress line, even on a terminal"
     )
@@ -114,6 +125,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--reason", default=None, help="why the accepted gate(s) may be released")
     out_option(run)
+
+    backfill = sub.add_parser(
+        "backfill",
+        help="import an archive of dated snapshots, oldest first, one release per date",
+        description=(
+            "Build every dated file of SOURCE (a folder of listings in JSON Lines, .gz allowed, "
+            "or Parquet dumps; or one such file) through the daily job, oldest first, so that "
+            "history compares each date with the previous one imported. Dates that already have "
+            "a release are skipped, so an interrupted backfill resumes where it stopped."
+        ),
+    )
+    backfill.add_argument("source", type=Path, nargs="?", help="folder (or file) of snapshots")
+    backfill.add_argument(
+        "--pattern",
+        default=None,
+        help="how a file name gives its date: a strptime format matching the whole name "
+        "(models-%%Y%%m%%d.parquet) or a regex with a group named `date` (default: the first "
+        "YYYY-MM-DD or YYYYMMDD in the name)",
+    )
+    backfill.add_argument(
+        "--every",
+        choices=("day", "week"),
+        default="day",
+        help="`week` keeps the first date and then each date at least 7 days after the last kept",
+    )
+    backfill.add_argument("--from", dest="start", type=_date, default=None, help="first date")
+    backfill.add_argument("--to", dest="end", type=_date, default=None, help="last date")
+    backfill.add_argument(
+        "--counters",
+        type=Path,
+        default=None,
+        help="also fold a community counter file (CSV or Parquet: model_id, date, downloads, "
+        "likes; see README) into history/counter_series",
+    )
+    backfill.add_argument(
+        "--no-progress", action="store_true", help="no progress line, even on a terminal"
+    )
+    coverage_option(backfill)
+    out_option(backfill)
 
     sim = sub.add_parser("simulate", help="the simulated Hub on its own")
     sim_sub = sim.add_subparsers(dest="sim_command", required=True)
@@ -179,7 +229,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             accept_gates=args.accept_gate,
             reason=args.reason,
+            coverage=args.coverage,
         )
+    if args.command == "backfill":
+        from pipeline.backfill import main_backfill
+
+        return main_backfill(args, args.out or default_root())
     if args.command == "simulate":
         if args.sim_command == "serve":
             from pipeline.simulator.server import main_serve
@@ -227,18 +282,22 @@ def run(
     progress: bool = True,
     accept_gates: list[str] | None = None,
     reason: str | None = None,
+    coverage: str = "full_hub",
 ) -> int:
     from pipeline.gates import GateAcceptanceError, validate_acceptance
 
     if from_file is not None and not from_file.exists():
         print(f"error: no such file: {from_file}", file=sys.stderr)
         return EXIT_USAGE
+    if problem := date_problem(day, live=from_file is None):
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         validate_acceptance(accept_gates or [], reason)
     except GateAcceptanceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    hub: dict = {"show_progress": progress}
+    hub: dict = {"show_progress": progress, "coverage": coverage}
     if from_file is not None:
         hub |= {"mode": "file", "from_file": str(from_file.resolve())}
     elif endpoint is not None:
@@ -247,6 +306,24 @@ def run(
     outcome = run_daily_job(day, out, hub, force=force, gate_review=review)
     print(outcome.summary())
     return outcome.exit_code
+
+
+def date_problem(day: date, *, live: bool) -> str | None:
+    """Why `day` cannot be a snapshot date here, in one line (None when it can)."""
+    from pipeline.provenance import FIRST_SNAPSHOT_DATE
+
+    today = utc_today()
+    if not FIRST_SNAPSHOT_DATE <= day <= today:
+        return (
+            f"{day} is outside the snapshot dates hub-census keeps "
+            f"({FIRST_SNAPSHOT_DATE} to today, {today})"
+        )
+    if live and day != today:
+        return (
+            f"a crawl shows the Hub as it is today ({today}), not on {day}: "
+            f"replay a recording of {day} with --from-file FILE"
+        )
+    return None
 
 
 def demo(days: int, models: int, seed: int, out: Path) -> int:
@@ -263,7 +340,8 @@ def demo(days: int, models: int, seed: int, out: Path) -> int:
         for offset in range(days):
             day = first + timedelta(days=offset)
             hub.set_state(world.state(day))
-            outcome = run_daily_job(day, out, {"mode": "api", "endpoint": hub.url})
+            hub_config = {"mode": "api", "endpoint": hub.url, "source_kind": "simulated"}
+            outcome = run_daily_job(day, out, hub_config)
             print(outcome.summary())
             if outcome.exit_code != EXIT_OK:
                 return outcome.exit_code

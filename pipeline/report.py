@@ -334,9 +334,15 @@ def _html(data: _ReportData, figures: list[Path]) -> str:
     counts = data.conn.sql(
         load_sql("history/report_daily_totals"), params={"paths": data.paths}
     ).fetchall()
-    rows = "\n".join(
-        "<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
-        for row in counts
+    rows = "\n".join(_total_row(row) for row in counts)
+    marked = [row for row in counts if _marks(row)]
+    note = (
+        "<p><strong>Marked days</strong> (†) are a subset of the Hub, or come from a source of "
+        "another coverage, shape or field set than the day before: their counts are not the "
+        "Hub's, and the jump from the previous day is a change of source, not growth "
+        "(<code>snapshot_sources</code>).</p>"
+        if marked
+        else ""
     )
     sections = []
     for (_, title, caption), path in zip(FIGURES, figures, strict=True):
@@ -355,12 +361,34 @@ td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}</style></head>
 <h1>The model ecosystem, {data.dates[0]} to {latest}</h1>
 <p>{len(data.dates)} snapshot(s); {_cell(total.get(latest, 0))} public models on {latest}.</p>
 <table><tr><th>snapshot</th><th>models</th><th>new</th><th>removed</th>
-<th>created that day</th><th>downloads since previous</th></tr>
+<th>created that day</th><th>downloads since previous</th><th>coverage</th></tr>
 {rows}
 </table>
+{note}
 {chr(10).join(sections)}
 </body></html>
 """
+
+
+def _marks(row: tuple) -> list[str]:
+    """Why a day of the totals table must not be read as the Hub's growth."""
+    coverage, comparable = row[6], row[7]
+    marks = []
+    if coverage == "subset":
+        marks.append("subset, not the whole Hub")
+    if comparable is False:
+        marks.append("not comparable with the previous snapshot")
+    return marks
+
+
+def _total_row(row: tuple) -> str:
+    marks = _marks(row)
+    cells = [html.escape(_cell(v)) for v in row[:6]]
+    if marks:
+        cells[0] += " †"
+    cells.append(html.escape("; ".join([row[6] or "unknown", *marks])))
+    style = ' class="marked" style="background:#fff3cd"' if marks else ""
+    return f"<tr{style}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
 
 
 def _cell(value) -> str:

@@ -196,3 +196,42 @@ def test_demo_runs_quietly_from_the_command_line(tmp_path):
     assert done.returncode == EXIT_OK, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert done.stdout.count(": ok: models") == 3
+
+
+def test_a_2022_date_replays_and_publishes(tmp_path):
+    # partitions used to start on 2024-01-01: this date failed with DagsterUnknownPartitionError
+    world = World(WorldConfig(seed=3, start_date=date(2022, 3, 3), n_models=200))
+    listing = tmp_path / "listing-2022.jsonl.gz"
+    export_listing(world, date(2022, 3, 3), listing)
+    out = tmp_path / "out"
+    day = date(2022, 2, 21)
+    assert main(["run", "--date", str(day), "--from-file", str(listing), "--out", str(out)]) == 0
+    release = Layout(out).release(day)
+    assert json.loads((release / "manifest.json").read_text())["snapshot_date"] == str(day)
+    row = duckdb.sql(
+        "select snapshot_date, source_kind, source_name, models from read_parquet(?)",
+        params=[str(release / "snapshot_sources.parquet")],
+    ).fetchall()
+    truth = world.truth(date(2022, 3, 3)).models
+    assert row == [(day, "recorded_replay", listing.name, len(truth))]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--date", "2019-12-31", "--from-file", "LISTING"], "outside the snapshot dates"),
+        (["--date", "2999-01-01", "--from-file", "LISTING"], "outside the snapshot dates"),
+        (["--date", "2025-06-01"], "replay a recording of 2025-06-01 with --from-file"),
+        (["--date", "2025-06-01", "--endpoint", "http://127.0.0.1:9"], "a crawl shows the Hub"),
+    ],
+)
+def test_a_date_that_cannot_be_snapshotted_is_one_line_and_exit_2(tmp_path, capsys, args, expected):
+    listing = tmp_path / "listing.jsonl"
+    listing.write_text('{"id": "a/b"}\n')
+    args = [str(listing) if a == "LISTING" else a for a in args]
+    code = main(["run", *args, "--out", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert code == EXIT_USAGE
+    assert captured.err.count("\n") == 1 and expected in captured.err
+    assert "Traceback" not in captured.out + captured.err
+    assert not (tmp_path / "out").exists()

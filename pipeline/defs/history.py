@@ -44,7 +44,7 @@ _SPECS = {
     specs=[
         dg.AssetSpec(
             name,
-            deps=["models"]
+            deps=["models", "snapshot_sources"]
             + ([dg.AssetDep(name, partition_mapping=_previous_day)] if name in _CHAINED else []),
             kinds={"duckdb", "parquet"},
             description=description,

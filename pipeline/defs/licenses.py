@@ -1,9 +1,11 @@
+from dataclasses import replace
 from datetime import date
 
 import dagster as dg
 
 from pipeline.defs.partitions import daily_snapshots
 from pipeline.defs.resources import DuckDB, GateReview, OutputRoot
+from pipeline.gates import previous_to_compare
 
 # The share of `unknown-other` moves slowly on the real Hub; a jump of more than this many points
 # in a day (plus the sampling noise of a small day, see pipeline/gates.py) means the normaliser met
@@ -14,7 +16,7 @@ MAX_UNKNOWN_OTHER_JUMP = 0.02
 @dg.asset(
     partitions_def=daily_snapshots,
     group_name="licenses",
-    deps=["models_staged"],
+    deps=["models_staged", "snapshot_sources"],
     kinds={"duckdb", "parquet"},
     description=(
         "One row per model per snapshot date: the declared license kept verbatim, the normalised "
@@ -46,7 +48,7 @@ def model_licenses(
     with duckdb.connect() as conn:
         result = build_model_licenses(layout, day, conn)
         share = unknown_other_share(layout, day, conn)
-        previous_day = layout.previous_partition("model_licenses", day)
+        previous_day, unlike = previous_to_compare(layout, "model_licenses", day)
         previous = unknown_other_share(layout, previous_day, conn) if previous_day else None
         previous_n = (
             partition_rows(conn, layout.table_partition(TABLE, previous_day)) if previous_day else 0
@@ -54,6 +56,8 @@ def model_licenses(
     gate = share_gate(
         "unknown-other licenses", share, result.rows, previous, previous_n, MAX_UNKNOWN_OTHER_JUMP
     )
+    # A source unlike the previous one's is checked on its own, and the check says why.
+    gate = replace(gate, description=gate.description + unlike)
     check = gate_review.gate_check(layout, day, "unknown_other_share_steady", gate)
     return dg.MaterializeResult(
         metadata={

@@ -1,10 +1,12 @@
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 
 import dagster as dg
 
 from pipeline.defs.partitions import daily_snapshots
 from pipeline.defs.resources import DuckDB, GateReview, OutputRoot
+from pipeline.gates import previous_to_compare
 
 # Declared parents are stable on the real Hub from one day to the next; a fall of this many points
 # in the share of models with a resolved parent means the input or the resolver broke.
@@ -17,7 +19,7 @@ MAX_RESOLVED_SHARE_DROP = 0.02
     specs=[
         dg.AssetSpec(
             "lineage_edges",
-            deps=["models_staged", "model_licenses"],
+            deps=["models_staged", "model_licenses", "snapshot_sources"],
             kinds={"duckdb", "parquet"},
             description=(
                 "One row per child, parent and snapshot date: every declared parent reference, "
@@ -26,7 +28,7 @@ MAX_RESOLVED_SHARE_DROP = 0.02
         ),
         dg.AssetSpec(
             "lineage_ancestry",
-            deps=["models_staged"],
+            deps=["models_staged", "snapshot_sources"],
             kinds={"duckdb", "parquet"},
             description=(
                 "One row per model, ancestor and snapshot date, with the distance between them; "
@@ -35,7 +37,7 @@ MAX_RESOLVED_SHARE_DROP = 0.02
         ),
         dg.AssetSpec(
             "model_lineage",
-            deps=["models_staged", "model_licenses"],
+            deps=["models_staged", "model_licenses", "snapshot_sources"],
             kinds={"duckdb", "parquet"},
             description=(
                 "One row per model per snapshot date: direct parents, relation, roots, depth, "
@@ -79,7 +81,7 @@ def lineage(
         result = build_lineage(layout, day, conn)
         cycles = cycle_edges_in_ancestry(layout, day, conn)
         share = resolved_parent_share(layout, day, conn)
-        previous_day = layout.previous_partition("model_lineage", day)
+        previous_day, unlike = previous_to_compare(layout, "model_lineage", day)
         previous = resolved_parent_share(layout, previous_day, conn) if previous_day else None
         previous_n = (
             partition_rows(conn, layout.table_partition(MODEL_LINEAGE_TABLE, previous_day))
@@ -122,6 +124,8 @@ def lineage(
         MAX_RESOLVED_SHARE_DROP,
         falls=True,
     )
+    # A source unlike the previous one's is checked on its own, and the check says why.
+    gate = replace(gate, description=gate.description + unlike)
     yield gate_review.gate_check(
         layout, day, "resolved_parent_share_steady", gate, asset_key="model_lineage"
     )

@@ -16,7 +16,13 @@ GATES = {
 @dg.asset(
     partitions_def=daily_snapshots,
     group_name="models",
-    deps=["models_staged", "model_licenses", "model_lineage", "lineage_ancestry"],
+    deps=[
+        "models_staged",
+        "model_licenses",
+        "model_lineage",
+        "lineage_ancestry",
+        "snapshot_sources",
+    ],
     kinds={"duckdb", "parquet"},
     description=(
         "One row per model per snapshot date: the staged columns with the normalised license, "
@@ -38,7 +44,7 @@ def models(
     with duckdb.connect() as conn:
         path, rows = build_models(layout, day, conn)
         today = gates.profile(conn, layout, TABLE, day)
-        previous_day = layout.previous_partition(TABLE, day)
+        previous_day, unlike = gates.previous_to_compare(layout, TABLE, day)
         previous = gates.profile(conn, layout, TABLE, previous_day) if previous_day else None
         tiers = dict(
             conn.execute(
@@ -51,6 +57,12 @@ def models(
         "unique_model_ids": gates.unique_ids_gate(today),
         "key_null_rates_steady": gates.null_rate_gate(today, previous),
     }
+    if unlike:
+        for name in ("model_count_steady", "key_null_rates_steady"):
+            gate = results[name]
+            results[name] = gates.GateResult(
+                gate.passed, "checked on its own" + unlike, gate.metadata
+            )
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": rows,

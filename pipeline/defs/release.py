@@ -8,7 +8,42 @@ from pydantic import Field
 
 import pipeline
 from pipeline.defs.partitions import daily_snapshots
-from pipeline.defs.resources import DuckDB, OutputRoot
+from pipeline.defs.resources import DuckDB, HubSource, OutputRoot
+
+
+@dg.asset(
+    partitions_def=daily_snapshots,
+    group_name="release",
+    # After staging, which counts the records and (when it records them) the fields present;
+    # before the gates and history, which compare only dates whose sources are comparable.
+    deps=["raw_models", "models_staged", "quarantine"],
+    kinds={"duckdb", "parquet"},
+    description=(
+        "One row per snapshot date: the source's kind, name and sha256, records, models, "
+        "quarantined records, coverage (full_hub or subset) and the fields the source lacked."
+    ),
+)
+def snapshot_sources(
+    context: dg.AssetExecutionContext, hub: HubSource, output: OutputRoot, duckdb: DuckDB
+) -> dg.MaterializeResult:
+    from pipeline.provenance import build_snapshot_sources, day_source
+
+    day = date.fromisoformat(context.partition_key)
+    info = hub.source_info()
+    with duckdb.connect() as conn:
+        path, rows = build_snapshot_sources(output.layout, day, info, conn)
+    source = day_source(output.layout, day)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": rows,
+            "dagster/uri": str(path),
+            "source_kind": info.kind,
+            "coverage": info.coverage,
+            "missing_fields": dg.MetadataValue.json(
+                list(source.missing_fields or []) if source else []
+            ),
+        }
+    )
 
 
 class ReleaseConfig(dg.Config):
@@ -28,6 +63,7 @@ class ReleaseConfig(dg.Config):
         "model_changes",
         "ecosystem_daily",
         "quarantine",
+        "snapshot_sources",
     ],
     kinds={"parquet"},
     description=(

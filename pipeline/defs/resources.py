@@ -42,6 +42,24 @@ class HubSource(dg.ConfigurableResource):
     page_size: int = 1000
     retry_budget: int = 200
     show_progress: bool = False
+    # Provenance, published in `snapshot_sources`: the kind defaults by mode (see
+    # pipeline.provenance); `source_name`/`source_sha256` name the imported file when the file
+    # replayed is a conversion of it. Coverage is the operator's statement.
+    # live_crawl, recorded_replay, archive_import or simulated (checked by SourceInfo)
+    source_kind: str | None = None
+    coverage: Literal["full_hub", "subset"] = "full_hub"
+    source_name: str | None = None
+    source_sha256: str | None = None
+
+    def source_info(self):
+        from pipeline.provenance import KIND_BY_MODE, SourceInfo
+
+        return SourceInfo(
+            kind=self.source_kind or KIND_BY_MODE[self.mode],
+            coverage=self.coverage,
+            name=self.source_name,
+            sha256=self.source_sha256,
+        )
 
     def snapshot(self, raw_dir: Path, snapshot_date: date, *, force: bool, log) -> dict:
         """Take (or reuse) the raw snapshot for `snapshot_date`; return its manifest."""

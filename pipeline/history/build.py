@@ -20,6 +20,7 @@ import duckdb
 
 from pipeline.lineage.build import ALIASES_TABLE
 from pipeline.paths import Layout, literal_path
+from pipeline.provenance import comparable, day_source
 from pipeline.sql import connection, load_sql
 from pipeline.storage import write_partition
 
@@ -168,6 +169,12 @@ def build_history(
                 ("compare_gated", "has_gated"),
             ):
                 con.execute(f"set variable {variable} = ?", [fields[field_name]])
+            source = day_source(layout, snapshot_date)
+            con.execute("set variable coverage = ?::varchar", [source.coverage if source else None])
+            con.execute(
+                "set variable comparable_to_previous = ?::boolean",
+                [comparable(layout, snapshot_date, previous_date)],
+            )
             joined_sql = "join_snapshots" if previous else "first_snapshot"
             con.execute(
                 f"create or replace temp {joined_kind} hist_joined as "

@@ -60,6 +60,11 @@ def release_figures(conn: duckdb.DuckDBPyConnection, tables: dict[str, Path]) ->
         "parent_status": (
             _rows(conn, "release/card_parent_status") if "lineage_edges" in tables else None
         ),
+        "source": (
+            (_rows(conn, "release/card_source") or [None])[0]
+            if "snapshot_sources" in tables
+            else None
+        ),
     }
     return figures
 
@@ -68,13 +73,54 @@ def _share(part: int, whole: int) -> str:
     return f"{part / whole:.1%}" if whole else "n/a"
 
 
+def is_subset(figures: dict) -> bool:
+    return bool(figures.get("source")) and figures["source"]["coverage"] == "subset"
+
+
+def _source_section(figures: dict, day: str) -> str:
+    """What the release covers, said first: a subset must never read as the whole Hub."""
+    source = figures.get("source")
+    if source is None:
+        return (
+            f"A census of every public model listed on the Hugging Face Hub on {day} (UTC): its "
+            "metadata as the Hub reports it,"
+        )
+    kind = {
+        "live_crawl": "crawled from",
+        "recorded_replay": "replayed from a recorded listing,",
+        "archive_import": "imported from an archive file,",
+        "simulated": "taken from a simulated Hub at",
+    }.get(source["source_kind"], source["source_kind"])
+    origin = f"{kind} `{source['source_name']}`" if source["source_name"] else kind
+    sha = f" (sha256 `{source['source_sha256']}`)" if source["source_sha256"] else ""
+    missing = source["missing_fields"]
+    lacks = (
+        f" The source lacked these fields, so their columns are null for lack of data, not "
+        f"empty: {', '.join(f'`{f}`' for f in missing)}."
+        if missing
+        else ""
+    )
+    if source["coverage"] == "subset":
+        return (
+            f"**Subset, not the whole Hub.** This release holds a subset of the public models "
+            f"on the Hugging Face Hub on {day} (UTC), {origin}{sha}: its counts are the "
+            f"subset's and must not be read as the Hub's size or growth.{lacks} For each model: "
+            "its metadata as the source reports it,"
+        )
+    return (
+        f"A census of every public model listed on the Hugging Face Hub on {day} (UTC), "
+        f"{origin}{sha}.{lacks} For each model: its metadata as the source reports it,"
+    )
+
+
 def _headline_section(figures: dict) -> str:
     h = figures["headline"]
     n = h["count_models"]
+    scope = "in this subset (not the whole Hub)" if is_subset(figures) else "listed"
     lines = [
         "| figure | value |",
         "|---|---|",
-        f"| public models listed | {n:,} |",
+        f"| public models {scope} | {n:,} |",
         f"| authors | {h['count_authors']:,} |",
         f"| models declaring a base model | {h['count_with_base_model']:,} "
         f"({_share(h['count_with_base_model'], n)}) |",
@@ -195,7 +241,7 @@ def render_card(
     day = snapshot_date.isoformat()
     return f"""---
 license: {DATASET_LICENSE}
-pretty_name: hub-census {day}
+pretty_name: hub-census {day}{" (subset)" if is_subset(figures) else ""}
 tags:
   - huggingface-hub
   - model-metadata
@@ -212,16 +258,17 @@ Release id **`{release_id}`**, schema version {contract.schema_version}
 
 ## What this is
 
-A census of every public model listed on the Hugging Face Hub on {day} (UTC): its metadata as
-the Hub reports it, its license normalised to a reference of license ids and categories, and
-its place in the lineage graph (direct parents with the evidence for each, all ancestors, the
-family it belongs to). One release is one day; `history/` in the same output root holds every
+{_source_section(figures, day)}
+its license normalised to a reference of license ids and categories, and its place in the
+lineage graph (direct parents with the evidence for each, all ancestors, the family it belongs
+to). One release is one day; `history/` in the same output root holds every
 day's tables side by side for time series.
 
 ## How it was made
 
-1. The Hub's model listing (`/api/models` with full metadata) was crawled page by page and
-   stored unchanged as the raw snapshot; its manifest (endpoint, page and record counts,
+1. The model listing (crawled page by page from `/api/models` with full metadata, or the
+   recorded or archived listing named above, as table `snapshot_sources` says) was stored
+   unchanged as the raw snapshot; its manifest (endpoint, page and record counts,
    checksum) is quoted in this release's `manifest.json`.
 2. Each record was parsed into typed columns; records that could not be read went to the
    `quarantine` table with the reason.

@@ -380,6 +380,17 @@ def write_demo_warehouse(
             [{"dimension": d, "value": v, "models": x} for d, v, x in figures],
         )
 
+    if "snapshot_sources" in wanted:
+        source = {
+            "source_kind": "simulated",
+            "source_name": "demo",
+            "source_records": n,
+            "models": n,
+            "quarantined": rows.get("quarantine", 0),
+            "coverage": "full_hub",
+        }
+        rows["snapshot_sources"] = write_rows(layout, "snapshot_sources", snapshot_date, [source])
+
     return DemoTruth(
         model_ids=ids_np,
         parent=parent,

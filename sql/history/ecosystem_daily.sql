@@ -1,6 +1,7 @@
 -- ecosystem_daily: one row per snapshot date, dimension and value. A removed model counts under the
 -- values it had on the previous snapshot; a renamed one is neither new nor removed. On the first
--- snapshot of a series nothing is new or removed (previous_snapshot_date is null).
+-- snapshot of a series nothing is new or removed (previous_snapshot_date is null). Coverage and
+-- comparability come from snapshot_sources (see pipeline/provenance.py).
 with
 
 curr as (
@@ -185,6 +186,9 @@ select
     grouped.*,
     run.previous_snapshot_date,
     (run.snapshot_date - run.previous_snapshot_date)::integer as days_since_previous,
+    -- a subset day, or a source of another shape, is marked so its jump is not read as growth
+    getvariable('coverage')::varchar as coverage,
+    getvariable('comparable_to_previous')::boolean as comparable_to_previous,
 from grouped
 cross join run
 order by grouped.dimension, grouped.value

@@ -1,0 +1,243 @@
+"""`hub-census backfill`: import an archive of dated snapshots, oldest first.
+
+Each dated file goes through the same `daily_census` job as `run --from-file`, in date order, so
+that history compares each date with the previous one imported. A date that already has a release
+is skipped (the backfill resumes where it stopped; a deleted release is built again from the raw
+snapshot kept under `raw/`). A failed date stops the backfill: the dates after it would be
+compared with the wrong previous snapshot.
+
+Parquet dumps are read by DuckDB and replayed as JSON Lines (one object per row, nested columns
+as JSON); `snapshot_sources` still names the Parquet file and its sha256.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from pipeline.hub.replay import source_sha256
+from pipeline.paths import Layout
+from pipeline.release.manifest import MANIFEST_NAME
+from pipeline.sql import load_sql
+
+LISTING_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json.gz", ".ndjson", ".parquet")
+# The default date in a file name: 2022-02-21, 2022_02_21 or 20220221, not inside a longer number.
+_DEFAULT_DATE = re.compile(r"(?<!\d)(\d{4})[-_]?(\d{2})[-_]?(\d{2})(?!\d)")
+
+
+class BackfillError(ValueError):
+    """The archive or the options cannot be used (exit 2)."""
+
+
+@dataclass(frozen=True)
+class DatedFile:
+    day: date
+    path: Path
+
+
+@dataclass
+class BackfillSummary:
+    built: list[date] = field(default_factory=list)
+    skipped: list[date] = field(default_factory=list)
+    models: int = 0
+    quarantined: int = 0
+
+    def text(self, coverage: str, counters: str | None = None) -> str:
+        dates = sorted(self.built + self.skipped)
+        span = f"{dates[0]} to {dates[-1]}" if dates else "no dates"
+        lines = [
+            f"backfill: {len(self.built)} date(s) built, {len(self.skipped)} skipped "
+            f"(already released); {span}",
+            f"  models {self.models:,}, quarantined {self.quarantined:,} (dates built)",
+            f"  coverage {coverage} on every date built",
+        ]
+        if counters:
+            lines.append(f"  {counters}")
+        return "\n".join(lines)
+
+
+def date_of(name: str, pattern: str | None) -> date | None:
+    """The date a file name carries, or None when it carries none."""
+    if pattern is None:
+        found = _DEFAULT_DATE.search(name)
+        if not found:
+            return None
+        try:
+            return date(*map(int, found.groups()))
+        except ValueError:
+            return None
+    if "%" in pattern:
+        try:
+            return datetime.strptime(name, pattern).date()
+        except ValueError:
+            return None
+    found = re.search(pattern, name)
+    if not found or "date" not in found.groupdict():
+        return None
+    return date_of(found.group("date"), None)
+
+
+def _is_listing(path: Path) -> bool:
+    return path.is_file() and path.name.endswith(LISTING_SUFFIXES)
+
+
+def discover(source: Path, pattern: str | None) -> list[DatedFile]:
+    """The dated listings of `source` (a folder, or one file), oldest first."""
+    if pattern is not None and "%" not in pattern:
+        try:
+            if "date" not in re.compile(pattern).groupindex:
+                raise BackfillError(f"--pattern {pattern!r} has no group named `date`")
+        except re.error as exc:
+            raise BackfillError(
+                f"--pattern {pattern!r} is not a regular expression: {exc}"
+            ) from None
+    if not source.exists():
+        raise BackfillError(f"no such file or folder: {source}")
+    candidates = sorted(source.iterdir()) if source.is_dir() else [source]
+    found: dict[date, Path] = {}
+    for path in candidates:
+        if not _is_listing(path):
+            continue
+        day = date_of(path.name, pattern)
+        if day is None:
+            continue
+        if day in found:
+            raise BackfillError(f"two files for {day}: {found[day].name} and {path.name}")
+        found[day] = path
+    if not found:
+        raise BackfillError(
+            f"no dated listing in {source} (JSON Lines or Parquet whose name carries a date; "
+            "use --pattern to say how)"
+        )
+    return [DatedFile(day, path) for day, path in sorted(found.items())]
+
+
+def select(
+    files: list[DatedFile], *, every: str, start: date | None, end: date | None
+) -> list[DatedFile]:
+    """Bound by `start`/`end` (inclusive), then thin: `week` keeps the first date and each date
+    at least 7 days after the last one kept."""
+    kept: list[DatedFile] = []
+    for item in files:
+        if (start and item.day < start) or (end and item.day > end):
+            continue
+        if every == "week" and kept and item.day - kept[-1].day < timedelta(days=7):
+            continue
+        kept.append(item)
+    return kept
+
+
+def is_released(layout: Layout, day: date) -> bool:
+    return (layout.release(day) / MANIFEST_NAME).is_file()
+
+
+def _as_jsonl(path: Path, workdir: Path) -> Path:
+    """A Parquet dump as JSON Lines the replay reads (the dump itself is never changed)."""
+    target = workdir / (path.stem + ".jsonl.gz")
+    with duckdb.connect() as conn:
+        conn.execute(
+            load_sql("backfill/parquet_to_jsonl"), {"source": str(path), "target": str(target)}
+        )
+    return target
+
+
+def backfill(
+    layout: Layout,
+    files: list[DatedFile],
+    *,
+    coverage: str = "full_hub",
+    progress: bool = True,
+    echo=print,
+) -> tuple[int, BackfillSummary]:
+    """Build each date not yet released, in order; return the exit code and what was done."""
+    from pipeline.cli import EXIT_OK, run_daily_job
+
+    summary = BackfillSummary()
+    tty = progress and sys.stderr.isatty()
+    for n, item in enumerate(files, start=1):
+        head = f"[{n}/{len(files)}] {item.day}"
+        if is_released(layout, item.day):
+            summary.skipped.append(item.day)
+            echo(f"{head}: skipped (released)")
+            continue
+        started = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix="hub-census-backfill-") as work:
+            replayed = item.path
+            if item.path.suffix == ".parquet":
+                replayed = _as_jsonl(item.path, Path(work))
+            hub = {
+                "mode": "file",
+                "from_file": str(replayed.resolve()),
+                "source_kind": "archive_import",
+                "coverage": coverage,
+                "source_name": item.path.name,
+                "source_sha256": source_sha256(item.path),
+                "show_progress": tty,
+            }
+            outcome = run_daily_job(item.day, layout.root, hub)
+        seconds = time.monotonic() - started
+        if outcome.exit_code != EXIT_OK:
+            echo(f"{head}: {item.path.name}\n{outcome.summary()}")
+            echo(f"backfill stopped at {item.day}; dates after it were not built")
+            return outcome.exit_code, summary
+        models = outcome.row_counts.get("models", 0)
+        quarantined = outcome.row_counts.get("quarantine", 0)
+        summary.built.append(item.day)
+        summary.models += models
+        summary.quarantined += quarantined
+        echo(
+            f"{head}: built from {item.path.name}: models {models:,}, quarantined "
+            f"{quarantined:,}, {coverage}, {seconds:.1f}s"
+        )
+    return EXIT_OK, summary
+
+
+def main_backfill(args: argparse.Namespace, root: Path) -> int:
+    """The CLI command: exit codes as `run` (see pipeline/cli.py)."""
+    from pipeline.cli import EXIT_OK, EXIT_USAGE, date_problem
+    from pipeline.counters import CounterFileError, fold_counters
+
+    if args.source is None and args.counters is None:
+        print("error: give a SOURCE folder of snapshots, --counters FILE, or both", file=sys.stderr)
+        return EXIT_USAGE
+    layout = Layout(root)
+    code, summary = EXIT_OK, BackfillSummary()
+    if args.source is not None:
+        try:
+            files = select(
+                discover(args.source, args.pattern),
+                every=args.every,
+                start=args.start,
+                end=args.end,
+            )
+        except BackfillError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        for item in files:
+            if problem := date_problem(item.day, live=False):
+                print(f"error: {item.path.name}: {problem}", file=sys.stderr)
+                return EXIT_USAGE
+        code, summary = backfill(
+            layout, files, coverage=args.coverage, progress=not args.no_progress
+        )
+    counters_line = None
+    if args.counters is not None and code == EXIT_OK:
+        try:
+            folded = fold_counters(layout, args.counters)
+        except CounterFileError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        counters_line = (
+            f"counter_series: {folded.observed:,} observations of {folded.models:,} models, "
+            f"{folded.gap_days:,} gap days marked ({folded.path})"
+        )
+    print(summary.text(args.coverage, counters_line))
+    return code

@@ -1,0 +1,149 @@
+"""Where each snapshot date came from and how much of the Hub it covers (`snapshot_sources`).
+
+A date can be a live crawl, a recorded listing replayed by `run --from-file`, a file of an archive
+imported by `backfill`, or a simulated Hub. An archive may hold only part of the Hub (one family
+tree, one organisation), and older listings lack fields that newer ones carry. Both change what a
+day's figures mean, so every date records its source, its coverage and the fields the source
+lacked, and two consecutive dates are *comparable* only when all three agree: a jump between days
+that are not is a change of source, not growth.
+
+Coverage is the operator's statement (`--coverage full_hub|subset` on `run` and `backfill`): a
+file cannot prove that it holds the whole Hub. It defaults to `full_hub`, for crawls and replays
+alike; an operator importing one family tree says `--coverage subset`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import duckdb
+
+from pipeline.paths import Layout
+from pipeline.sql import load_sql
+from pipeline.storage import write_partition
+
+# The first day a snapshot can be dated: archives of Hub listings reach back to 2021, so the
+# partitions cover the Hub's whole public life and any of it can be replayed or imported.
+FIRST_SNAPSHOT_DATE = date(2020, 1, 1)
+
+TABLE = "snapshot_sources"
+# Written by staging (one row per source field per date) when that stage records it.
+FIELD_COVERAGE = "field_coverage"
+SOURCE_KINDS = ("live_crawl", "recorded_replay", "archive_import", "simulated")
+COVERAGES = ("full_hub", "subset")
+# The kind a source gets when the operator does not say, by the hub resource's mode.
+KIND_BY_MODE = {"api": "live_crawl", "file": "recorded_replay", "simulated": "simulated"}
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What the operator (or the backfill) states about a date's source."""
+
+    kind: str
+    coverage: str = "full_hub"
+    # Set when the file replayed is not the file imported (a Parquet dump read as JSON Lines).
+    name: str | None = None
+    sha256: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in SOURCE_KINDS:
+            raise ValueError(f"unknown source kind {self.kind!r}; one of {', '.join(SOURCE_KINDS)}")
+        if self.coverage not in COVERAGES:
+            raise ValueError(f"unknown coverage {self.coverage!r}; one of {', '.join(COVERAGES)}")
+
+
+def public_endpoint(url: str) -> str:
+    """The endpoint as it may be published: no user, password, query or fragment."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _pages_digest(manifest: dict) -> str | None:
+    """A crawl has no single file: its digest is over the pages' names and sha256, in order."""
+    files = manifest.get("files") or []
+    if not files:
+        return None
+    lines = "".join(f"{f['name']} {f['sha256']}\n" for f in files)
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def source_row(layout: Layout, day: date, info: SourceInfo) -> dict:
+    """The `snapshot_sources` values known before staging: from the raw manifest and `info`."""
+    manifest_path = layout.raw_models(day) / "_manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if manifest.get("source") == "file":
+        name = info.name or Path(manifest.get("source_path") or "").name or None
+        sha = info.sha256 or manifest.get("source_sha256")
+    else:
+        endpoint = manifest.get("endpoint")
+        name = info.name or (public_endpoint(endpoint) if endpoint else None)
+        sha = info.sha256 or _pages_digest(manifest)
+    return {
+        "source_kind": info.kind,
+        "source_name": name,
+        "source_sha256": sha,
+        "source_records": int(manifest.get("model_count", 0))
+        + int(manifest.get("rejected_count", 0)),
+        "coverage": info.coverage,
+    }
+
+
+def build_snapshot_sources(
+    layout: Layout, day: date, info: SourceInfo, conn: duckdb.DuckDBPyConnection
+) -> tuple[Path, int]:
+    """Write the date's one `snapshot_sources` row; staging must have run (it counts the
+    quarantine and, when it records them, the fields present)."""
+    row = source_row(layout, day, info)
+    coverage_path = layout.table_partition(FIELD_COVERAGE, day)
+    params = {
+        "snapshot_date": day,
+        **row,
+        "models_path": str(layout.table_partition("models_staged", day)),
+        "quarantine_path": str(layout.table_partition("quarantine", day)),
+        "has_field_coverage": coverage_path.is_file(),
+        # read_parquet needs a readable file even in a branch that is not taken
+        "field_coverage_path": str(
+            coverage_path if coverage_path.is_file() else layout.table_partition("quarantine", day)
+        ),
+    }
+    for name, value in params.items():
+        conn.execute(f"set variable {name} = ?", [value])
+    sql = "provenance/snapshot_sources" + ("" if params["has_field_coverage"] else "_bare")
+    return write_partition(conn, layout, TABLE, day, load_sql(sql))
+
+
+@dataclass(frozen=True)
+class DaySource:
+    coverage: str | None
+    source_shape: str | None
+    missing_fields: tuple[str, ...] | None
+
+
+def day_source(layout: Layout, day: date) -> DaySource | None:
+    """The date's coverage, shape and missing fields; None when it has no `snapshot_sources`."""
+    path = layout.table_partition(TABLE, day)
+    if not path.is_file():
+        return None
+    with duckdb.connect() as conn:
+        row = conn.execute(load_sql("provenance/day_source"), {"path": str(path)}).fetchone()
+    if row is None:
+        return None
+    missing = tuple(sorted(row[2])) if row[2] is not None else None
+    return DaySource(row[0], row[1], missing)
+
+
+def comparable(layout: Layout, day: date, previous: date | None) -> bool | None:
+    """Whether `day`'s figures can be read as a change from `previous`'s: the same coverage,
+    source shape and missing fields (None on a baseline). Dates without provenance (history
+    built on bare `models` partitions) compare as they always did."""
+    if previous is None:
+        return None
+    return day_source(layout, day) == day_source(layout, previous)

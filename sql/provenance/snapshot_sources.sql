@@ -1,0 +1,24 @@
+-- snapshot_sources: the date's one row, with the fields the source lacked as staging counted them
+-- in field_coverage (a field no record carries is missing from the source, not declared empty)
+with
+
+coverage as (
+    select
+        list(field order by field) filter (where records_with_field = 0) as missing_fields,
+        min(source_shape) as source_shape,
+    from read_parquet(getvariable('field_coverage_path'))
+    where snapshot_date = getvariable('snapshot_date')::date
+)
+
+select
+    getvariable('snapshot_date')::date as snapshot_date,
+    getvariable('source_kind')::varchar as source_kind,
+    getvariable('source_name')::varchar as source_name,
+    getvariable('source_sha256')::varchar as source_sha256,
+    getvariable('source_records')::bigint as source_records,
+    (select count(*) from read_parquet(getvariable('models_path')))::bigint as models,
+    (select count(*) from read_parquet(getvariable('quarantine_path')))::bigint as quarantined,
+    getvariable('coverage')::varchar as coverage,
+    coverage.source_shape,
+    coalesce(coverage.missing_fields, []::varchar[]) as missing_fields,
+from coverage

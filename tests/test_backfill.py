@@ -1,0 +1,198 @@
+"""`hub-census backfill` over a folder of simulated daily exports, and coverage marking.
+
+Each export is a real simulated Hub listing of one day; every date goes through the real Dagster
+job, and what was imported is checked against independent truth: the simulator's models, the
+files' own sha256 computed here, and the lines each file holds.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.backfill import DatedFile, date_of, discover, select
+from pipeline.cli import EXIT_GATED, EXIT_OK, EXIT_USAGE, main
+from pipeline.paths import Layout
+from pipeline.release.manifest import read_manifest
+from pipeline.simulator.export import export_listing
+from pipeline.simulator.world import World, WorldConfig
+
+# The simulator's worlds start after the Hub's 2022-03-02 placeholder creation date.
+START = date(2022, 3, 3)
+DATES = [START + timedelta(days=i) for i in range(4)]
+SUBSET_DAY = START + timedelta(days=4)
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    return World(WorldConfig(seed=11, start_date=START, n_models=300))
+
+
+@pytest.fixture(scope="module")
+def archive(world, tmp_path_factory):
+    """Four daily exports in a folder (and a file that is not one); returns (source, out)."""
+    base = tmp_path_factory.mktemp("archive")
+    source = base / "listings"
+    source.mkdir()
+    for day in DATES:
+        export_listing(world, day, source / f"{day}.jsonl.gz")
+    (source / "README.txt").write_text("not a listing")
+    return source, base / "out"
+
+
+def _rows(sql: str, *params) -> list[tuple]:
+    with duckdb.connect() as conn:
+        return conn.execute(sql, list(params)).fetchall()
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def backfilled(archive):
+    source, out = archive
+    code = main(["backfill", str(source), "--out", str(out), "--no-progress"])
+    return source, out, code
+
+
+def test_backfill_builds_every_date_in_order_with_its_provenance(world, backfilled):
+    source, out, code = backfilled
+    assert code == EXIT_OK
+    layout = Layout(out)
+    for n, day in enumerate(DATES):
+        manifest = read_manifest(layout.release(day))
+        assert manifest is not None and manifest["snapshot_date"] == day.isoformat()
+        file = source / f"{day}.jsonl.gz"
+        lines = [line for line in gzip.decompress(file.read_bytes()).splitlines() if line]
+        (row,) = _rows(
+            "select source_kind, source_name, source_sha256, source_records, models, coverage "
+            "from read_parquet(?)",
+            str(layout.release(day) / "snapshot_sources.parquet"),
+        )
+        truth = set(world.truth(day).models["model_id"])
+        assert row == (
+            "archive_import",
+            file.name,
+            _sha256(file),
+            len(lines),
+            len(truth),
+            "full_hub",
+        )
+        models = {
+            r[0]
+            for r in _rows(
+                "select model_id from read_parquet(?)", str(layout.release(day) / "models.parquet")
+            )
+        }
+        assert models == truth
+        # history compared each date with the one imported before it
+        previous = _rows(
+            "select distinct previous_snapshot_date from read_parquet(?)",
+            str(layout.table_partition("ecosystem_daily", day)),
+        )
+        assert previous == [(DATES[n - 1] if n else None,)]
+
+
+def test_a_second_backfill_skips_everything_and_a_deleted_release_is_rebuilt(backfilled, capsys):
+    source, out, _ = backfilled
+    layout = Layout(out)
+    ids = {day: read_manifest(layout.release(day))["release_id"] for day in DATES}
+    capsys.readouterr()
+    assert main(["backfill", str(source), "--out", str(out), "--no-progress"]) == EXIT_OK
+    printed = capsys.readouterr().out
+    assert "0 date(s) built, 4 skipped" in printed
+    assert {day: read_manifest(layout.release(day))["release_id"] for day in DATES} == ids
+
+    shutil.rmtree(layout.release(DATES[2]))
+    assert main(["backfill", str(source), "--out", str(out), "--no-progress"]) == EXIT_OK
+    printed = capsys.readouterr().out
+    assert "1 date(s) built, 3 skipped" in printed and f"{DATES[2]}: built" in printed
+    # rebuilt from the same file: the same bytes, so the same release id
+    assert read_manifest(layout.release(DATES[2]))["release_id"] == ids[DATES[2]]
+
+
+def test_a_subset_day_is_marked_not_shown_as_the_hub_shrinking(world, backfilled, tmp_path):
+    _, out, _ = backfilled
+    layout = Layout(out)
+    full = tmp_path / "full.jsonl.gz"
+    export_listing(world, SUBSET_DAY, full)
+    # one family-tree-sized slice of the day's listing
+    items = [json.loads(line) for line in gzip.decompress(full.read_bytes()).splitlines() if line]
+    subset = tmp_path / "tree.jsonl"
+    subset.write_text("".join(json.dumps(item) + "\n" for item in items[:40]))
+    run = ["run", "--date", str(SUBSET_DAY), "--from-file", str(subset), "--out", str(out)]
+    # said to be the whole Hub, the slice is a broken crawl and the gate stops it
+    assert main(run) == EXIT_GATED
+    assert not layout.release(SUBSET_DAY).exists()
+    assert main([*run, "--coverage", "subset"]) == EXIT_OK
+
+    daily = {
+        row[0]: row[1:]
+        for row in _rows(
+            "select snapshot_date, models, coverage, comparable_to_previous "
+            "from read_parquet(?, union_by_name = true) where dimension = 'all'",
+            [str(layout.table_partition("ecosystem_daily", d)) for d in [*DATES, SUBSET_DAY]],
+        )
+    }
+    assert daily[SUBSET_DAY] == (40, "subset", False)
+    assert daily[DATES[1]][1:] == ("full_hub", True)
+    (sources,) = _rows(
+        "select source_kind, source_name, coverage from read_parquet(?)",
+        str(layout.release(SUBSET_DAY) / "snapshot_sources.parquet"),
+    )
+    assert sources == ("recorded_replay", "tree.jsonl", "subset")
+    card = (layout.release(SUBSET_DAY) / "README.md").read_text()
+    assert "**Subset, not the whole Hub.**" in card
+    assert "| public models in this subset (not the whole Hub) | 40 |" in card
+    assert "Subset" not in (layout.release(DATES[-1]) / "README.md").read_text()
+
+    assert main(["report", "--out", str(out)]) == EXIT_OK
+    page = (out / "report" / "index.html").read_text()
+    assert f"{SUBSET_DAY} †" in page and "subset, not the whole Hub" in page
+    assert f"{DATES[-1]} †" not in page
+
+
+def test_date_of_reads_names_and_patterns():
+    assert date_of("2022-02-21.jsonl.gz", None) == date(2022, 2, 21)
+    assert date_of("models-20220221.parquet", None) == date(2022, 2, 21)
+    assert date_of("models-20220221.parquet", "models-%Y%m%d.parquet") == date(2022, 2, 21)
+    assert date_of("dump_21.02.2022.jsonl", r"dump_(?P<date>\d{2}\.\d{2}\.\d{4})") is None
+    assert date_of("snap-2022_02_21-v2.jsonl", r"snap-(?P<date>[\d_]+)-") == date(2022, 2, 21)
+    assert date_of("notes.jsonl", None) is None
+    assert date_of("2022-02-30.jsonl", None) is None
+
+
+def test_every_week_keeps_dates_at_least_seven_days_apart_within_bounds():
+    files = [DatedFile(date(2022, 1, 1) + timedelta(days=i), Path(f"{i}")) for i in range(30)]
+    weekly = [f.day.day for f in select(files, every="week", start=None, end=None)]
+    assert weekly == [1, 8, 15, 22, 29]
+    # an archive with holes: the next kept date is the first one 7 or more days on
+    holey = [f for f in files if f.day.day not in (8, 9, 16)]
+    assert [f.day.day for f in select(holey, every="week", start=None, end=None)] == [1, 10, 17, 24]
+    bounded = select(files, every="day", start=date(2022, 1, 5), end=date(2022, 1, 7))
+    assert [f.day.day for f in bounded] == [5, 6, 7]
+
+
+def test_discover_refuses_what_it_cannot_date(tmp_path, capsys):
+    (tmp_path / "a.jsonl").write_text("{}\n")
+    assert main(["backfill", str(tmp_path), "--out", str(tmp_path / "o")]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no dated listing" in err
+    (tmp_path / "2022-01-01.jsonl").write_text("{}\n")
+    (tmp_path / "20220101.jsonl.gz").write_bytes(gzip.compress(b"{}\n"))
+    assert main(["backfill", str(tmp_path), "--out", str(tmp_path / "o")]) == EXIT_USAGE
+    assert "two files for 2022-01-01" in capsys.readouterr().err
+    assert [f.day for f in discover(tmp_path / "2022-01-01.jsonl", None)] == [date(2022, 1, 1)]
+    (tmp_path / "20220101.jsonl.gz").unlink()
+    (tmp_path / "2019-12-31.jsonl").write_text("{}\n")
+    code = main(["backfill", str(tmp_path), "--to", "2019-12-31", "--out", str(tmp_path / "o")])
+    assert code == EXIT_USAGE
+    assert "outside the snapshot dates" in capsys.readouterr().err
