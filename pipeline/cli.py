@@ -99,6 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--force", action="store_true", help="crawl again even if the day is complete")
     run.add_argument(
+        "--max-pages",
+        type=_positive,
+        default=None,
+        help=(
+            "stop a crawl that takes more listing pages than this (default: twice the pages of "
+            "the previous snapshot plus 10; no bound for a first snapshot)"
+        ),
+    )
+    run.add_argument(
         "--no-progress", action="store_true", help="no progress line, even on a terminal"
     )
     out_option(run)
@@ -153,6 +162,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             from_file=args.from_file,
             force=args.force,
             progress=not args.no_progress,
+            max_pages=args.max_pages,
         )
     if args.command == "simulate":
         if args.sim_command == "serve":
@@ -189,11 +199,25 @@ def run(
     from_file: Path | None = None,
     force: bool = False,
     progress: bool = True,
+    max_pages: int | None = None,
 ) -> int:
     if from_file is not None and not from_file.exists():
         print(f"error: no such file: {from_file}", file=sys.stderr)
         return EXIT_USAGE
+    if from_file is None:
+        from huggingface_hub import constants
+
+        from pipeline.hub.crawl import EndpointError, check_endpoint
+
+        # Before any run exists: Dagster stores a run's configuration, endpoint included.
+        try:
+            check_endpoint((endpoint or constants.ENDPOINT).rstrip("/"))
+        except EndpointError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     hub: dict = {"show_progress": progress}
+    if max_pages is not None:
+        hub["max_pages"] = max_pages
     if from_file is not None:
         hub |= {"mode": "file", "from_file": str(from_file.resolve())}
     elif endpoint is not None:
