@@ -48,6 +48,23 @@ def _positive(text: str) -> int:
     return value
 
 
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value >= 0:  # NaN too
+        raise argparse.ArgumentTypeError(f"must be at least 0: {text}")
+    return value
+
+
+def _rate(text: str) -> float:
+    value = _non_negative(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"a probability is at most 1: {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hub-census",
@@ -119,6 +136,26 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--models", type=_positive, default=10_000)
     serve.add_argument("--seed", type=int, default=0)
     serve.add_argument("--date", type=_date, default=None, help="simulated day (default today)")
+    faults = serve.add_argument_group(
+        "faults",
+        "probability per listing or model request of each fault (all 0 by default; their sum "
+        "must not exceed 1), drawn from a generator seeded by --fault-seed",
+    )
+    for kind, what in (
+        ("429", "HTTP 429 with Retry-After and RateLimit headers"),
+        ("5xx", "HTTP 500, 502, 503 or 504"),
+        ("slow", "a page sent after --slow-seconds"),
+        ("truncate", "a body cut short"),
+        ("drop", "the connection closed without an answer"),
+    ):
+        faults.add_argument(
+            f"--rate-{kind}", type=_rate, default=0.0, metavar="P", help=f"{what} (0 to 1)"
+        )
+    faults.add_argument("--slow-seconds", type=_non_negative, default=0.2, metavar="S")
+    faults.add_argument(
+        "--retry-after", type=int, default=2, metavar="S", help="what a 429 asks to wait"
+    )
+    faults.add_argument("--fault-seed", type=int, default=0)
     export = sim_sub.add_parser("export", help="write one simulated day's listing as JSON Lines")
     export.add_argument("--models", type=_positive, required=True)
     export.add_argument("--date", type=_date, default=None, help="simulated day (default today)")
@@ -166,10 +203,29 @@ def _dispatch(args: argparse.Namespace) -> int:
         )
     if args.command == "simulate":
         if args.sim_command == "serve":
+            from pipeline.simulator.faults import FaultConfig
             from pipeline.simulator.server import main_serve
 
+            try:
+                faults = FaultConfig(
+                    rate_429=args.rate_429,
+                    rate_5xx=args.rate_5xx,
+                    rate_slow=args.rate_slow,
+                    slow_seconds=args.slow_seconds,
+                    rate_truncate=args.rate_truncate,
+                    rate_drop=args.rate_drop,
+                    seed=args.fault_seed,
+                    retry_after_seconds=args.retry_after,
+                )
+            except ValueError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return EXIT_USAGE
             main_serve(
-                port=args.port, models=args.models, seed=args.seed, day=args.date or utc_today()
+                port=args.port,
+                models=args.models,
+                seed=args.seed,
+                day=args.date or utc_today(),
+                faults=faults,
             )
             return EXIT_OK
         from pipeline.simulator.export import main_export

@@ -408,10 +408,10 @@ class _Fetcher:
         next_url = urljoin(url, link)  # a relative link is relative to the page it came from
         if origin(next_url) != origin(self.endpoint):
             raise CrawlError(
-                f"the listing page {url} links its next page to {_show_origin(next_url)}, not to "
-                f"the endpoint {_show_origin(self.endpoint)}; no request was sent there (the "
-                "token goes only to the endpoint) and the crawl stops: the day is not complete. "
-                f"{self.context()}"
+                f"the endpoint {_show_origin(self.endpoint)} links its next listing page to "
+                f"{_show_origin(next_url)}, another origin: not followed, no request was sent "
+                "there (the token goes only to the endpoint). The crawl stops and the day is not "
+                "published."
             )
         return next_url
 

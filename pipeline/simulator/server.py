@@ -619,12 +619,14 @@ class _HubHandler(BaseHTTPRequestHandler):
         self._bytes += len(data)
 
 
-def main_serve(port: int, models: int, seed: int, day: date) -> None:
+def main_serve(
+    port: int, models: int, seed: int, day: date, faults: FaultConfig | None = None
+) -> None:
     """`hub-census simulate serve`: serve one simulated day until interrupted."""
     from pipeline.simulator.world import World, WorldConfig
 
     state = World(WorldConfig(seed=seed, start_date=day, n_models=models)).state(day)
-    hub = SimulatedHub(state, port=port)
+    hub = SimulatedHub(state, port=port, faults=faults)
     print(f"Simulated Hub for {day.isoformat()} ({len(state)} models) at {hub.url}", flush=True)
     try:
         hub.serve_forever()
