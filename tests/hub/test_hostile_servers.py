@@ -60,12 +60,14 @@ def test_a_next_link_to_another_port_gets_no_request(tmp_path):
 @pytest.mark.parametrize("foreign", ["http://localhost:{port}", "https://127.0.0.1:{port}"])
 def test_a_next_link_to_another_host_or_scheme_is_refused(tmp_path, foreign):
     def respond(handler, n):
+        # localhost is this very server: the old code kept following it, until page 5 here
         port = handler.server.server_address[1]
-        send_page(handler, range(1, 4), DAY, foreign.format(port=port) + "/api/models?cursor=2")
+        link = foreign.format(port=port) + f"/api/models?cursor={n + 1}" if n < 5 else None
+        send_page(handler, range(3 * n - 2, 3 * n + 1), DAY, link)
 
     with serve(respond) as hub, pytest.raises(CrawlError, match="links its next listing page"):
         crawl_models(hub.url, tmp_path / "raw", DAY, token=TOKEN, retry=fast())
-    assert len(hub.requests) == 1  # localhost is this very server: it got nothing more
+    assert len(hub.requests) == 1
 
 
 def test_same_origin_links_in_other_spellings_are_followed(tmp_path):
