@@ -52,6 +52,23 @@ def _positive(text: str) -> int:
     return value
 
 
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value >= 0:  # NaN too
+        raise argparse.ArgumentTypeError(f"must be at least 0: {text}")
+    return value
+
+
+def _rate(text: str) -> float:
+    value = _non_negative(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"a probability is at most 1: {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hub-census",
@@ -112,6 +129,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--force", action="store_true", help="crawl again even if the day is complete")
     coverage_option(run)
+    run.add_argument(
+        "--max-pages",
+        type=_positive,
+        default=None,
+        help=(
+            "stop a crawl that takes more listing pages than this (default: twice the pages of "
+            "the previous snapshot plus 10; no bound for a first snapshot)"
+        ),
+    )
     run.add_argument(
         "--no-progress", action="store_true", help="no progress line, even on a terminal"
     )
@@ -178,6 +204,26 @@ def build_parser() -> argparse.ArgumentParser:
         default="2026",
         help="record shape (default 2026)",
     )
+    faults = serve.add_argument_group(
+        "faults",
+        "probability per listing or model request of each fault (all 0 by default; their sum "
+        "must not exceed 1), drawn from a generator seeded by --fault-seed",
+    )
+    for kind, what in (
+        ("429", "HTTP 429 with Retry-After and RateLimit headers"),
+        ("5xx", "HTTP 500, 502, 503 or 504"),
+        ("slow", "a page sent after --slow-seconds"),
+        ("truncate", "a body cut short"),
+        ("drop", "the connection closed without an answer"),
+    ):
+        faults.add_argument(
+            f"--rate-{kind}", type=_rate, default=0.0, metavar="P", help=f"{what} (0 to 1)"
+        )
+    faults.add_argument("--slow-seconds", type=_non_negative, default=0.2, metavar="S")
+    faults.add_argument(
+        "--retry-after", type=int, default=2, metavar="S", help="what a 429 asks to wait"
+    )
+    faults.add_argument("--fault-seed", type=int, default=0)
     export = sim_sub.add_parser("export", help="write one simulated day's listing as JSON Lines")
     export.add_argument("--models", type=_positive, required=True)
     export.add_argument("--date", type=_date, default=None, help="simulated day (default today)")
@@ -230,6 +276,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             accept_gates=args.accept_gate,
             reason=args.reason,
             coverage=args.coverage,
+            max_pages=args.max_pages,
         )
     if args.command == "backfill":
         from pipeline.backfill import main_backfill
@@ -237,14 +284,30 @@ def _dispatch(args: argparse.Namespace) -> int:
         return main_backfill(args, args.out or default_root())
     if args.command == "simulate":
         if args.sim_command == "serve":
+            from pipeline.simulator.faults import FaultConfig
             from pipeline.simulator.server import main_serve
 
+            try:
+                faults = FaultConfig(
+                    rate_429=args.rate_429,
+                    rate_5xx=args.rate_5xx,
+                    rate_slow=args.rate_slow,
+                    slow_seconds=args.slow_seconds,
+                    rate_truncate=args.rate_truncate,
+                    rate_drop=args.rate_drop,
+                    seed=args.fault_seed,
+                    retry_after_seconds=args.retry_after,
+                )
+            except ValueError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return EXIT_USAGE
             main_serve(
                 port=args.port,
                 models=args.models,
                 seed=args.seed,
                 day=args.date or utc_today(),
                 era=args.era,
+                faults=faults,
             )
             return EXIT_OK
         from pipeline.simulator.export import main_export
@@ -283,6 +346,7 @@ def run(
     accept_gates: list[str] | None = None,
     reason: str | None = None,
     coverage: str = "full_hub",
+    max_pages: int | None = None,
 ) -> int:
     from pipeline.gates import GateAcceptanceError, validate_acceptance
 
@@ -297,7 +361,20 @@ def run(
     except GateAcceptanceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if from_file is None:
+        from huggingface_hub import constants
+
+        from pipeline.hub.crawl import EndpointError, check_endpoint
+
+        # Before any run exists: Dagster stores a run's configuration, endpoint included.
+        try:
+            check_endpoint((endpoint or constants.ENDPOINT).rstrip("/"))
+        except EndpointError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     hub: dict = {"show_progress": progress, "coverage": coverage}
+    if max_pages is not None:
+        hub["max_pages"] = max_pages
     if from_file is not None:
         hub |= {"mode": "file", "from_file": str(from_file.resolve())}
     elif endpoint is not None:

@@ -30,7 +30,11 @@ class HubSource(dg.ConfigurableResource):
     - `simulated`: a simulated Hub started on loopback for the run (offline use of `dagster dev`).
     - `file`: a recorded listing (JSON Lines, optionally gzip) replayed instead of a crawl.
 
-    The token is never configuration: huggingface_hub reads `HF_TOKEN` or its own store.
+    The token is never configuration: huggingface_hub reads `HF_TOKEN` or its own store, and an
+    endpoint holding a user name, password, query or fragment is refused.
+
+    `max_pages` bounds a crawl; unset, the bound is twice the pages of the latest complete
+    snapshot of an earlier date plus a margin (no bound for a first snapshot).
     """
 
     mode: Literal["api", "simulated", "file"] = "api"
@@ -41,6 +45,7 @@ class HubSource(dg.ConfigurableResource):
     sim_start_date: str = "2026-01-01"
     page_size: int = 1000
     retry_budget: int = 200
+    max_pages: int | None = None
     show_progress: bool = False
     # Provenance, published in `snapshot_sources`: the kind defaults by mode (see
     # pipeline.provenance); `source_name`/`source_sha256` name the imported file when the file
@@ -64,6 +69,7 @@ class HubSource(dg.ConfigurableResource):
     def snapshot(self, raw_dir: Path, snapshot_date: date, *, force: bool, log) -> dict:
         """Take (or reuse) the raw snapshot for `snapshot_date`; return its manifest."""
         from pipeline.hub.crawl import RetryPolicy, crawl_models
+        from pipeline.hub.raw import page_bound
         from pipeline.hub.replay import replay_file
 
         progress = _progress_printer(log, tty=self.show_progress and sys.stderr.isatty())
@@ -83,6 +89,7 @@ class HubSource(dg.ConfigurableResource):
                 page_size=self.page_size,
                 retry=RetryPolicy(total_retry_budget=self.retry_budget),
                 force=force,
+                max_pages=self.max_pages or page_bound(raw_dir, snapshot_date, self.page_size),
                 progress=progress,
             )
 

@@ -11,16 +11,20 @@ The Hub shows only its present: a snapshot can be crawled only for the endpoint'
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import random
 import re
+import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx2
 import huggingface_hub
@@ -81,6 +85,7 @@ EXPAND: tuple[str, ...] = (
 #   usedStorage and childrenModelCount are refused when listing.
 
 RETRY_STATUSES = frozenset({408, 500, 502, 503, 504})
+DEFAULT_PORTS = {"http": 80, "https": 443}
 # A listing page is at most `limit` items of a few KB (the largest recorded item is 57 KB); a body
 # beyond this is not a listing page, and reading on would only exhaust memory.
 MAX_PAGE_BYTES = 256 << 20
@@ -102,6 +107,56 @@ class SnapshotDateError(ValueError):
     """A snapshot was asked for a day the endpoint does not show (it shows only its present)."""
 
 
+class EndpointError(CrawlError):
+    """The endpoint URL is not one to send a token to (or to write into a manifest)."""
+
+
+def check_endpoint(endpoint: str) -> None:
+    """Refuse an endpoint that is not `http(s)://host[:port][/path]`.
+
+    A user name or password in the URL would be written wherever the endpoint is (raw and release
+    manifests, Dagster metadata), and a query or fragment could carry a secret the same way; the
+    message never repeats the refused parts.
+    """
+    try:
+        parts = urlsplit(endpoint)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        raise EndpointError("the Hub endpoint is not a valid URL") from None
+    shown = f"{parts.scheme}://{parts.hostname or ''}"
+    if parts.username is not None or parts.password is not None:
+        raise EndpointError(
+            f"refusing the Hub endpoint {parts.scheme}://***@{parts.hostname}: it holds a user "
+            "name or password, which would be written into the manifests; give the token in "
+            "HF_TOKEN (or `hf auth login`) and the endpoint without credentials"
+        )
+    if parts.query or parts.fragment:
+        raise EndpointError(
+            f"refusing the Hub endpoint {shown}: it has a query or fragment (?… or #…); give "
+            "only scheme://host[:port][/path], and any token in HF_TOKEN"
+        )
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        raise EndpointError(
+            f"the Hub endpoint must be an http:// or https:// URL with a host, got {shown!r}"
+        )
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the default port filled in, compared case-insensitively."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or DEFAULT_PORTS.get(scheme)
+
+
+def _show_origin(url: str) -> str:
+    scheme, host, port = origin(url)
+    return f"{scheme}://{host}:{port}" if port is not None else f"{scheme}://{host}"
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Retries of one crawl run (a resumed run starts with a fresh budget).
@@ -114,7 +169,10 @@ class RetryPolicy:
     total_retry_budget: int = 200
     base_delay: float = 1.0
     max_delay: float = 60.0
-    timeout: float = 120.0
+    timeout: float = 120.0  # per read: a server silent for this long has dropped the request
+    # Per request, over connect, headers and the whole body: a server trickling a byte at a time
+    # never trips the per-read timeout. A deadline hit is a fault like a dropped connection.
+    deadline: float = 300.0
     sleep: Callable[[float], None] = time.sleep
     seed: int | None = None
 
@@ -152,6 +210,8 @@ class _Checkpoint:
     files: list[dict] = field(default_factory=list)
     # Items that were not JSON objects; rare, so kept here until rejected.jsonl.gz is written.
     rejected: list[dict] = field(default_factory=list)
+    # A digest of every page URL requested: a link back to one of them is a cursor loop.
+    seen: list[str] = field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path) -> _Checkpoint:
@@ -171,16 +231,33 @@ class _Page:
     suspect: bool = False  # the body may hold values strict JSON cannot carry
 
 
+@dataclass
+class _Attempt:
+    """What one request brought: a page, or the problem that makes it worth a retry."""
+
+    page: _Page | None = None
+    problem: str = ""
+    wait: float | None = None  # what the server asked to wait (429)
+    counter: str | None = None  # the _Counters field the problem counts under
+    bytes: int = 0
+
+
+class _Stopped(Exception):
+    """The request outlived its deadline; the thread reading it gives up."""
+
+
 class _Fetcher:
     """GET one listing page with retries; counts what happened."""
 
     def __init__(
         self,
+        endpoint: str,
         headers: dict[str, str],
         policy: RetryPolicy,
         counters: _Counters,
         context: Callable[[], str],
     ) -> None:
+        self.endpoint = endpoint
         self.headers = headers
         self.policy = policy
         self.counters = counters
@@ -193,44 +270,108 @@ class _Fetcher:
         while True:
             attempt += 1
             self.counters.requests += 1
-            wait: float | None = None
-            try:
-                with get_session().stream(
-                    "GET", url, headers=self.headers, timeout=self.policy.timeout
-                ) as response:
-                    try:
-                        body = _read_bounded(response, MAX_PAGE_BYTES)
-                    except _PageTooLarge as exc:
-                        raise CrawlError(
-                            f"{url} sent more than {exc.limit:,} bytes, far beyond any listing "
-                            f"page; refusing to read it. {self.context()}"
-                        ) from None
-                    except (httpx2.TransportError, httpx2.StreamError) as exc:
-                        self.counters.truncated += 1
-                        problem = f"truncated body ({type(exc).__name__}: {exc})"
-                    else:
-                        self.counters.bytes += len(body)
-                        page, problem, wait = self._interpret(url, response, body)
-                        if page is not None:
-                            return page
-            except httpx2.TimeoutException as exc:
-                self.counters.dropped += 1
-                problem = f"timeout ({type(exc).__name__})"
-            except httpx2.TransportError as exc:
-                self.counters.dropped += 1
-                problem = f"connection dropped ({type(exc).__name__}: {exc})"
-            self._before_retry(url, attempt, problem, wait)
+            result = self._attempt(url)
+            self.counters.bytes += result.bytes
+            if result.page is not None:
+                return result.page
+            if result.counter is not None:
+                setattr(self.counters, result.counter, getattr(self.counters, result.counter) + 1)
+            self._before_retry(url, attempt, result.problem, result.wait)
 
-    def _interpret(
-        self, url: str, response: httpx2.Response, body: bytes
-    ) -> tuple[_Page | None, str, float | None]:
+    def _attempt(self, url: str) -> _Attempt:
+        """One request under the total deadline.
+
+        The request runs in its own thread so that the deadline holds in every phase (connect,
+        headers, body) however slowly the server sends. At the deadline the thread is told to stop
+        and its socket, when known, is shut down so that a blocked read returns at once.
+        """
+        outcome: list[_Attempt | BaseException] = []
+        stop = threading.Event()
+        streams: list[Any] = []
+        worker = threading.Thread(
+            target=self._request_into,
+            args=(url, stop, streams, outcome),
+            name="hub-request",
+            daemon=True,
+        )
+        worker.start()
+        worker.join(self.policy.deadline)
+        if worker.is_alive():
+            stop.set()
+            for stream in streams:
+                _shutdown(stream)
+            return _Attempt(
+                problem=f"no complete answer within the {self.policy.deadline:g} s deadline",
+                counter="dropped",
+            )
+        result = outcome[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def _request_into(
+        self, url: str, stop: threading.Event, streams: list[Any], outcome: list
+    ) -> None:
+        def trace(event: str, info: dict[str, Any]) -> None:
+            if event == "connection.connect_tcp.complete":
+                streams.append(info["return_value"])
+
+        try:
+            outcome.append(self._request(url, stop, streams, trace))
+        except _Stopped:
+            pass
+        except BaseException as exc:  # handed to the waiting thread, which raises it
+            outcome.append(exc)
+
+    def _request(
+        self, url: str, stop: threading.Event, streams: list[Any], trace: Callable
+    ) -> _Attempt:
+        try:
+            with get_session().stream(
+                "GET",
+                url,
+                headers=self.headers,
+                timeout=self.policy.timeout,
+                extensions={"trace": trace},
+            ) as response:
+                if "network_stream" in response.extensions:  # a reused connection's socket
+                    streams.append(response.extensions["network_stream"])
+                try:
+                    body = _read_bounded(response, MAX_PAGE_BYTES, stop)
+                except _PageTooLarge as exc:
+                    raise CrawlError(
+                        f"{url} sent more than {exc.limit:,} bytes, far beyond any listing "
+                        f"page; refusing to read it. {self.context()}"
+                    ) from None
+                except (httpx2.TransportError, httpx2.StreamError) as exc:
+                    if stop.is_set():
+                        raise _Stopped from None
+                    return _Attempt(
+                        problem=f"truncated body ({type(exc).__name__}: {exc})",
+                        counter="truncated",
+                    )
+                attempt = self._interpret(url, response, body)
+                attempt.bytes = len(body)
+                return attempt
+        except httpx2.TimeoutException as exc:
+            return _Attempt(problem=f"timeout ({type(exc).__name__})", counter="dropped")
+        except httpx2.TransportError as exc:
+            if stop.is_set():
+                raise _Stopped from None
+            return _Attempt(
+                problem=f"connection dropped ({type(exc).__name__}: {exc})", counter="dropped"
+            )
+
+    def _interpret(self, url: str, response: httpx2.Response, body: bytes) -> _Attempt:
         status = response.status_code
         if status == 429:
-            self.counters.status_429 += 1
-            return None, "HTTP 429 (rate limited)", _rate_limit_wait(response.headers)
+            return _Attempt(
+                problem="HTTP 429 (rate limited)",
+                wait=_rate_limit_wait(response.headers),
+                counter="status_429",
+            )
         if status in RETRY_STATUSES:
-            self.counters.status_5xx += 1
-            return None, f"HTTP {status}", None
+            return _Attempt(problem=f"HTTP {status}", counter="status_5xx")
         if status >= 400:
             try:
                 hf_raise_for_status(response)
@@ -246,8 +387,7 @@ class _Fetcher:
                 # one item nested too deep for Python's json: read the page item by item
                 items = _items_one_by_one(body)
         except ValueError as exc:
-            self.counters.truncated += 1
-            return None, f"unreadable JSON body ({exc})", None
+            return _Attempt(problem=f"unreadable JSON body ({exc})", counter="truncated")
         if not isinstance(items, list):
             raise CrawlError(
                 f"{url} answered HTTP {status} with a JSON {type(items).__name__}, not the list of "
@@ -258,8 +398,29 @@ class _Fetcher:
             present_day = date.fromisoformat(present) if present else None
         except ValueError:
             raise CrawlError(f"{url} sent an unreadable X-Simulated-Date {present!r}") from None
-        next_url = response.links.get("next", {}).get("url")
-        return _Page(items, next_url, present_day, SUSPECT_JSON.search(body) is not None), "", None
+        next_url = self._next_url(url, response)
+        return _Attempt(
+            page=_Page(items, next_url, present_day, SUSPECT_JSON.search(body) is not None)
+        )
+
+    def _next_url(self, url: str, response: httpx2.Response) -> str | None:
+        """The next page's URL, only if it is on the endpoint's own scheme, host and port.
+
+        The token goes with every request, so a link elsewhere is never followed: whoever wrote
+        it would receive the token and could make up the rest of the day's listing.
+        """
+        link = response.links.get("next", {}).get("url")
+        if link is None:
+            return None
+        next_url = urljoin(url, link)  # a relative link is relative to the page it came from
+        if origin(next_url) != origin(self.endpoint):
+            raise CrawlError(
+                f"the endpoint {_show_origin(self.endpoint)} links its next listing page to "
+                f"{_show_origin(next_url)}, another origin: not followed, no request was sent "
+                "there (the token goes only to the endpoint). The crawl stops and the day is not "
+                "published."
+            )
+        return next_url
 
     def _redact(self, text: str) -> str:
         # a server may quote the credentials it refused; the token must not reach a message
@@ -294,12 +455,14 @@ class _PageTooLarge(Exception):
         self.limit = limit
 
 
-def _read_bounded(response: httpx2.Response, limit: int) -> bytes:
+def _read_bounded(response: httpx2.Response, limit: int, stop: threading.Event) -> bytes:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _PageTooLarge(limit)
     body = bytearray()
     for chunk in response.iter_bytes():
+        if stop.is_set():
+            raise _Stopped
         body += chunk
         if len(body) > limit:
             raise _PageTooLarge(limit)
@@ -368,6 +531,14 @@ def strict_json_problem(item: Any) -> str | None:
     return None
 
 
+def _shutdown(stream: Any) -> None:
+    """Shut a request's socket so that a thread blocked reading it returns (best effort)."""
+    sock = stream.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):  # already closed
+            sock.shutdown(socket.SHUT_RDWR)
+
+
 def _rate_limit_wait(headers: httpx2.Headers) -> float | None:
     retry_after = headers.get("Retry-After", "").strip()
     if retry_after.isdigit():
@@ -392,6 +563,7 @@ def crawl_models(
     page_size: int = 1000,
     retry: RetryPolicy = RetryPolicy(),
     force: bool = False,
+    max_pages: int | None = None,
     progress: Callable[[CrawlProgress], None] | None = None,
     today: Callable[[], date] = utc_today,
 ) -> RawManifest:
@@ -399,9 +571,11 @@ def crawl_models(
 
     `endpoint` None means huggingface_hub's endpoint (HF_ENDPOINT, else https://huggingface.co).
     A complete snapshot already in `raw_dir` is returned as is unless `force`; an incomplete one
-    is resumed from its checkpoint.
+    is resumed from its checkpoint. More than `max_pages` pages (None: no bound), or a next link
+    back to a page already requested, stops the crawl with a CrawlError.
     """
     endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
+    check_endpoint(endpoint)
     raw_dir = Path(raw_dir)
     snapshot = RawSnapshot(raw_dir)
     if force:
@@ -433,7 +607,9 @@ def crawl_models(
             f"rerun the same command: the crawl resumes from page {checkpoint.pages_done + 1}."
         )
 
-    fetcher = _Fetcher(build_hf_headers(token=token), retry, counters, context)
+    fetcher = _Fetcher(endpoint, build_hf_headers(token=token), retry, counters, context)
+    if not checkpoint.seen:
+        checkpoint.seen.append(_url_digest(checkpoint.next_url))
     page = fetcher.get(checkpoint.next_url)
     # The date check comes before anything is written.
     present = page.present or today()
@@ -472,7 +648,9 @@ def crawl_models(
         started = time.monotonic()
         if page.next_url is None:
             break
+        _check_next(page.next_url, checkpoint, max_pages, endpoint)
         checkpoint.next_url = page.next_url
+        checkpoint.seen.append(_url_digest(page.next_url))
         checkpoint.save(checkpoint_path)
         if progress is not None:
             progress(_progress(checkpoint))
@@ -514,6 +692,31 @@ def crawl_models(
     if progress is not None:
         progress(_progress(checkpoint))
     return manifest
+
+
+def _url_digest(url: str) -> str:
+    # 16 hex digits: the checkpoint is rewritten after every page and stays small.
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+def _check_next(next_url: str, checkpoint: _Checkpoint, max_pages: int | None, endpoint: str):
+    """Stop a listing that would never end: a cursor loop, or more pages than the bound."""
+    requested = len(checkpoint.seen)
+    if _url_digest(next_url) in checkpoint.seen:
+        raise CrawlError(
+            f"{endpoint} sent a next-page link to a page already requested after {requested} "
+            f"pages ({checkpoint.models:,} models): a cursor loop, which would never end. The "
+            "day is not complete and is not published; rerun with --force once the server "
+            "pages correctly."
+        )
+    if max_pages is not None and requested >= max_pages:
+        raise CrawlError(
+            f"{endpoint} still links to a next page after {requested} pages "
+            f"({checkpoint.models:,} models), the bound of {max_pages} pages for this crawl "
+            "(twice the previous snapshot's pages plus a margin). The day is not complete and is "
+            "not published; if the listing has really grown that much, rerun with a larger "
+            "--max-pages (Dagster: the hub resource's max_pages)."
+        )
 
 
 def _progress(checkpoint: _Checkpoint) -> CrawlProgress:

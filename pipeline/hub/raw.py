@@ -265,3 +265,26 @@ class RawSnapshot:
             with gzip.open(path, "rt", encoding="utf-8") as f:
                 for line in f:
                     yield json.loads(line)
+
+
+# Pages a crawl may take beyond twice the previous snapshot's: room for a small listing to grow.
+PAGE_BOUND_MARGIN = 10
+
+
+def page_bound(raw_dir: Path, snapshot_date: date, page_size: int) -> int | None:
+    """The most pages a crawl into `raw_dir` may take: twice what the latest complete snapshot
+    of an earlier date (beside `raw_dir`) would take at `page_size`, plus a margin; None when
+    there is no such snapshot (a first crawl is bounded only by its cursor-loop check)."""
+    earlier = []
+    for path in Path(raw_dir).parent.glob("snapshot_date=*"):
+        try:
+            day = date.fromisoformat(path.name.removeprefix("snapshot_date="))
+        except ValueError:
+            continue
+        if day < snapshot_date and RawSnapshot(path).is_complete():
+            earlier.append((day, path))
+    if not earlier:
+        return None
+    previous = RawSnapshot(max(earlier)[1]).manifest()
+    pages = -(-previous.model_count // page_size)  # ceiling: what the same listing takes now
+    return 2 * max(pages, 1) + PAGE_BOUND_MARGIN

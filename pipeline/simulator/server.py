@@ -630,12 +630,19 @@ class _HubHandler(BaseHTTPRequestHandler):
         self._bytes += len(data)
 
 
-def main_serve(port: int, models: int, seed: int, day: date, era: str = DEFAULT_ERA) -> None:
+def main_serve(
+    port: int,
+    models: int,
+    seed: int,
+    day: date,
+    era: str = DEFAULT_ERA,
+    faults: FaultConfig | None = None,
+) -> None:
     """`hub-census simulate serve`: serve one simulated day until interrupted."""
     from pipeline.simulator.world import World, WorldConfig
 
     state = World(WorldConfig(seed=seed, start_date=day, n_models=models)).state(day)
-    hub = SimulatedHub(state, port=port, era=era)
+    hub = SimulatedHub(state, port=port, era=era, faults=faults)
     print(
         f"Simulated Hub for {day.isoformat()} ({len(state)} models, {era} shape) at {hub.url}",
         flush=True,
