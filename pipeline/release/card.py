@@ -21,6 +21,11 @@ DATASET_LICENSE_NAME = "Open Data Commons Attribution License v1.0 (ODC-By-1.0)"
 DATASET_LICENSE_URL = "https://opendatacommons.org/licenses/by/1-0/"
 HOMEPAGE = "https://github.com/hub-census/hub-census"
 
+SIMULATED_NOTICE = (
+    "SIMULATED DATA: built from hub-census's simulated Hub, not from huggingface.co; its "
+    "models, figures and lineage are invented and describe no real model."
+)
+
 LICENSE_RATIONALE = """\
 The database is published under the **Open Data Commons Attribution License v1.0
 (ODC-By-1.0)**. Why this license and not CC0:
@@ -149,11 +154,16 @@ def _files_section(files: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def bibtex(release_id: str, snapshot_date: date) -> str:
+def bibtex(release_id: str, snapshot_date: date, *, simulated: bool = False) -> str:
     key = release_id.replace("-", "_")
     day = snapshot_date.isoformat()
+    what = (
+        "SIMULATED test data, not the Hub"
+        if simulated
+        else "a daily census of the Hugging Face Hub's models"
+    )
     return f"""@misc{{{key},
-  title        = {{hub-census: a daily census of the Hugging Face Hub's models, {day}}},
+  title        = {{hub-census: {what}, {day}}},
   author       = {{{{hub-census contributors}}}},
   year         = {{{snapshot_date.year}}},
   howpublished = {{Dataset release {release_id}}},
@@ -168,13 +178,28 @@ def render_card(
     snapshot_date: date,
     files: dict[str, dict],
     figures: dict,
+    *,
+    simulated: bool = False,
 ) -> str:
     tables = [meta["table"] for _, meta in sorted(files.items()) if "table" in meta]
     configs = "\n".join(f"  - config_name: {t}\n    data_files: {t}.parquet" for t in tables)
     day = snapshot_date.isoformat()
+    if simulated:
+        title = f"SIMULATED hub-census release {day} (not real Hub data)"
+        notice = (
+            f"> **{SIMULATED_NOTICE}** Do not cite these figures as facts about the Hugging "
+            "Face Hub; the manifest's `source_kind` is `simulated`.\n\n"
+        )
+        what = f"Invented models of the simulated day {day}, each with"
+        pretty = f"hub-census {day} (SIMULATED)"
+    else:
+        title = f"hub-census release {day}"
+        notice = ""
+        what = f"A census of every public model listed on the Hugging Face Hub on {day} (UTC):"
+        pretty = f"hub-census {day}"
     return f"""---
 license: {DATASET_LICENSE}
-pretty_name: hub-census {day}
+pretty_name: {pretty}
 tags:
   - huggingface-hub
   - model-metadata
@@ -184,14 +209,14 @@ configs:
 {configs}
 ---
 
-# hub-census release {day}
+# {title}
 
-Release id **`{release_id}`**, schema version {contract.schema_version}
+{notice}Release id **`{release_id}`**, schema version {contract.schema_version}
 (fingerprint `{fingerprint(contract)}`).
 
 ## What this is
 
-A census of every public model listed on the Hugging Face Hub on {day} (UTC): its metadata as
+{what} its metadata as
 the Hub reports it, its license normalised to a reference of license ids and categories, and
 its place in the lineage graph (direct parents with the evidence for each, all ancestors, the
 family it belongs to). One release is one day; `history/` in the same output root holds every
@@ -233,7 +258,7 @@ Verify a copy: the sha256 of each file must match `manifest.json`.
 Cite the release id, so that figures can be reproduced from exactly these files:
 
 ```bibtex
-{bibtex(release_id, snapshot_date)}
+{bibtex(release_id, snapshot_date, simulated=simulated)}
 ```
 
 ## License

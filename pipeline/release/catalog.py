@@ -1,8 +1,9 @@
 """The DuckDB catalog over the releases, and the ways to read them.
 
 `catalog.duckdb` in the output root holds no data, only views: `<table>` over the latest
-release's file, `<table>_history` over `history/<table>/` (hive-partitioned by
-`snapshot_date`, so a date filter reads one directory), a table macro `<table>_as_of(date)`,
+release's file, `<table>_history` over `history/<table>/day=*/` (every file carries its
+`snapshot_date`; a date filter skips the other files by their statistics), a table macro
+`<table>_as_of(date)`,
 and two small tables, `releases` (one row per release) and `schema_columns` (the contract).
 
 Each publish writes a new catalog file beside the old one and renames it into place. Readers
@@ -22,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.contract import load_contract
-from pipeline.paths import Layout, default_root
+from pipeline.paths import HISTORY_KEY, Layout, default_root
 from pipeline.release.manifest import (
     by_id_dir,
     fsync_dir,
@@ -49,7 +50,11 @@ def _ident(name: str) -> str:
 
 
 def _history_glob(layout: Layout, table: str) -> str:
-    return str(layout.history(table).resolve() / "snapshot_date=*" / "data.parquet")
+    return Layout(layout.root.resolve()).history_glob(table)
+
+
+def _has_history(layout: Layout, table: str) -> bool:
+    return any(layout.history(table).glob(f"{HISTORY_KEY}=*/data.parquet"))
 
 
 def rebuild_catalog(layout: Layout) -> Path:
@@ -115,10 +120,11 @@ def rebuild_catalog(layout: Layout) -> Path:
                     f"create view {_ident(table)} as select * from read_parquet("
                     f"{_literal(str(latest_files[table]))})"
                 )
-            if any(layout.history(table).glob("snapshot_date=*/data.parquet")):
+            if _has_history(layout, table):
+                # The folder key repeats the files' `snapshot_date`; the view shows the column.
                 conn.execute(
                     f"create view {_ident(table + '_history')} as select * from read_parquet("
-                    f"{_literal(_history_glob(layout, table))}, hive_partitioning = true, "
+                    f"{_literal(_history_glob(layout, table))}, hive_partitioning = false, "
                     "union_by_name = true)"
                 )
                 conn.execute(
@@ -230,17 +236,17 @@ def load_table(
 
 
 def load_history(name: str, root: Path | None = None, engine: str = "polars"):
-    """For notebooks: every published day of one table, hive-partitioned by `snapshot_date`."""
+    """For notebooks: every published day of one table (each file carries its `snapshot_date`)."""
     layout = Layout(Path(root) if root is not None else default_root())
     load_contract().table(name)
-    if not any(layout.history(name).glob("snapshot_date=*/data.parquet")):
+    if not _has_history(layout, name):
         raise NoReleaseError(f"no history for {name!r} under {layout.history(name)}")
     glob = _history_glob(layout, name)
     if engine == "polars":
-        frame = _polars().scan_parquet(glob, hive_partitioning=True, missing_columns="insert")
+        frame = _polars().scan_parquet(glob, hive_partitioning=False, missing_columns="insert")
         return _json_as_text(name, frame)
     if engine == "duckdb":
         return duckdb.default_connection().read_parquet(
-            glob, hive_partitioning=True, union_by_name=True
+            glob, hive_partitioning=False, union_by_name=True
         )
     raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
