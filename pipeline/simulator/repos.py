@@ -252,7 +252,7 @@ class DatasetRepos:
             "X-Repo-Commit": commit.oid,
             "ETag": f'"{git_blob_oid(content)}"',
         }
-        _reply(handler, 200, content, headers, head=handler.command == "HEAD")
+        _reply(handler, 200, content, headers)
 
 
 def _base(handler: BaseHTTPRequestHandler) -> str:
@@ -288,8 +288,6 @@ def _reply(
     status: int,
     body: object,
     headers: dict[str, str] | None = None,
-    *,
-    head: bool = False,
 ) -> None:
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     handler.send_response(status)
@@ -299,5 +297,5 @@ def _reply(
         handler.send_header(name, value)
     handler.send_header("Content-Length", str(len(data)))
     handler.end_headers()
-    if not head:
+    if handler.command != "HEAD":  # a HEAD answer has the headers of a GET and no body
         handler.wfile.write(data)
