@@ -219,7 +219,9 @@ def _publish_to_s3(
             and there.get("Metadata", {}).get("sha256") == obj.sha256
             and there["ContentLength"] == obj.size
         ):
+            # Its recorded sha256 and size match: the HEAD is the check, nothing is rewritten.
             result.unchanged.append(obj.key)
+            result.verified += 1
             return
         with obj.path.open("rb") as body:
             client.put_object(Bucket=bucket, Key=key, Body=body, Metadata={"sha256": obj.sha256})
@@ -228,11 +230,11 @@ def _publish_to_s3(
         if got != obj.sha256:
             raise RemoteError(f"s3://{bucket}/{key} reads back with sha256 {got}, not {obj.sha256}")
         result.uploaded.append(obj.key)
+        result.verified += 1
 
     try:
         for obj in objects:
             put(obj)
-            result.verified += 1
         result.latest_moved = _move_s3_latest(client, bucket, prefix, day, put, head)
     except (BotoCoreError, ClientError) as error:
         raise RemoteError(f"object storage at {target}: {error}") from None
