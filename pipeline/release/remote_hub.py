@@ -73,7 +73,7 @@ def _repo_id(target: str) -> str:
 def publish_to_hub(
     layout: Layout, target: str, day: date, manifest: dict, objects: list[RemoteObject]
 ) -> Published:
-    from huggingface_hub import CommitOperationAdd, HfApi
+    from huggingface_hub import CommitOperationAdd, HfApi, get_token
     from huggingface_hub.errors import HfHubHTTPError
 
     repo_id = _repo_id(target)
@@ -118,7 +118,11 @@ def publish_to_hub(
                 )
             result.verified = _verify(api, repo_id, head, upload, Path(tmp) / "verify")
         except HfHubHTTPError as error:
-            raise RemoteError(f"the Hub refused the publish to {repo_id}: {error}") from None
+            # The server's answer is quoted; a server that echoes the token must not print it.
+            message = str(error).splitlines()[0]
+            if api.token or get_token():
+                message = message.replace(api.token or get_token(), "<token>")
+            raise RemoteError(f"the Hub refused the publish to {repo_id}: {message}") from None
     return result
 
 
