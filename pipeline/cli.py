@@ -245,6 +245,24 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--parquet", type=Path, default=None, help="write the result as Parquet")
     out_option(query)
 
+    publish = sub.add_parser(
+        "publish",
+        help="copy a release to a Hugging Face dataset repo or to S3-compatible object storage",
+    )
+    publish.add_argument(
+        "--to", required=True, help="hf://datasets/OWNER/NAME or s3://BUCKET/PREFIX"
+    )
+    publish.add_argument("--release", default="latest", help="a release date, or latest")
+    publish.add_argument(
+        "--allow-simulated",
+        action="store_true",
+        help="publish a release built from the simulated Hub (refused otherwise)",
+    )
+    publish.add_argument(
+        "--s3-endpoint", default=None, help="S3-compatible endpoint (default: $AWS_ENDPOINT_URL)"
+    )
+    out_option(publish)
+
     report = sub.add_parser(
         "report",
         help="draw the growth figures and a page embedding them (under <out>/report/)",
@@ -324,6 +342,16 @@ def _dispatch(args: argparse.Namespace) -> int:
         from pipeline.release.catalog import main_query
 
         return main_query(args.out or default_root(), args.sql, csv=args.csv, parquet=args.parquet)
+    if args.command == "publish":
+        from pipeline.release.remote import main_publish
+
+        return main_publish(
+            args.out or default_root(),
+            args.to,
+            args.release,
+            args.allow_simulated,
+            args.s3_endpoint,
+        )
     if args.command == "report":
         from pipeline.report import main_report
 

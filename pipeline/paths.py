@@ -6,7 +6,7 @@ agree on paths without passing them around:
     <root>/raw/models/snapshot_date=YYYY-MM-DD/     pages of the crawl, exactly as received
     <root>/warehouse/<table>/snapshot_date=YYYY-MM-DD/data.parquet
     <root>/releases/YYYY-MM-DD/                      published, immutable releases
-    <root>/history/<table>/snapshot_date=YYYY-MM-DD/ the time-series view across releases
+    <root>/history/<table>/day=YYYY-MM-DD/data.parquet  the time-series view across releases
 """
 
 from __future__ import annotations
@@ -38,6 +38,18 @@ def literal_path(path: Path | str) -> str:
 
 def partition_dir_name(snapshot_date: date) -> str:
     return f"snapshot_date={snapshot_date.isoformat()}"
+
+
+# The key of `history/`'s folders. Not `snapshot_date`: that is a column of every file, and a
+# key repeated between the path and the file makes pandas, pyarrow and Spark refuse the
+# directory. The files keep their `snapshot_date` column (a DATE in every reader, and the one
+# `datasets` sees, since it ignores folder keys), so a history file is byte for byte the
+# release's file.
+HISTORY_KEY = "day"
+
+
+def history_dir_name(snapshot_date: date) -> str:
+    return f"{HISTORY_KEY}={snapshot_date.isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,13 @@ class Layout:
 
     def history(self, table: str) -> Path:
         return self.root / "history" / table
+
+    def history_partition(self, table: str, snapshot_date: date) -> Path:
+        return self.history(table) / history_dir_name(snapshot_date) / "data.parquet"
+
+    def history_glob(self, table: str) -> str:
+        """The history files of `table` as a DuckDB pattern: only the day key is a wildcard."""
+        return literal_path(self.history(table)) + f"/{HISTORY_KEY}=*/data.parquet"
 
     def catalog(self) -> Path:
         return self.root / "catalog.duckdb"

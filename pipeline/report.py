@@ -8,6 +8,7 @@ it never builds or changes a partition.
 from __future__ import annotations
 
 import html
+import json
 import os
 import secrets
 import shutil
@@ -356,9 +357,10 @@ def _html(data: _ReportData, figures: list[Path]) -> str:
 <title>hub-census: the model ecosystem to {latest}</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}}
 img{{max-width:100%}} table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}</style></head>
+td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}
+.simulated{{background:#b00020;color:#fff;padding:.8em;font-size:1.2em}}</style></head>
 <body>
-<h1>The model ecosystem, {data.dates[0]} to {latest}</h1>
+{simulated_banner(data.layout, data.dates)}<h1>The model ecosystem, {data.dates[0]} to {latest}</h1>
 <p>{len(data.dates)} snapshot(s); {_cell(total.get(latest, 0))} public models on {latest}.</p>
 <table><tr><th>snapshot</th><th>models</th><th>new</th><th>removed</th>
 <th>created that day</th><th>downloads since previous</th><th>coverage</th></tr>
@@ -389,6 +391,29 @@ def _total_row(row: tuple) -> str:
     cells.append(html.escape("; ".join([row[6] or "unknown", *marks])))
     style = ' class="marked" style="background:#fff3cd"' if marks else ""
     return f"<tr{style}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+
+def simulated_days(layout: Layout, dates: list[date]) -> list[date]:
+    """The days whose raw snapshot came from the simulated Hub, as the crawl recorded it."""
+    found = []
+    for day in dates:
+        manifest = layout.raw_models(day) / "_manifest.json"
+        if manifest.is_file() and json.loads(manifest.read_text(encoding="utf-8")).get("simulated"):
+            found.append(day)
+    return found
+
+
+def simulated_banner(layout: Layout, dates: list[date]) -> str:
+    """A banner above everything when any day shown is simulated (empty otherwise)."""
+    simulated = simulated_days(layout, dates)
+    if not simulated:
+        return ""
+    which = "every snapshot" if len(simulated) == len(dates) else f"{len(simulated)} snapshot(s)"
+    return (
+        '<p class="simulated" role="alert"><strong>SIMULATED DATA.</strong> '
+        f"{which} shown here came from hub-census's simulated Hub, not from huggingface.co: "
+        "the models and figures are invented. Do not cite them.</p>\n"
+    )
 
 
 def _cell(value) -> str:

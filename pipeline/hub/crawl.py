@@ -611,6 +611,8 @@ def crawl_models(
     if not checkpoint.seen:
         checkpoint.seen.append(_url_digest(checkpoint.next_url))
     page = fetcher.get(checkpoint.next_url)
+    # Only a simulator dates its answers; the release says so wherever a person looks.
+    simulated = page.present is not None
     # The date check comes before anything is written.
     present = page.present or today()
     if present != snapshot_date:
@@ -686,6 +688,7 @@ def crawl_models(
         truncated=counters.truncated,
         bytes=counters.bytes,
         seconds=round(checkpoint.seconds, 3),
+        simulated=simulated,
     )
     write_json_atomic(raw_dir / MANIFEST, manifest.to_json())
     checkpoint_path.unlink(missing_ok=True)

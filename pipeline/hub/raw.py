@@ -118,6 +118,8 @@ class RawManifest:
     bytes: int = 0  # bytes received over HTTP (pages' own sizes are in `files`)
     seconds: float = 0.0
     complete: bool = True
+    # The endpoint announced a simulated day (X-Simulated-Date): hub-census's simulated Hub.
+    simulated: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

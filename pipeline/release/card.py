@@ -22,6 +22,11 @@ DATASET_LICENSE_NAME = "Open Data Commons Attribution License v1.0 (ODC-By-1.0)"
 DATASET_LICENSE_URL = "https://opendatacommons.org/licenses/by/1-0/"
 HOMEPAGE = "https://github.com/hub-census/hub-census"
 
+SIMULATED_NOTICE = (
+    "SIMULATED DATA: built from hub-census's simulated Hub, not from huggingface.co; its "
+    "models, figures and lineage are invented and describe no real model."
+)
+
 LICENSE_RATIONALE = """\
 The database is published under the **Open Data Commons Attribution License v1.0
 (ODC-By-1.0)**. Why this license and not CC0:
@@ -196,11 +201,16 @@ def _files_section(files: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def bibtex(release_id: str, snapshot_date: date) -> str:
+def bibtex(release_id: str, snapshot_date: date, *, simulated: bool = False) -> str:
     key = release_id.replace("-", "_")
     day = snapshot_date.isoformat()
+    what = (
+        "SIMULATED test data, not the Hub"
+        if simulated
+        else "a daily census of the Hugging Face Hub's models"
+    )
     return f"""@misc{{{key},
-  title        = {{hub-census: a daily census of the Hugging Face Hub's models, {day}}},
+  title        = {{hub-census: {what}, {day}}},
   author       = {{{{hub-census contributors}}}},
   year         = {{{snapshot_date.year}}},
   howpublished = {{Dataset release {release_id}}},
@@ -235,13 +245,28 @@ def render_card(
     files: dict[str, dict],
     figures: dict,
     gate_acceptances: list[dict] | None = None,
+    *,
+    simulated: bool = False,
 ) -> str:
     tables = [meta["table"] for _, meta in sorted(files.items()) if "table" in meta]
     configs = "\n".join(f"  - config_name: {t}\n    data_files: {t}.parquet" for t in tables)
     day = snapshot_date.isoformat()
+    if simulated:
+        title = f"SIMULATED hub-census release {day} (not real Hub data)"
+        notice = (
+            f"> **{SIMULATED_NOTICE}** Do not cite these figures as facts about the Hugging "
+            "Face Hub; the manifest's `source_kind` is `simulated`.\n\n"
+        )
+        what = f"Invented models of the simulated day {day}, not real Hub data. "
+        pretty = f"hub-census {day} (SIMULATED)"
+    else:
+        title = f"hub-census release {day}"
+        notice = ""
+        what = ""
+        pretty = f"hub-census {day}"
     return f"""---
 license: {DATASET_LICENSE}
-pretty_name: hub-census {day}{" (subset)" if is_subset(figures) else ""}
+pretty_name: {pretty}{" (subset)" if is_subset(figures) else ""}
 tags:
   - huggingface-hub
   - model-metadata
@@ -251,14 +276,14 @@ configs:
 {configs}
 ---
 
-# hub-census release {day}
+# {title}
 
-Release id **`{release_id}`**, schema version {contract.schema_version}
+{notice}Release id **`{release_id}`**, schema version {contract.schema_version}
 (fingerprint `{fingerprint(contract)}`).
 
 ## What this is
 
-{_source_section(figures, day)}
+{what}{_source_section(figures, day)}
 its license normalised to a reference of license ids and categories, and its place in the
 lineage graph (direct parents with the evidence for each, all ancestors, the family it belongs
 to). One release is one day; `history/` in the same output root holds every
@@ -301,7 +326,7 @@ Verify a copy: the sha256 of each file must match `manifest.json`.
 Cite the release id, so that figures can be reproduced from exactly these files:
 
 ```bibtex
-{bibtex(release_id, snapshot_date)}
+{bibtex(release_id, snapshot_date, simulated=simulated)}
 ```
 
 ## License

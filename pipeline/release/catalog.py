@@ -1,8 +1,9 @@
 """The DuckDB catalog over the releases, and the ways to read them.
 
 `catalog.duckdb` in the output root holds no data, only views: `<table>` over the latest
-release's file, `<table>_history` over `history/<table>/` (hive-partitioned by
-`snapshot_date`, so a date filter reads one directory), a table macro `<table>_as_of(date)`,
+release's file, `<table>_history` over `history/<table>/day=*/` (every file carries its
+`snapshot_date`; a date filter skips the other files by their statistics), a table macro
+`<table>_as_of(date)`,
 and two small tables, `releases` (one row per release) and `schema_columns` (the contract).
 
 Each publish writes a new catalog file beside the old one and renames it into place. Readers
@@ -24,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.contract import Contract, load_contract
-from pipeline.paths import Layout, default_root, literal_path
+from pipeline.paths import HISTORY_KEY, Layout, default_root, literal_path
 from pipeline.release.manifest import (
     by_id_dir,
     fsync_dir,
@@ -59,12 +60,11 @@ def _ident(name: str) -> str:
 
 
 def _history_glob(layout: Layout, table: str) -> str:
-    """The history files of `table` as a DuckDB pattern: only `snapshot_date=*` is a wildcard."""
-    return literal_path(layout.history(table).resolve()) + "/snapshot_date=*/data.parquet"
+    return Layout(layout.root.resolve()).history_glob(table)
 
 
 def _history_files(layout: Layout, table: str) -> list[Path]:
-    return sorted(layout.history(table).glob("snapshot_date=*/data.parquet"))
+    return sorted(layout.history(table).glob(f"{HISTORY_KEY}=*/data.parquet"))
 
 
 def rebuild_catalog(layout: Layout) -> Path:
@@ -152,9 +152,10 @@ def _write_catalog(layout: Layout, path: Path, latest: date | None, contract: Co
                     f"{_literal(literal_path(latest_files[table]))})"
                 )
             if _history_files(layout, table):
+                # The folder key repeats the files' `snapshot_date`; the view shows the column.
                 conn.execute(
                     f"create view {_ident(table + '_history')} as select * from read_parquet("
-                    f"{_literal(_history_glob(layout, table))}, hive_partitioning = true, "
+                    f"{_literal(_history_glob(layout, table))}, hive_partitioning = false, "
                     "union_by_name = true)"
                 )
                 conn.execute(
@@ -313,7 +314,7 @@ def load_table(
 
 
 def load_history(name: str, root: Path | None = None, engine: str = "polars"):
-    """For notebooks: every published day of one table, hive-partitioned by `snapshot_date`."""
+    """For notebooks: every published day of one table (each file carries its `snapshot_date`)."""
     layout = Layout(Path(root) if root is not None else default_root())
     load_contract().table(name)
     files = _history_files(layout, name)
@@ -322,11 +323,11 @@ def load_history(name: str, root: Path | None = None, engine: str = "polars"):
     if engine == "polars":
         # Explicit files, not a pattern: Polars would expand glob characters in the root.
         frame = _polars().scan_parquet(
-            files, hive_partitioning=True, missing_columns="insert", glob=False
+            files, hive_partitioning=False, missing_columns="insert", glob=False
         )
         return _json_as_text(name, frame)
     if engine == "duckdb":
         return duckdb.default_connection().read_parquet(
-            _history_glob(layout, name), hive_partitioning=True, union_by_name=True
+            _history_glob(layout, name), hive_partitioning=False, union_by_name=True
         )
     raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")

@@ -12,7 +12,7 @@ import json
 from datetime import date
 
 from pipeline.contract import Contract
-from pipeline.release.card import DATASET_LICENSE_URL, HOMEPAGE, bibtex
+from pipeline.release.card import DATASET_LICENSE_URL, HOMEPAGE, SIMULATED_NOTICE, bibtex
 
 CROISSANT_NAME = "croissant.json"
 CONFORMS_TO = "http://mlcommons.org/croissant/1.0"
@@ -85,7 +85,12 @@ def _field(table: str, file_id: str, name: str, type_name: str, description: str
 
 
 def croissant_metadata(
-    contract: Contract, release_id: str, snapshot_date: date, files: dict[str, dict]
+    contract: Contract,
+    release_id: str,
+    snapshot_date: date,
+    files: dict[str, dict],
+    *,
+    simulated: bool = False,
 ) -> dict:
     distribution = []
     record_sets = []
@@ -125,15 +130,17 @@ def croissant_metadata(
         "name": f"hub-census-{day}",
         "identifier": release_id,
         "description": (
-            f"A census of every public model listed on the Hugging Face Hub on {day}: metadata, "
-            "normalised licenses and lineage, with a quality ledger. Schema version "
-            f"{contract.schema_version}."
-        ),
+            SIMULATED_NOTICE + f" Invented models for the simulated day {day}, "
+            if simulated
+            else f"A census of every public model listed on the Hugging Face Hub on {day}: "
+        )
+        + "metadata, normalised licenses and lineage, with a quality ledger. Schema version "
+        f"{contract.schema_version}.",
         "version": contract.schema_version,
         "datePublished": day,
         "license": DATASET_LICENSE_URL,
         "url": HOMEPAGE,
-        "citeAs": bibtex(release_id, snapshot_date),
+        "citeAs": bibtex(release_id, snapshot_date, simulated=simulated),
         "creator": {"@type": "sc:Organization", "name": "hub-census contributors"},
         "keywords": ["Hugging Face Hub", "model metadata", "model lineage", "licenses"],
         "isLiveDataset": False,
@@ -143,7 +150,12 @@ def croissant_metadata(
 
 
 def render_croissant(
-    contract: Contract, release_id: str, snapshot_date: date, files: dict[str, dict]
+    contract: Contract,
+    release_id: str,
+    snapshot_date: date,
+    files: dict[str, dict],
+    *,
+    simulated: bool = False,
 ) -> str:
-    metadata = croissant_metadata(contract, release_id, snapshot_date, files)
+    metadata = croissant_metadata(contract, release_id, snapshot_date, files, simulated=simulated)
     return json.dumps(metadata, indent=2, ensure_ascii=False) + "\n"

@@ -97,6 +97,23 @@ def source_summary(source_manifest: dict | None) -> dict | None:
     }
 
 
+SIMULATED = "simulated"
+
+
+def source_kind(source_manifest: dict | None) -> str:
+    """What a release's data came from, as its raw snapshot's manifest records it.
+
+    `simulated` (a crawl of hub-census's simulated Hub, which announces itself), `hub-api` (a
+    crawl of an endpoint that did not), `recorded-listing` (a replayed file) or `unknown` (no
+    raw manifest). Read from what the crawl recorded, never guessed from the endpoint's address.
+    """
+    if source_manifest is None:
+        return "unknown"
+    if source_manifest.get("simulated"):
+        return SIMULATED
+    return "recorded-listing" if source_manifest.get("source") == "file" else "hub-api"
+
+
 def build_manifest(
     *,
     snapshot_date: date,
@@ -120,6 +137,7 @@ def build_manifest(
         "schema_fingerprint": schema_fingerprint,
         "pipeline_version": pipeline_version,
         "source_commit": source_commit,
+        "source_kind": source_kind(source_manifest),
         "source_snapshot": source_summary(source_manifest),
         "data_digest": digest,
         "previous_release": previous,

@@ -44,7 +44,7 @@ from pipeline.contract import (
     fingerprint,
     load_contract,
 )
-from pipeline.paths import Layout, literal_path, partition_dir_name
+from pipeline.paths import HISTORY_KEY, Layout, literal_path
 from pipeline.release import card, croissant
 from pipeline.release.catalog import CatalogError, rebuild_catalog
 from pipeline.release.manifest import (
@@ -52,6 +52,7 @@ from pipeline.release.manifest import (
     LATEST_FILE,
     LATEST_LINK,
     MANIFEST_NAME,
+    SIMULATED,
     build_manifest,
     by_id_dir,
     canonical_json,
@@ -63,6 +64,7 @@ from pipeline.release.manifest import (
     release_id,
     replace_text_atomically,
     sha256_file,
+    source_kind,
     write_text_durably,
 )
 from pipeline.sql import sql_dir
@@ -252,7 +254,7 @@ def _remove_stale(layout: Layout) -> None:
         path.unlink(missing_ok=True)
     history = layout.root / "history"
     if history.is_dir():
-        for path in history.glob("*/snapshot_date=*/.data.parquet.*.tmp"):
+        for path in history.glob(f"*/{HISTORY_KEY}=*/.data.parquet.*.tmp"):
             path.unlink(missing_ok=True)
 
 
@@ -301,11 +303,12 @@ def _link_by_id(layout: Layout, snapshot_date: date, manifest: dict) -> None:
 def _update_history(
     layout: Layout, snapshot_date: date, manifest: dict, contract: Contract
 ) -> None:
-    """Link the release's files into `history/<table>/snapshot_date=D/data.parquet`."""
+    """Link the release's files into `history/<table>/day=D/data.parquet`."""
+    _drop_old_history_layout(layout)
     release_dir = layout.release(snapshot_date)
     published = {meta["table"]: name for name, meta in manifest["files"].items() if "table" in meta}
     for table in contract.tables:
-        target = layout.history(table) / partition_dir_name(snapshot_date) / "data.parquet"
+        target = layout.history_partition(table, snapshot_date)
         if table not in published:
             # A forced replacement may drop a table; its old history partition must go too.
             if target.exists():
@@ -320,6 +323,29 @@ def _update_history(
         _link(source, tmp)
         os.replace(tmp, target)
         fsync_dir(target.parent)
+
+
+def _drop_old_history_layout(layout: Layout) -> None:
+    """Re-link an output root written before `history/` was keyed by `day=`.
+
+    Folders keyed `snapshot_date=` (the column's name) made the tree unreadable by pandas and
+    pyarrow; every release still holds its files, so the history is re-linked from them.
+    """
+    history = layout.root / "history"
+    old = list(history.glob("*/snapshot_date=*")) if history.is_dir() else []
+    if not old:
+        return
+    for day in release_dates(layout):
+        manifest = read_manifest(layout.release(day))
+        for name, meta in manifest["files"].items():
+            if "table" not in meta:
+                continue
+            target = layout.history_partition(meta["table"], day)
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _link(layout.release(day) / name, target)
+    for path in old:
+        shutil.rmtree(path)
 
 
 def _update_latest(layout: Layout) -> date | None:
@@ -428,10 +454,13 @@ def _build_and_swap(
         conn.close()
 
     rid = release_id(snapshot_date, data_digest(files))
+    simulated = source_kind(source_manifest) == SIMULATED
     docs = {
-        croissant.CROISSANT_NAME: croissant.render_croissant(contract, rid, snapshot_date, files),
+        croissant.CROISSANT_NAME: croissant.render_croissant(
+            contract, rid, snapshot_date, files, simulated=simulated
+        ),
         card.CARD_NAME: card.render_card(
-            contract, rid, snapshot_date, files, figures, gate_acceptances
+            contract, rid, snapshot_date, files, figures, gate_acceptances, simulated=simulated
         ),
     }
     for name, text in docs.items():

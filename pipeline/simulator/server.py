@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 from pipeline.simulator.eras import DEFAULT_ERA, EraState, check_era
 from pipeline.simulator.faults import Fault, FaultConfig, FaultDecision, choose_fault
 from pipeline.simulator.protocol import HubState
+from pipeline.simulator.repos import DatasetRepos
 
 MAX_LIMIT = 1000
 
@@ -300,6 +301,7 @@ class SimulatedHub:
         # Off, the server dates nothing, as the live Hub: clients must assume its present is today.
         self.announce_date = announce_date
         self.request_log: list[RequestRecord] = []
+        self.repos = DatasetRepos()  # dataset repositories a release is published to
         self._log_lock = threading.Lock()
         self._fault_counter = itertools.count(1)
         self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
@@ -390,6 +392,8 @@ class _HubHandler(BaseHTTPRequestHandler):
                 model_id = unquote(path[len("/api/models/") :]).strip("/")
                 model_id = model_id.split("/revision/")[0]
                 self._with_faults(lambda: self._model_info(listing, model_id))
+            elif self.hub.repos.handle(self, "GET"):
+                pass
             else:
                 self._send_json(404, {"error": "Not Found"})
         except BadRequest as exc:
@@ -398,6 +402,14 @@ class _HubHandler(BaseHTTPRequestHandler):
             self.close_connection = True
         finally:
             self._log()
+
+    def do_HEAD(self) -> None:
+        if not self.hub.repos.handle(self, "HEAD"):
+            self.send_error(404)
+
+    def do_POST(self) -> None:
+        if not self.hub.repos.handle(self, "POST"):
+            self.send_error(404)
 
     def _log(self) -> None:
         """Record the request once, before its last byte leaves: a client that has its answer

@@ -123,7 +123,7 @@ def test_different_content_is_refused_then_replaced_when_forced(demo):
     assert {p.name: p.read_bytes() for p in aside.iterdir()} == old_files
     assert pq.ParquetFile(layout.release(day) / "models.parquet").metadata.num_rows == 2_999
     # The history follows the replacement.
-    history = layout.history("models") / f"snapshot_date={day}" / "data.parquet"
+    history = layout.history_partition("models", day)
     assert history.read_bytes() == (layout.release(day) / "models.parquet").read_bytes()
 
 
