@@ -149,6 +149,8 @@ class _Checkpoint:
     files: list[dict] = field(default_factory=list)
     # Items that were not JSON objects; rare, so kept here until rejected.jsonl.gz is written.
     rejected: list[dict] = field(default_factory=list)
+    # The first X-Total-Count seen: the Hub's own count of the listing, for the reconciliation.
+    reported_total: int | None = None
 
     @classmethod
     def load(cls, path: Path) -> _Checkpoint:
@@ -166,6 +168,7 @@ class _Page:
     next_url: str | None
     present: date | None  # the day the endpoint announces (X-Simulated-Date), if any
     suspect: bool = False  # the body may hold values strict JSON cannot carry
+    total: int | None = None  # the listing's size as the Hub reports it (X-Total-Count)
 
 
 class _Fetcher:
@@ -252,7 +255,11 @@ class _Fetcher:
         except ValueError:
             raise CrawlError(f"{url} sent an unreadable X-Simulated-Date {present!r}") from None
         next_url = response.links.get("next", {}).get("url")
-        return _Page(items, next_url, present_day, SUSPECT_JSON.search(body) is not None), "", None
+        # The Hub exposes X-Total-Count; a value that is not a plain count is not reported.
+        total_text = response.headers.get("X-Total-Count", "").strip()
+        total = int(total_text) if total_text.isascii() and total_text.isdigit() and len(total_text) <= 18 else None
+        suspect = SUSPECT_JSON.search(body) is not None
+        return _Page(items, next_url, present_day, suspect, total), "", None
 
     def _redact(self, text: str) -> str:
         # a server may quote the credentials it refused; the token must not reach a message
@@ -389,6 +396,8 @@ def crawl_models(
     remove_partial(raw_dir, keep_pages=checkpoint.pages_done)
 
     while True:
+        if checkpoint.reported_total is None:
+            checkpoint.reported_total = page.total
         objects = []
         for i, item in enumerate(page.items):
             problem = _item_problem(item, i, page_size, page.suspect)
@@ -432,6 +441,7 @@ def crawl_models(
         pages=checkpoint.pages_done,
         files=[RawFile(**f) for f in checkpoint.files],
         rejected_count=len(checkpoint.rejected),
+        reported_total=checkpoint.reported_total,
         endpoint=endpoint,
         client=f"huggingface_hub {huggingface_hub.__version__}",
         expand=list(EXPAND),
