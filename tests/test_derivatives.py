@@ -13,12 +13,13 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import polars as pl
 import pytest
 
 from pipeline.daily import build_day
-from pipeline.derivatives import build_derivatives, build_reconciliation
+from pipeline.defs.derivatives import derivatives
 from pipeline.hub.crawl import crawl_models
 from pipeline.paths import Layout
 from pipeline.simulator.server import SimulatedHub
@@ -38,8 +39,8 @@ def series(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, Layout]:
     with duckdb.connect() as conn:
         for day in DAYS:
             write_raw_snapshot(layout, day, world.state(day).iter_items())
+            # build_day ends with the derivatives and the reconciliation
             build_day(layout, day, conn)
-            build_derivatives(layout, day, conn)
     return world, layout
 
 
@@ -201,7 +202,6 @@ def test_reconciliation_over_http(tmp_path: Path) -> None:
     with SimulatedHub(world.state(D0)) as hub, duckdb.connect() as conn:
         crawl_models(hub.url, layout.raw_models(D0), D0)
         build_day(layout, D0, conn)
-        build_reconciliation(layout, D0, conn)
     (row,) = pl.read_parquet(layout.table_partition("reconciliation", D0)).to_dicts()
     listed = sum(1 for _ in world.state(D0).iter_items())
     gated = Counter(truth.models["gated"])
@@ -235,7 +235,6 @@ def test_reconciliation_counts_private_and_disabled(tmp_path: Path) -> None:
     (raw / "_manifest.json").write_text(json.dumps(manifest))
     with duckdb.connect() as conn:
         build_day(layout, D0, conn)
-        build_reconciliation(layout, D0, conn)
     (row,) = pl.read_parquet(layout.table_partition("reconciliation", D0)).to_dicts()
     assert row["private_records_dropped"] == len(private) == 6
     assert row["disabled"] == len(disabled) == 9
@@ -246,3 +245,13 @@ def test_reconciliation_counts_private_and_disabled(tmp_path: Path) -> None:
     assert json.loads(row["quarantine_by_reason"])["private_record"] == 6
     # no X-Total-Count in a file source: unknown, not 0
     assert row["reported_total"] is None and row["reported_minus_listed"] is None
+
+
+def test_window_asset_declares_the_earlier_models_it_reads() -> None:
+    """The asset reads `models` of D, D-7 and D-30: its dependency says so."""
+    (spec,) = [s for s in derivatives.specs if s.key == dg.AssetKey("family_downloads_window")]
+    (dep,) = spec.deps
+    assert dep.asset_key == dg.AssetKey("models")
+    mapping = dep.partition_mapping
+    assert isinstance(mapping, dg.TimeWindowPartitionMapping)
+    assert (mapping.start_offset, mapping.end_offset) == (-30, 0)

@@ -28,6 +28,9 @@ class ReleaseConfig(dg.Config):
         "model_changes",
         "ecosystem_daily",
         "quarantine",
+        "derivatives_daily",
+        "family_downloads_window",
+        "reconciliation",
     ],
     kinds={"parquet"},
     description=(

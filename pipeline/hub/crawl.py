@@ -257,7 +257,11 @@ class _Fetcher:
         next_url = response.links.get("next", {}).get("url")
         # The Hub exposes X-Total-Count; a value that is not a plain count is not reported.
         total_text = response.headers.get("X-Total-Count", "").strip()
-        total = int(total_text) if total_text.isascii() and total_text.isdigit() and len(total_text) <= 18 else None
+        total = (
+            int(total_text)
+            if total_text.isascii() and total_text.isdigit() and len(total_text) <= 18
+            else None
+        )
         suspect = SUSPECT_JSON.search(body) is not None
         return _Page(items, next_url, present_day, suspect, total), "", None
 
