@@ -11,6 +11,7 @@ from datetime import date
 
 import duckdb
 
+from pipeline.derivatives import build_derivatives, build_reconciliation
 from pipeline.gates import acceptances
 from pipeline.history import build_history
 from pipeline.history.build import stale_history_dates
@@ -29,14 +30,17 @@ def build_day(
     conn: duckdb.DuckDBPyConnection,
     source: SourceInfo | None = None,
 ) -> None:
-    """Stage, record the source, normalise licenses, build lineage, assemble `models` and the
-    history of one day (`source` defaults to a full-Hub recorded replay)."""
+    """Stage, record the source, normalise licenses, build lineage, assemble `models`, the
+    history, derivatives and reconciliation of one day (`source` defaults to a full-Hub recorded
+    replay)."""
     stage_models(layout, snapshot_date, conn)
     build_snapshot_sources(layout, snapshot_date, source or SourceInfo("recorded_replay"), conn)
     build_model_licenses(layout, snapshot_date, conn)
     build_lineage(layout, snapshot_date, conn)
     build_models(layout, snapshot_date, conn)
     build_history(layout, snapshot_date, conn)
+    build_derivatives(layout, snapshot_date, conn)
+    build_reconciliation(layout, snapshot_date, conn)
 
 
 @dataclass

@@ -64,6 +64,9 @@ class ReleaseConfig(dg.Config):
         "ecosystem_daily",
         "quarantine",
         "snapshot_sources",
+        "derivatives_daily",
+        "family_downloads_window",
+        "reconciliation",
     ],
     kinds={"parquet"},
     description=(

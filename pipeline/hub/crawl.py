@@ -212,6 +212,8 @@ class _Checkpoint:
     rejected: list[dict] = field(default_factory=list)
     # A digest of every page URL requested: a link back to one of them is a cursor loop.
     seen: list[str] = field(default_factory=list)
+    # The first X-Total-Count seen: the Hub's own count of the listing, for the reconciliation.
+    reported_total: int | None = None
 
     @classmethod
     def load(cls, path: Path) -> _Checkpoint:
@@ -229,6 +231,7 @@ class _Page:
     next_url: str | None
     present: date | None  # the day the endpoint announces (X-Simulated-Date), if any
     suspect: bool = False  # the body may hold values strict JSON cannot carry
+    total: int | None = None  # the listing's size as the Hub reports it (X-Total-Count)
 
 
 @dataclass
@@ -399,9 +402,15 @@ class _Fetcher:
         except ValueError:
             raise CrawlError(f"{url} sent an unreadable X-Simulated-Date {present!r}") from None
         next_url = self._next_url(url, response)
-        return _Attempt(
-            page=_Page(items, next_url, present_day, SUSPECT_JSON.search(body) is not None)
+        # The Hub exposes X-Total-Count; a value that is not a plain count is not reported.
+        total_text = response.headers.get("X-Total-Count", "").strip()
+        total = (
+            int(total_text)
+            if total_text.isascii() and total_text.isdigit() and len(total_text) <= 18
+            else None
         )
+        suspect = SUSPECT_JSON.search(body) is not None
+        return _Attempt(page=_Page(items, next_url, present_day, suspect, total))
 
     def _next_url(self, url: str, response: httpx2.Response) -> str | None:
         """The next page's URL, only if it is on the endpoint's own scheme, host and port.
@@ -626,6 +635,8 @@ def crawl_models(
     remove_partial(raw_dir, keep_pages=checkpoint.pages_done)
 
     while True:
+        if checkpoint.reported_total is None:
+            checkpoint.reported_total = page.total
         lines = []
         for i, item in enumerate(page.items):
             line = None
@@ -676,6 +687,7 @@ def crawl_models(
         pages=checkpoint.pages_done,
         files=[RawFile(**f) for f in checkpoint.files],
         rejected_count=len(checkpoint.rejected),
+        reported_total=checkpoint.reported_total,
         endpoint=endpoint,
         client=f"huggingface_hub {huggingface_hub.__version__}",
         expand=list(EXPAND),

@@ -117,6 +117,8 @@ class RawManifest:
     truncated: int = 0
     bytes: int = 0  # bytes received over HTTP (pages' own sizes are in `files`)
     seconds: float = 0.0
+    # the Hub's own count of the listing (X-Total-Count), when it sent one
+    reported_total: int | None = None
     complete: bool = True
     # The endpoint announced a simulated day (X-Simulated-Date): hub-census's simulated Hub.
     simulated: bool = False

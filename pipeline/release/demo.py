@@ -391,6 +391,49 @@ def write_demo_warehouse(
         }
         rows["snapshot_sources"] = write_rows(layout, "snapshot_sources", snapshot_date, [source])
 
+    if "derivatives_daily" in wanted:
+        bases = idx[n_children > 0]
+        derivatives = [
+            {
+                "level": "model",
+                "base": ids_np[i],
+                "relation": "all",
+                "depth": depth,
+                "derivatives": int(count[i]),
+            }
+            for i in bases
+            for depth, count in (("direct", n_children), ("transitive", n_descendants))
+        ]
+        rows["derivatives_daily"] = write_rows(
+            layout, "derivatives_daily", snapshot_date, derivatives
+        )
+
+    if "family_downloads_window" in wanted:
+        # one demo day has no snapshot 7 or 30 days earlier: the windows are unknown
+        windows = [
+            {"family": "(single-model families)", "window_days": days, "model_group": "other"}
+            | {"models": n}
+            for days in (7, 30)
+        ]
+        rows["family_downloads_window"] = write_rows(
+            layout, "family_downloads_window", snapshot_date, windows
+        )
+
+    if "reconciliation" in wanted:
+        quarantined = int((idx % 1000 == 999).sum())
+        reconciliation = {
+            "source": "file",
+            "listed": n + quarantined,
+            "staged_plus_quarantined": n + quarantined,
+            "public": n,
+            "quarantined": quarantined,
+            "private_records_dropped": 0,
+            "quarantined_other": quarantined,
+        }
+        rows["reconciliation"] = write_rows(
+            layout, "reconciliation", snapshot_date, [reconciliation]
+        )
+
     return DemoTruth(
         model_ids=ids_np,
         parent=parent,
