@@ -69,7 +69,8 @@ def public_endpoint(url: str) -> str:
 def _pages_digest(manifest: dict) -> str | None:
     """A crawl has no single file: its digest is over the pages' names and sha256, in order."""
     files = manifest.get("files") or []
-    if not files:
+    # A manifest written by hand or by an older version may lack a page's digest: unknown then.
+    if not files or not all(isinstance(f, dict) and f.get("sha256") for f in files):
         return None
     lines = "".join(f"{f['name']} {f['sha256']}\n" for f in files)
     return hashlib.sha256(lines.encode()).hexdigest()

@@ -82,9 +82,17 @@ def is_subset(figures: dict) -> bool:
     return bool(figures.get("source")) and figures["source"]["coverage"] == "subset"
 
 
-def _source_section(figures: dict, day: str) -> str:
-    """What the release covers, said first: a subset must never read as the whole Hub."""
+def _source_section(figures: dict, day: str, *, simulated: bool = False) -> str:
+    """What the release covers, said first: a subset or a simulated day must never read as the
+    whole Hub."""
     source = figures.get("source")
+    if simulated:
+        name = f" `{source['source_name']}`" if source and source["source_name"] else ""
+        return (
+            f"Invented models of the simulated day {day}, taken from hub-census's simulated "
+            f"Hub{name}: not real Hub data. For each model: its metadata as the simulator "
+            "reports it,"
+        )
     if source is None:
         return (
             f"A census of every public model listed on the Hugging Face Hub on {day} (UTC): its "
@@ -257,12 +265,10 @@ def render_card(
             f"> **{SIMULATED_NOTICE}** Do not cite these figures as facts about the Hugging "
             "Face Hub; the manifest's `source_kind` is `simulated`.\n\n"
         )
-        what = f"Invented models of the simulated day {day}, not real Hub data. "
         pretty = f"hub-census {day} (SIMULATED)"
     else:
         title = f"hub-census release {day}"
         notice = ""
-        what = ""
         pretty = f"hub-census {day}"
     return f"""---
 license: {DATASET_LICENSE}
@@ -283,7 +289,7 @@ configs:
 
 ## What this is
 
-{what}{_source_section(figures, day)}
+{_source_section(figures, day, simulated=simulated)}
 its license normalised to a reference of license ids and categories, and its place in the
 lineage graph (direct parents with the evidence for each, all ancestors, the family it belongs
 to). One release is one day; `history/` in the same output root holds every

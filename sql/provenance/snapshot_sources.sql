@@ -1,10 +1,15 @@
 -- snapshot_sources: the date's one row, with the fields the source lacked as staging counted them
--- in field_coverage (a field no record carries is missing from the source, not declared empty)
+-- in field_coverage (a field no record carries is missing from the source, not declared empty).
+-- Fields a model may lack on its own (a repo without GGUF files, safetensors, a library or a task)
+-- are left out: no record of a small day having one says nothing about the source.
 with
 
 coverage as (
     select
-        list(field order by field) filter (where records_with_field = 0) as missing_fields,
+        list(field order by field) filter (
+            where records_with_field = 0
+            and field not in ('gguf', 'safetensors', 'library_name', 'pipeline_tag', 'disabled')
+        ) as missing_fields,
         min(source_shape) as source_shape,
     from read_parquet(getvariable('field_coverage_path'))
     where snapshot_date = getvariable('snapshot_date')::date

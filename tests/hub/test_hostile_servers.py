@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,8 @@ from pipeline.simulator.world import World, WorldConfig
 from tests.hub.fakehub import make_item
 from tests.hub.hostile import send_page, serve
 
-DAY = date(2026, 3, 1)
+# Today (UTC): `run` refuses a live crawl of any other date before it sends a request.
+DAY = datetime.now(UTC).date()
 TOKEN = "hf_hostileTestFakeToken0123456789abcdef"
 LOG = logging.getLogger("test")
 
