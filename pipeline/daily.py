@@ -11,6 +11,7 @@ from datetime import date
 
 import duckdb
 
+from pipeline.datasets import build_datasets
 from pipeline.derivatives import build_derivatives, build_reconciliation
 from pipeline.gates import acceptances
 from pipeline.history import build_history
@@ -30,11 +31,13 @@ def build_day(
     conn: duckdb.DuckDBPyConnection,
     source: SourceInfo | None = None,
 ) -> None:
-    """Stage, record the source, normalise licenses, build lineage, assemble `models`, the
+    """Stage, record the source, resolve declared datasets against the day's dataset listing
+    (when there is one), normalise licenses, build lineage, assemble `models`, the
     history, derivatives and reconciliation of one day (`source` defaults to a full-Hub recorded
     replay)."""
     stage_models(layout, snapshot_date, conn)
     build_snapshot_sources(layout, snapshot_date, source or SourceInfo("recorded_replay"), conn)
+    build_datasets(layout, snapshot_date, conn)
     build_model_licenses(layout, snapshot_date, conn)
     build_lineage(layout, snapshot_date, conn)
     build_models(layout, snapshot_date, conn)

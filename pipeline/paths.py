@@ -61,6 +61,9 @@ class Layout:
     def raw_models(self, snapshot_date: date) -> Path:
         return self.root / "raw" / "models" / partition_dir_name(snapshot_date)
 
+    def raw_datasets(self, snapshot_date: date) -> Path:
+        return self.root / "raw" / "datasets" / partition_dir_name(snapshot_date)
+
     def table_dir(self, table: str) -> Path:
         return self.root / "warehouse" / table
 

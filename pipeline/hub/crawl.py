@@ -77,6 +77,21 @@ EXPAND: tuple[str, ...] = (
     "gguf",  # gguf_present: quantized conversions
     "sha",  # the revision the metadata describes
 )
+# The dataset listing (`/api/datasets`): what the `datasets` and `model_datasets` tables read.
+DATASET_EXPAND: tuple[str, ...] = (
+    "author",
+    "cardData",  # license, license_name, license_link
+    "createdAt",
+    "lastModified",
+    "downloads",
+    "likes",
+    "gated",  # a gated dataset is not public data
+    "private",  # dropped if ever listed: no row of a private repo is published
+    "disabled",
+    "tags",  # license:<id> tags
+    "sha",
+)
+EXPAND_BY_KIND = {"models": EXPAND, "datasets": DATASET_EXPAND}
 # Not asked for:
 # - baseModels: refused by the listing endpoint (accepted only by /api/models/{id}, per
 #   huggingface_hub PR #3182); the base_model:<relation>:<id> tags carry the same edges.
@@ -558,12 +573,27 @@ def _rate_limit_wait(headers: httpx2.Headers) -> float | None:
     return None
 
 
-def _first_url(endpoint: str, page_size: int) -> str:
-    params = [("limit", str(page_size)), *(("expand", key) for key in EXPAND)]
-    return f"{endpoint}/api/models?{urlencode(params)}"
+def _first_url(endpoint: str, page_size: int, kind: str) -> str:
+    params = [("limit", str(page_size)), *(("expand", key) for key in EXPAND_BY_KIND[kind])]
+    return f"{endpoint}/api/{kind}?{urlencode(params)}"
 
 
 def crawl_models(
+    endpoint: str | None, raw_dir: Path, snapshot_date: date, **options
+) -> RawManifest:
+    """Crawl `GET {endpoint}/api/models` into `raw_dir` (see crawl_listing)."""
+    return crawl_listing("models", endpoint, raw_dir, snapshot_date, **options)
+
+
+def crawl_datasets(
+    endpoint: str | None, raw_dir: Path, snapshot_date: date, **options
+) -> RawManifest:
+    """Crawl `GET {endpoint}/api/datasets` into `raw_dir` (see crawl_listing)."""
+    return crawl_listing("datasets", endpoint, raw_dir, snapshot_date, **options)
+
+
+def crawl_listing(
+    kind: str,
     endpoint: str | None,
     raw_dir: Path,
     snapshot_date: date,
@@ -576,7 +606,9 @@ def crawl_models(
     progress: Callable[[CrawlProgress], None] | None = None,
     today: Callable[[], date] = utc_today,
 ) -> RawManifest:
-    """Crawl `GET {endpoint}/api/models` into `raw_dir`; return the manifest of the snapshot.
+    """Crawl `GET {endpoint}/api/{kind}` (`models` or `datasets`) into `raw_dir`; return the
+    manifest of the snapshot. Both listings go through the same origin check, deadlines, page
+    bound, retries and checkpoints.
 
     `endpoint` None means huggingface_hub's endpoint (HF_ENDPOINT, else https://huggingface.co).
     A complete snapshot already in `raw_dir` is returned as is unless `force`; an incomplete one
@@ -604,7 +636,7 @@ def crawl_models(
             )
     else:
         checkpoint = _Checkpoint(
-            endpoint, snapshot_date.isoformat(), _first_url(endpoint, page_size)
+            endpoint, snapshot_date.isoformat(), _first_url(endpoint, page_size, kind)
         )
 
     started = time.monotonic()
@@ -676,7 +708,7 @@ def crawl_models(
 
     if checkpoint.models == 0:
         raise CrawlError(
-            f"{endpoint}/api/models listed no models; refusing to record an empty snapshot"
+            f"{endpoint}/api/{kind} listed no {kind}; refusing to record an empty snapshot"
         )
     if checkpoint.rejected:
         write_jsonl_gz(raw_dir / REJECTED, checkpoint.rejected)
@@ -690,7 +722,7 @@ def crawl_models(
         reported_total=checkpoint.reported_total,
         endpoint=endpoint,
         client=f"huggingface_hub {huggingface_hub.__version__}",
-        expand=list(EXPAND),
+        expand=list(EXPAND_BY_KIND[kind]),
         page_size=page_size,
         requests=counters.requests,
         retries=counters.retries,
@@ -701,6 +733,7 @@ def crawl_models(
         bytes=counters.bytes,
         seconds=round(checkpoint.seconds, 3),
         simulated=simulated,
+        kind=kind,
     )
     write_json_atomic(raw_dir / MANIFEST, manifest.to_json())
     checkpoint_path.unlink(missing_ok=True)

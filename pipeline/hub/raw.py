@@ -122,6 +122,8 @@ class RawManifest:
     complete: bool = True
     # The endpoint announced a simulated day (X-Simulated-Date): hub-census's simulated Hub.
     simulated: bool = False
+    # The listing crawled: `models` (its count is `model_count`) or `datasets` (likewise).
+    kind: str = "models"
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

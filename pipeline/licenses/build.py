@@ -71,13 +71,14 @@ def load_license_reference(conn: duckdb.DuckDBPyConnection, seeds: Path | None =
     return conn.execute("select count(*) from licenses").fetchone()[0]
 
 
-def load_license_map(conn: duckdb.DuckDBPyConnection) -> int:
-    """Normalise each distinct declaration of `staged_path` once; load them as `license_map`."""
+def load_license_map(
+    conn: duckdb.DuckDBPyConnection, declarations: str = "licenses/distinct_declarations"
+) -> int:
+    """Normalise each distinct declaration (of `staged_path`, or of the query `declarations`)
+    once; load them as `license_map`."""
     ref = load_reference()
     columns: dict[str, list] = {name: [] for name in MAP_COLUMNS}
-    for tags, card, name, link in conn.execute(
-        load_sql("licenses/distinct_declarations")
-    ).fetchall():
+    for tags, card, name, link in conn.execute(load_sql(declarations)).fetchall():
         n = normalize_declaration(Declaration.of(tags, card, name, link), ref)
         values = (
             tags,
@@ -111,9 +112,17 @@ def build_model_licenses(
     if not staged.is_file():
         raise FileNotFoundError(f"no {STAGED_TABLE} partition for {snapshot_date}: {staged}")
     with connection(conn) as conn:
+        # open_data needs the declared datasets resolved (pipeline/datasets.py), never assumed:
+        # a caller that has not run that stage gets it run here
+        model_datasets = layout.table_partition("model_datasets", snapshot_date)
+        if not model_datasets.is_file():
+            from pipeline.datasets import build_datasets
+
+            build_datasets(layout, snapshot_date, conn)
         load_license_reference(conn)
         install_macros(conn)
         conn.execute("set variable staged_path = ?", [literal_path(staged)])
+        conn.execute("set variable model_datasets_path = ?", [literal_path(model_datasets)])
         distinct = load_license_map(conn)
         path, rows = write_partition(
             conn, layout, TABLE, snapshot_date, load_sql("licenses/model_licenses")

@@ -27,9 +27,13 @@ each rule follows are in docs/LICENSES.md ("Openness tiers").
   evidence of released training code: a GitHub/GitLab link in the card metadata (licence fields
   excluded: a link to a LICENSE file is not code) or training scripts in the repo's file list. A
   technical report (`arxiv:` tag) alone is not enough.
-* `open_data`: open source, and the card declares training datasets (`cardData.datasets` or
-  `dataset:` tags). Declaring a dataset id is weaker than releasing the data: until the datasets
-  are checked, this tier is an upper bound.
+* `open_data`: open source, and every training dataset the card declares (`cardData.datasets` or
+  `dataset:` tags) is resolved against the day's dataset listing (`model_datasets`,
+  pipeline/datasets.py) to a public, ungated dataset on the Hub under an open licence
+  (`open_data_basis` `hub_datasets_open`), or some are links to data published elsewhere and the
+  rest are such Hub datasets (`external_documented`: not checkable, an upper bound). A missing,
+  gated, non-open or unchecked (no dataset listing that day) dataset keeps the model at
+  `open_source`.
 
 Lineage: a fine-tune, adapter, merge or quantisation can never be more open than its base model.
 The tier written by this stage is the model's own; the models stage caps it by the least open
@@ -71,7 +75,7 @@ def tier_for(
     license_grant: str,
     osi_approved: bool | None,
     has_training_code: bool,
-    has_training_data: bool,
+    open_data_basis: str | None,
 ) -> str:
     """The tier a model's own evidence supports (before any lineage cap)."""
     if not weights_available:
@@ -80,7 +84,7 @@ def tier_for(
         return "weights_available"
     if osi_approved is not True or not has_training_code:
         return "open_weights"
-    return "open_data" if has_training_data else "open_source"
+    return "open_data" if open_data_basis is not None else "open_source"
 
 
 def cap_tier(tier: str, *base_tiers: str | None) -> str:

@@ -27,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
+from pipeline.simulator.datasets import DATASET_DEFAULT_KEYS, DATASET_EXPANDABLE, dataset_state
 from pipeline.simulator.eras import DEFAULT_ERA, EraState, check_era
 from pipeline.simulator.faults import Fault, FaultConfig, FaultDecision, choose_fault
 from pipeline.simulator.protocol import HubState
@@ -268,6 +269,18 @@ class _Listing:
                 yield item
 
 
+def _dataset_projection(params: dict[str, list[str]]) -> frozenset[str]:
+    expand = [e for value in params.get("expand", []) for e in value.split(",") if e]
+    unknown = sorted(set(expand) - DATASET_EXPANDABLE)
+    if unknown:
+        raise BadRequest(f'"expand" must be one of {sorted(DATASET_EXPANDABLE)}; got {unknown}')
+    if expand:
+        return frozenset({"_id", "id", *expand})
+    return (
+        DATASET_EXPANDABLE | {"_id", "id"} if _truthy(params.get("full")) else DATASET_DEFAULT_KEYS
+    )
+
+
 def _project(item: dict, keys: frozenset[str]) -> dict:
     return {k: v for k, v in item.items() if k in keys}
 
@@ -291,6 +304,7 @@ class SimulatedHub:
         era: str = DEFAULT_ERA,
     ) -> None:
         self._listing = _Listing(state)
+        self._datasets = _dataset_listing(state)
         # items are listed, sorted and paged in today's shape and rewritten into the era's on the
         # way out (eras.py), so that cursors work the same in every era
         self.era = check_era(era)
@@ -321,6 +335,7 @@ class SimulatedHub:
     def set_state(self, state: HubState) -> None:
         """Move to another day; cursors handed out before keep their meaning (a position key)."""
         self._listing = _Listing(state)
+        self._datasets = _dataset_listing(state)
 
     def start(self) -> SimulatedHub:
         if self._thread is None:
@@ -357,6 +372,12 @@ class SimulatedHub:
             self.request_log.append(record)
 
 
+def _dataset_listing(state: HubState) -> _Listing | None:
+    # the datasets of the same simulated day (simulator/datasets.py); none for other states
+    datasets = dataset_state(state)
+    return None if datasets is None else _Listing(datasets)
+
+
 def _make_handler(hub: SimulatedHub) -> type[BaseHTTPRequestHandler]:
     class Handler(_HubHandler):
         pass
@@ -388,6 +409,9 @@ class _HubHandler(BaseHTTPRequestHandler):
         try:
             if path.rstrip("/") == "/api/models":
                 self._with_faults(lambda: self._list_models(listing))
+            elif path.rstrip("/") == "/api/datasets" and self.hub._datasets is not None:
+                datasets = self.hub._datasets
+                self._with_faults(lambda: self._list_models(datasets, kind="datasets"))
             elif path.startswith("/api/models/"):
                 model_id = unquote(path[len("/api/models/") :]).strip("/")
                 model_id = model_id.split("/revision/")[0]
@@ -474,9 +498,14 @@ class _HubHandler(BaseHTTPRequestHandler):
             params.setdefault(key.removesuffix("[]"), []).append(value)
         return params
 
-    def _list_models(self, listing: _Listing) -> None:
+    def _list_models(self, listing: _Listing, kind: str = "models") -> None:
+        """A page of `/api/{kind}`: models, or datasets (no era shapes, their own `expand`)."""
         params = self._params()
-        keys = self._projection(params, listing_=True)
+        keys = (
+            self._projection(params, listing_=True)
+            if kind == "models"
+            else _dataset_projection(params)
+        )
         try:
             limit = int(params.get("limit", [str(self.hub.max_limit)])[-1])
         except ValueError as exc:
@@ -515,9 +544,9 @@ class _HubHandler(BaseHTTPRequestHandler):
             ]
             kept.append(("cursor", _encode_cursor(page.next_position)))
             host = self.headers.get("Host") or self.hub.url.removeprefix("http://")
-            headers["Link"] = f'<http://{host}/api/models?{urlencode(kept)}>; rel="next"'
+            headers["Link"] = f'<http://{host}/api/{kind}?{urlencode(kept)}>; rel="next"'
         items = page.items
-        if self.hub.era != DEFAULT_ERA:
+        if self.hub.era != DEFAULT_ERA and kind == "models":
             items = map(EraState(listing.state, self.hub.era).convert, items)
         chunks = (_dumps(_project(item, keys)) for item in items)
         if self._fault is Fault.TRUNCATE:

@@ -29,6 +29,7 @@ from pipeline.simulator.catalog import (
     NOT_HUB_LISTED,
     Foundation,
 )
+from pipeline.simulator.datasets import EXTERNAL_URL
 from pipeline.simulator.mess import Bits, mix64
 
 RELATIONS = ("none", "finetune", "adapter", "quantized", "merge")
@@ -1337,7 +1338,9 @@ class DayState:
                 if extra != datasets[0]:
                     datasets.append(extra)
             if has_card:
-                card["datasets"] = datasets
+                # some cards also link data published elsewhere (a URL: never a `dataset:` tag)
+                external = Bits(key, 5001).chance(0.1)
+                card["datasets"] = [*datasets, EXTERNAL_URL] if external else datasets
         langs = list(f.languages) if f else ([bits.pick(_LANGS)] if bits.chance(0.5) else [])
         if langs and has_card:
             card["language"] = langs

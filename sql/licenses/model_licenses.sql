@@ -1,5 +1,6 @@
 -- one row per model of a staged partition: normalised licence and openness evidence.
--- needs: variable staged_path, temp table license_map (pipeline/licenses/build.py), table licenses
+-- needs: variables staged_path and model_datasets_path, temp table license_map
+-- (pipeline/licenses/build.py), table licenses
 with
 
 staged as not materialized (
@@ -186,6 +187,21 @@ adapter_bases as (
     group by adapter_base_ids.model_id
 ),
 
+-- open data: every declared training dataset is public on the Hub under an open licence
+-- (`hub_datasets_open`), or is that or documented elsewhere (`external_documented`: a link to data
+-- outside the Hub, which the census cannot check: an upper bound)
+data_basis as (
+    select
+        model_id,
+        case
+            when bool_and(status in ('resolved', 'renamed') and is_open) then 'hub_datasets_open'
+            when bool_and((status in ('resolved', 'renamed') and is_open) or status = 'external')
+                then 'external_documented'
+        end as open_data_basis,
+    from read_parquet(getvariable('model_datasets_path'))
+    group by model_id
+),
+
 resolved as (
     select
         declared.file_row_number,
@@ -223,11 +239,14 @@ resolved as (
         len(declared.code_links) > 0 or len(declared.training_code_files) > 0 as has_training_code,
         len(declared.arxiv_ids) > 0 as has_technical_report,
         len(declared.training_datasets) > 0 as has_training_data,
+        data_basis.open_data_basis,
     from declared
     left join link_targets
         on lower(declared.linked_repo) = link_targets.target_key
     left join adapter_bases
         on declared.model_id = adapter_bases.model_id
+    left join data_basis
+        on declared.model_id = data_basis.model_id
 ),
 
 final as (
@@ -257,6 +276,7 @@ final as (
         resolved.has_training_code,
         resolved.has_technical_report,
         resolved.has_training_data,
+        resolved.open_data_basis,
         resolved.has_license_file,
         license_grant(resolved.license_category) as license_grant,
         case
@@ -266,7 +286,7 @@ final as (
             when not coalesce(resolved.license_osi_approved, false)
                 or not resolved.has_training_code
                 then 'open_weights'
-            when resolved.has_training_data then 'open_data'
+            when resolved.open_data_basis is not null then 'open_data'
             else 'open_source'
         end as openness_tier,
     from resolved
