@@ -20,7 +20,13 @@ declared as (
             ) as names,
         from read_parquet(getvariable('staged_path'))
     )
-    qualify row_number() over (partition by model_id, lower(trim(declared)) order by ordinal) = 1
+),
+
+named as (
+    select *
+    from declared
+    where declared <> ''
+    qualify row_number() over (partition by model_id, lower(declared) order by ordinal) = 1
 )
 
 select
@@ -33,6 +39,5 @@ select
     'unchecked' as status,
     null::varchar as license_category,
     false as is_open,
-from declared
-where declared <> ''
+from named
 order by model_id, position
