@@ -110,8 +110,8 @@ declared as (
             list_filter(coalesce(staged.tags, []), lambda t: starts_with(t, 'arxiv:')),
             lambda t: t[7:]
         ) as arxiv_ids,
-        -- a code link anywhere in the card except its licence and gating fields: a link to a
-        -- LICENSE file on GitHub is not released code
+        -- a code link anywhere in the card except its licence, gating and dataset fields: a
+        -- link to a LICENSE file or to training data on GitHub is not released code
         if(
             contains(staged.card_data::varchar, 'github.com')
             or contains(staged.card_data::varchar, 'gitlab.com'),
@@ -119,7 +119,7 @@ declared as (
                 json_merge_patch(
                     staged.card_data,
                     '{"license": null, "license_name": null, "license_link": null, '
-                    || '"extra_gated_prompt": null, "extra_gated_fields": null}'
+                    || '"extra_gated_prompt": null, "extra_gated_fields": null, "datasets": null}'
                 )::varchar,
                 'https?://(?:www\.)?(?:github\.com|gitlab\.com)/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+'
             )),

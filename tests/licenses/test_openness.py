@@ -26,7 +26,8 @@ def _rows() -> list[dict]:
     apache = {"tags": ["license:apache-2.0"]}
     card = {"license": "apache-2.0"}
     return [
-        # apache + a code link + datasets: open_data
+        # apache + a code link + a dataset no listing checked: open_source (tests/datasets has
+        # the checked case)
         staged_row(
             "ok/full",
             tags=["license:apache-2.0", "dataset:a/b"],
@@ -74,7 +75,7 @@ def _rows() -> list[dict]:
 
 # model -> (openness_tier, license_grant, has_training_code, has_license_file), by hand
 EXPECTED = {
-    "ok/full": ("open_data", "open", True, False),
+    "ok/full": ("open_source", "open", True, False),
     "ok/script": ("open_source", "open", True, True),
     "ok/paper-only": ("open_weights", "open", False, False),
     "ok/license-link": ("open_weights", "restricted", False, False),
@@ -229,5 +230,6 @@ def test_simulated_tiers_respect_the_grant_and_the_code_rule(simulated):
             assert tier not in opened, (lid, tier)
         if tier in ("open_source", "open_data"):
             assert code and lid in osi_ids, (lid, tier)
-    # every tier is reached on a world this size
-    assert set(tiers) == {"none", "weights_available", *opened}
+    # every tier but open_data is reached on a world this size; open_data needs the day's
+    # dataset listing, which this fixture does not crawl (tests/datasets does)
+    assert set(tiers) == {"none", "weights_available", "open_weights", "open_source"}
