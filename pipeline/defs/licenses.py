@@ -16,7 +16,7 @@ MAX_UNKNOWN_OTHER_JUMP = 0.02
 @dg.asset(
     partitions_def=daily_snapshots,
     group_name="licenses",
-    deps=["models_staged", "snapshot_sources"],
+    deps=["models_staged", "snapshot_sources", "model_datasets"],
     kinds={"duckdb", "parquet"},
     description=(
         "One row per model per snapshot date: the declared license kept verbatim, the normalised "

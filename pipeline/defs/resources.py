@@ -98,6 +98,33 @@ class HubSource(dg.ConfigurableResource):
         with self._simulated_hub(snapshot_date) as hub:
             return crawl(hub.url).to_json()
 
+    def snapshot_datasets(
+        self, raw_dir: Path, snapshot_date: date, *, force: bool, log
+    ) -> dict | None:
+        """Crawl (or reuse) the day's dataset listing; None in `file` mode, which replays only
+        a model listing (the day's declared datasets are then `unchecked`)."""
+        from pipeline.hub.crawl import RetryPolicy, crawl_datasets
+        from pipeline.hub.raw import page_bound
+
+        if self.mode == "file":
+            return None
+
+        def crawl(endpoint: str | None):
+            return crawl_datasets(
+                endpoint,
+                raw_dir,
+                snapshot_date,
+                page_size=self.page_size,
+                retry=RetryPolicy(total_retry_budget=self.retry_budget),
+                force=force,
+                max_pages=self.max_pages or page_bound(raw_dir, snapshot_date, self.page_size),
+            )
+
+        if self.mode == "api":
+            return crawl(self.endpoint).to_json()
+        with self._simulated_hub(snapshot_date) as hub:
+            return crawl(hub.url).to_json()
+
     def _simulated_hub(self, snapshot_date: date):
         from pipeline.simulator.server import SimulatedHub
         from pipeline.simulator.world import World, WorldConfig

@@ -45,6 +45,39 @@ def raw_models(
     return dg.MaterializeResult(metadata=snapshot_metadata(manifest, raw_dir))
 
 
+@dg.asset(
+    partitions_def=daily_snapshots,
+    group_name="snapshot",
+    kinds={"huggingface", "json"},
+    description=(
+        "Raw listing of the Hub's datasets on the partition's UTC day, exactly as "
+        "`GET /api/datasets` returned it, under raw/datasets/snapshot_date=YYYY-MM-DD/, crawled "
+        "with the models' machinery (origin check, deadlines, page bound, retries). A failed "
+        "crawl fails the day: open_data is never published on an unchecked listing. A `file` "
+        "hub source replays no datasets: the day's declared datasets are then `unchecked`."
+    ),
+)
+def raw_datasets(
+    context: dg.AssetExecutionContext,
+    config: SnapshotConfig,
+    hub: HubSource,
+    output: OutputRoot,
+) -> dg.MaterializeResult:
+    from pipeline.hub.crawl import CrawlError, SnapshotDateError
+    from pipeline.locks import DateBusyError, date_lock
+
+    day = date.fromisoformat(context.partition_key)
+    raw_dir = output.layout.raw_datasets(day)
+    try:
+        with date_lock(output.layout, day):
+            manifest = hub.snapshot_datasets(raw_dir, day, force=config.force, log=context.log)
+    except (CrawlError, SnapshotDateError, DateBusyError) as exc:
+        raise dg.Failure(description=str(exc)) from exc
+    if manifest is None:
+        return dg.MaterializeResult(metadata={"checked": False})
+    return dg.MaterializeResult(metadata={"checked": True, **snapshot_metadata(manifest, raw_dir)})
+
+
 def snapshot_metadata(manifest: dict, raw_dir) -> dict:
     keys = (
         "source",

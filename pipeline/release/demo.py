@@ -434,6 +434,27 @@ def write_demo_warehouse(
             layout, "reconciliation", snapshot_date, [reconciliation]
         )
 
+    if "datasets" in wanted:
+        dataset = {
+            "dataset_id": "demo/corpus",
+            "hub_id": "0" * 24,
+            "license_id": "mit",
+            "license_category": "permissive",
+            "license_grant": "open",
+            "gated": "no",
+        }
+        rows["datasets"] = write_rows(layout, "datasets", snapshot_date, [dataset])
+    if "model_datasets" in wanted:
+        declared = {
+            "model_id": str(ids_np[0]),
+            "position": 1,
+            "declared": "demo/corpus",
+            "dataset_id": "demo/corpus",
+            "status": "resolved",
+            "is_open": True,
+        }
+        rows["model_datasets"] = write_rows(layout, "model_datasets", snapshot_date, [declared])
+
     return DemoTruth(
         model_ids=ids_np,
         parent=parent,
