@@ -70,5 +70,11 @@ final as (
 
 )
 
-select * from final
+-- the data basis is said only of a model whose own evidence reaches open_data: the licence
+-- stage records it for every model with checked datasets, whatever its other tiers
+select
+    * replace (
+        case when openness_tier_declared = 'open_data' then open_data_basis end as open_data_basis
+    ),
+from final
 order by model_id
