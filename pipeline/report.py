@@ -202,10 +202,20 @@ class _ReportData:
         names = [pointer.read_text(encoding="utf-8").strip()] if pointer.is_file() else []
         names += sorted((p.name for p in releases.glob("????-??-??")), reverse=True)
         for name in names:
+            if not _is_date(name):  # only a release directory, never a path the pointer names
+                continue
             manifest = releases / name / "manifest.json"
             if manifest.is_file():
                 return releases / name, json.loads(manifest.read_text(encoding="utf-8"))
         return None
+
+
+def _is_date(name: str) -> bool:
+    try:
+        date.fromisoformat(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _marks(row: tuple) -> list[str]:
