@@ -265,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser(
         "report",
-        help="draw the growth figures and a page embedding them (under <out>/report/)",
+        help="write the explorer, a static site of the ecosystem (under <out>/report/)",
     )
     out_option(report)
     return parser

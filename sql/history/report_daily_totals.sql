@@ -1,5 +1,5 @@
--- the whole ecosystem on the latest snapshots, newest first, for the report's table; partitions
--- written before coverage was recorded read it as null (union_by_name)
+-- the whole ecosystem on every snapshot, oldest first, for the explorer's growth chart and table;
+-- partitions written before coverage was recorded read it as null (union_by_name)
 select
     snapshot_date,
     models,
@@ -11,5 +11,4 @@ select
     comparable_to_previous,
 from read_parquet($paths, hive_partitioning = false, union_by_name = true)
 where dimension = 'all'
-order by snapshot_date desc
-limit 14
+order by snapshot_date

@@ -1,4 +1,5 @@
--- the largest families on one snapshot by their root's descendants (a family is named by its root)
+-- the largest families on one snapshot by their root's descendants (a family is named by its
+-- root); single-model families are not families to browse
 with
 
 models as (
@@ -11,6 +12,7 @@ roots as (
         family,
         max(n_descendants) filter (where model_id = family) as root_descendants,
         count(*) as members,
+        sum(coalesce(downloads_30d, 0)) as downloads_30d,
     from models
     group by family
 )
@@ -18,6 +20,9 @@ roots as (
 select
     family,
     coalesce(root_descendants, members - 1) as descendants,
+    members,
+    downloads_30d,
 from roots
+where members > 1
 order by descendants desc, family
 limit $top

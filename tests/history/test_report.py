@@ -1,24 +1,22 @@
-"""The report from a small synthetic series: every figure a real PNG, the page showing them."""
+"""The explorer from a small synthetic series, without a browser (the browser tests are in
+test_explorer_browser.py): the site's files, the search index against the models table, marked
+days on the charts, the family tree's cut and escaping, and the usage errors."""
 
 from __future__ import annotations
 
-import struct
+import json
+import re
 from datetime import date
 
+import duckdb
+import pytest
+
+from pipeline import report
 from pipeline.history import backfill_history
 from pipeline.paths import Layout
-from pipeline.report import FIGURES, build_figures, main_report
+from pipeline.report import _Family, _family_body, main_report
+from pipeline.report_svg import chart
 from tests.history.conftest import World, write_models
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def _png_size(path) -> tuple[int, int]:
-    data = path.read_bytes()
-    assert data[:8] == PNG_SIGNATURE, path
-    assert data[12:16] == b"IHDR"
-    assert data[-8:-4] == b"IEND"
-    return struct.unpack(">II", data[16:24])
 
 
 def _series(root, days: int) -> Layout:
@@ -32,27 +30,44 @@ def _series(root, days: int) -> Layout:
     return layout
 
 
-def test_report_writes_a_page_embedding_valid_figures(tmp_path, capsys):
+def _search_index(report_dir) -> dict[str, str]:
+    text = (report_dir / "search-index.js").read_text(encoding="utf-8")
+    return dict(json.loads(text[text.index("[") : text.rindex("]") + 1]))
+
+
+def test_report_writes_a_site_whose_search_index_agrees_with_the_models(tmp_path, capsys):
     layout = _series(tmp_path / "data", days=4)
     assert main_report(layout.root, None) == 0
-    report = layout.root / "report"
-    page = (report / "index.html").read_text(encoding="utf-8")
-    pngs = sorted(report.glob("*.png"))
-    assert [p.stem for p in pngs] == sorted(stem for stem, _, _ in FIGURES)
-    for png in pngs:
-        width, height = _png_size(png)
-        assert width > 300 and height > 200
-        assert png.stat().st_size > 5_000  # something was drawn, not a blank canvas
-        assert f'src="{png.name}"' in page
+    site = layout.root / "report"
+    page = (site / "index.html").read_text(encoding="utf-8")
     assert "2025-05-01 to 2025-05-04" in page
+    for chart_id in ("chart-growth", "chart-license-categories", "chart-tiers", "chart-relations"):
+        assert f'<svg id="{chart_id}"' in page
+    # nothing loaded from elsewhere: every src/href is local or an anchor
+    assert not re.findall(r'(?:src|href)="(?:https?:)?//', page)
+    # these partitions predate the evidence columns: said, not drawn as zeros
+    assert "Not recorded" in page
+    assert "No release is published under this root yet" in page
+    truth = dict(
+        duckdb.sql(
+            "select model_id, family from read_parquet(?)",
+            params=[str(layout.table_partition("models", date(2025, 5, 4)))],
+        ).fetchall()
+    )
+    index = _search_index(site)
+    assert index
+    for model_id, target in index.items():
+        family_page = (site / target.split("#")[0]).read_text(encoding="utf-8")
+        assert f'<span class="mid">{truth[model_id]}</span></h1>' in family_page
+        assert f'<li id="{target.split("#")[1]}"><' in family_page
+    # every family with more than one model among the 20 largest has a page and a link
+    pages = sorted((site / "families").glob("*.html"))
+    assert pages and all(f'href="families/{p.name}"' in page for p in pages)
     assert "report written to" in capsys.readouterr().out
 
 
-def test_figures_from_a_single_snapshot_and_into_another_directory(tmp_path):
+def test_a_single_snapshot_and_another_directory(tmp_path):
     layout = _series(tmp_path / "data", days=1)
-    paths = build_figures(layout, tmp_path / "figs")
-    assert len(paths) == len(FIGURES)
-    assert all(_png_size(p)[0] > 300 for p in paths)
     assert main_report(layout.root, tmp_path / "elsewhere") == 0
     assert (tmp_path / "elsewhere" / "report" / "index.html").is_file()
 
@@ -62,18 +77,61 @@ def test_report_without_history_is_a_usage_error(tmp_path, capsys):
     assert "no history" in capsys.readouterr().err
 
 
-def test_a_short_series_is_labelled_by_day_not_by_hour():
-    import matplotlib.pyplot as plt
+def test_charts_mark_exactly_the_given_days_and_escape_names():
+    days = [date(2025, 5, 1), date(2025, 5, 2), date(2025, 5, 4)]
+    svg = chart(
+        "c",
+        days,
+        [("<script>x</script>", [1, 2, 3])],
+        stacked=True,
+        marks={date(2025, 5, 2): "subset, not the whole Hub"},
+        y_label="models",
+    )
+    assert re.findall(r'class="marked-day" data-date="([^"]+)"', svg) == ["2025-05-02"]
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    # the x axis keeps the gap: 05-04 sits twice as far from 05-02 as 05-02 from 05-01
+    xs = [
+        float(x)
+        for x in re.findall(
+            r'<text x="([\d.]+)" y="[\d.]+" text-anchor="end" '
+            r'transform="rotate',
+            svg,
+        )
+    ]
+    assert xs[2] - xs[1] == pytest.approx(2 * (xs[1] - xs[0]), rel=0.01)
 
-    from pipeline.report import _date_axis
 
-    days = [date(2025, 5, 1), date(2025, 5, 2), date(2025, 5, 3)]
-    fig, ax = plt.subplots()
-    try:
-        ax.plot(days, [1, 2, 3])
-        _date_axis(ax, set(days))
-        fig.canvas.draw()
-        labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
-    finally:
-        plt.close(fig)
-    assert labels == ["2025-05-01", "2025-05-02", "2025-05-03"]
+def _row(model_id, bases, downloads):
+    return (model_id, bases, "finetune", "mit", "permissive", "open_weights", "no", downloads)
+
+
+def test_a_cut_tree_says_so_and_never_draws_a_child_without_its_parent(monkeypatch):
+    monkeypatch.setattr(report, "MAX_TREE_NODES", 5)
+    # root -> a -> a1, a2; root -> b (most downloaded children first); a2's grandchild; a loop
+    rows = [
+        _row("org/root", [], 100),
+        _row("org/b", ["org/root"], 90),
+        _row("org/a2-child", ["org/a2"], 80),
+        _row("org/a", ["org/root"], 50),
+        _row("org/a2", ["org/a"], 40),
+        _row("org/a1", ["org/a"], 30),
+    ]
+    body, ids = _family_body(_Family("org/root", "families/x.html", 6, 5, 390), rows)
+    shown = [m for m, _ in ids]
+    assert len(shown) == 5 and "org/a1" not in shown  # the least downloaded reachable is cut
+    assert 'id="tree-cut"' in body and "5 of 6" in body
+    # a2-child is drawn only after a2, which it hangs under
+    assert body.index(">org/a2<") < body.index(">org/a2-child<")
+
+
+def test_a_tree_with_a_loop_and_hostile_ids_terminates_and_escapes():
+    rows = [
+        _row("org/root", [], 10),
+        _row("x/<img src=x onerror=alert(1)>", ["org/root"], 5),
+        _row("loop/a", ["loop/b"], 3),
+        _row("loop/b", ["loop/a"], 2),
+    ]
+    body, ids = _family_body(_Family("org/root", "families/x.html", 4, 3, 20), rows)
+    assert {m for m, _ in ids} == {r[0] for r in rows}
+    assert "<img" not in body and "&lt;img src=x" in body
+    assert 'id="tree-cut"' not in body

@@ -1,7 +1,8 @@
 """SIGKILL during `hub-census report` never leaves a partial report (issue 13, item 9): after
-every kill, `<out>/report/` is a complete report (every file `index.html` links exists and is a
-whole PNG) or, before the first one finished, absent. Before the fix, kills left 0-byte PNGs that
-the page linked."""
+every kill, `<out>/report/` is a complete report (every file `index.html` links exists and is
+whole) or, before the first one finished, absent. Before the fix, kills left 0-byte PNGs that
+the page linked; the report is now a site of pages, a search index and assets, checked the same
+way."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ from pipeline.paths import Layout
 from tests.history.conftest import World, write_models
 
 REPO = Path(__file__).resolve().parents[2]
-PNG_START, PNG_END = b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"
 
 
 def _series(root: Path) -> Layout:
@@ -46,7 +46,8 @@ def _report(root: Path) -> subprocess.Popen:
 
 
 def _problems(report: Path) -> list[str]:
-    """Why `report` is not a complete report (empty when it is)."""
+    """Why `report` is not a complete site (empty when it is): every page whole, every local
+    file a page links present, every linked page whole, the search index whole."""
     page = report / "index.html"
     if not page.is_file():
         return ["no index.html"]
@@ -54,13 +55,24 @@ def _problems(report: Path) -> list[str]:
     if not text.rstrip().endswith("</html>"):
         return ["index.html is cut short"]
     problems = []
-    linked = re.findall(r'<img src="([^"]+)"', text)
-    if len(linked) != 6:
-        problems.append(f"index.html links {len(linked)} figures")
-    for name in linked:
-        data = (report / name).read_bytes() if (report / name).is_file() else b""
-        if not (data.startswith(PNG_START) and data.endswith(PNG_END)):
-            problems.append(f"{name}: {len(data)} bytes, not a whole PNG")
+    linked = {
+        link.split("#")[0]
+        for link in re.findall(r'(?:src|href)="([^"#][^"]*)"', text)
+        if not link.startswith("../")  # the releases, outside the site
+    }
+    if not {"site.css", "search.js", "search-index.js"} <= linked:
+        problems.append(f"index.html links {sorted(linked)}")
+    if not any(name.startswith("families/") for name in linked):
+        problems.append("index.html links no family page")
+    for name in sorted(linked):
+        path = report / name
+        data = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if not data:
+            problems.append(f"{name}: missing or empty")
+        else:
+            ending = {".html": "</html>", ".js": ";", ".css": "}"}[path.suffix]
+            if not data.rstrip().endswith(ending):
+                problems.append(f"{name}: cut short")
     return problems
 
 

@@ -1,0 +1,10 @@
+-- public models per snapshot by openness tier and gating, for the explorer's tier slices
+select
+    snapshot_date,
+    coalesce(openness_tier, '(none)') as openness_tier,
+    coalesce(gated, 'no') as gated,
+    count(*) as models,
+from read_parquet($paths, hive_partitioning = false, union_by_name = true)
+where not coalesce(is_private, false)
+group by all
+order by all
