@@ -3,8 +3,10 @@ from datetime import date
 import dagster as dg
 from pydantic import Field
 
-from pipeline.defs.partitions import daily_snapshots
 from pipeline.defs.resources import HubSource, OutputRoot
+from pipeline.defs.specs import asset_args
+from pipeline.hub.crawl import CrawlError, SnapshotDateError
+from pipeline.locks import DateBusyError, date_lock
 
 
 class SnapshotConfig(dg.Config):
@@ -15,15 +17,7 @@ class SnapshotConfig(dg.Config):
 
 
 @dg.asset(
-    partitions_def=daily_snapshots,
-    group_name="snapshot",
-    kinds={"huggingface", "json"},
-    description=(
-        "Raw listing of the Hub's public models as crawled on the partition's UTC day: one JSON "
-        "object per model per snapshot date, exactly as `GET /api/models` returned it, in gzip "
-        "JSON Lines pages under raw/models/snapshot_date=YYYY-MM-DD/. Complete only once its "
-        "_manifest.json exists; an incomplete crawl resumes from its last page."
-    ),
+    **asset_args("raw_models"),
 )
 def raw_models(
     context: dg.AssetExecutionContext,
@@ -31,9 +25,6 @@ def raw_models(
     hub: HubSource,
     output: OutputRoot,
 ) -> dg.MaterializeResult:
-    from pipeline.hub.crawl import CrawlError, SnapshotDateError
-    from pipeline.locks import DateBusyError, date_lock
-
     day = date.fromisoformat(context.partition_key)
     raw_dir = output.layout.raw_models(day)
     try:
