@@ -234,8 +234,11 @@ children of one parent) reads one or two row groups.
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Rewrite SCHEMA.md from the contract (`--check` only reports whether it is up to date)."""
+    # The registry builds on the contract; SCHEMA.md adds its warehouse tables.
+    from pipeline.registry import render_schema_md as render_full_schema_md
+
     args = list(sys.argv[1:] if argv is None else argv)
-    text = render_schema_md(load_contract())
+    text = render_full_schema_md()
     if "--check" in args:
         current = SCHEMA_MD.read_text(encoding="utf-8") if SCHEMA_MD.exists() else ""
         if current != text:

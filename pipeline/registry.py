@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.contract import _TYPES, Column, ContractError, load_contract
+from pipeline.contract import render_schema_md as render_schema_md_published
 
 REGISTRY_PATH = Path(__file__).resolve().parent / "registry.yaml"
 
@@ -164,3 +165,65 @@ def parse_registry(document: dict) -> Registry:
 @cache
 def load_registry(path: Path = REGISTRY_PATH) -> Registry:
     return parse_registry(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def _path(entry: TableEntry) -> str:
+    if entry.location == "raw":
+        return f"raw/{entry.name.removeprefix('raw_')}/snapshot_date=D/"
+    if entry.location == "releases":
+        return "releases/D/"
+    return f"warehouse/{entry.name}/snapshot_date=D/{entry.file}"
+
+
+def _reads(entry: TableEntry) -> str:
+    if not entry.reads:
+        return "nothing under the output root"
+    dates = {
+        SAME: "",
+        PREVIOUS: " (newest earlier date)",
+        ALL_EARLIER: " (every earlier date)",
+    }
+    shown = [
+        f"`{r.table}`"
+        + dates.get(r.dates, f" (dates D-{r.window_days} to D)" if r.window_days else "")
+        for r in entry.reads
+    ]
+    return ", ".join(shown)
+
+
+def render_warehouse_md(registry: Registry) -> str:
+    """SCHEMA.md's section on every table the pipeline writes, from the registry."""
+    lines = [
+        "# Warehouse tables",
+        "",
+        "<!-- Generated from pipeline/registry.yaml; do not edit. -->",
+        "",
+        "Every table the daily run writes under the output root, the asset that writes it and what",
+        "building date D reads (pipeline/registry.yaml; the Dagster asset graph is derived from",
+        "it). These files are the pipeline's working state, not a published interface: only the",
+        "tables above are published, and they are the same columns as here.",
+        "",
+    ]
+    for name, t in registry.tables.items():
+        lines += [
+            f"## `{name}`" + (" (published)" if t.published else ""),
+            "",
+            f"{t.grain} {t.description}",
+            "",
+            f"- written by asset `{t.asset}` (group `{t.group}`) to `{_path(t)}`",
+            f"- reads {_reads(t)}",
+        ]
+        if t.keys:
+            lines.append(f"- unique on {', '.join(f'`{k}`' for k in t.keys)}")
+        if t.checks:
+            lines.append(f"- checks {', '.join(f'`{c}`' for c in t.checks)}")
+        if t.columns and not t.published:
+            lines += ["", "| column | type |", "|---|---|"]
+            lines += [f"| `{c.name}` | {c.type} |" for c in t.columns]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_schema_md() -> str:
+    """The whole of SCHEMA.md: the published contract, then every warehouse table."""
+    return render_schema_md_published(load_contract()) + "\n" + render_warehouse_md(load_registry())

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 
 import pipeline.defs
@@ -238,3 +239,16 @@ def test_every_warehouse_directory_is_an_asset(traced_run):
     assert found == set(registry.warehouse_tables())
     keys = {k.to_user_string() for k in _graph().get_all_asset_keys()}
     assert found <= keys
+
+
+def test_warehouse_columns_are_the_registry_columns(traced_run):
+    out, _ = traced_run
+    for name in load_registry().warehouse_tables():
+        entry = load_registry().table(name)
+        if not entry.file.endswith(".parquet"):
+            continue
+        for path in sorted((out / "warehouse" / name).glob("snapshot_date=*/data.parquet")):
+            described = duckdb.sql(f"describe select * from read_parquet('{path}')").fetchall()
+            assert [(r[0], r[1]) for r in described] == [
+                (c.name, c.type) for c in entry.columns
+            ], path
