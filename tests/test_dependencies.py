@@ -51,3 +51,11 @@ def test_every_import_is_a_declared_dependency():
     dev = _declared(project["dependency-groups"]["dev"])
     assert _undeclared(REPO / "pipeline", runtime) == []
     assert _undeclared(REPO / "tests", runtime | dev) == []
+
+
+def test_the_simulated_world_does_not_import_its_ground_truth():
+    """truth.py reads the world; the world must not reach back (an import cycle)."""
+    assert "pipeline" in _imports(REPO / "pipeline" / "simulator")
+    world = ast.parse((REPO / "pipeline" / "simulator" / "world.py").read_text(encoding="utf-8"))
+    modules = {n.module for n in ast.walk(world) if isinstance(n, ast.ImportFrom) and n.module}
+    assert "pipeline.simulator.truth" not in modules

@@ -249,6 +249,5 @@ def test_warehouse_columns_are_the_registry_columns(traced_run):
             continue
         for path in sorted((out / "warehouse" / name).glob("snapshot_date=*/data.parquet")):
             described = duckdb.sql(f"describe select * from read_parquet('{path}')").fetchall()
-            assert [(r[0], r[1]) for r in described] == [
-                (c.name, c.type) for c in entry.columns
-            ], path
+            declared = [(c.name, c.type) for c in entry.columns]
+            assert [(r[0], r[1]) for r in described] == declared, path
