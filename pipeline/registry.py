@@ -227,3 +227,37 @@ def render_warehouse_md(registry: Registry) -> str:
 def render_schema_md() -> str:
     """The whole of SCHEMA.md: the published contract, then every warehouse table."""
     return render_schema_md_published(load_contract()) + "\n" + render_warehouse_md(load_registry())
+
+
+def render_mermaid(registry: Registry) -> str:
+    """The asset graph as a mermaid flowchart: an arrow per table read, dotted for earlier
+    dates (a loop on a table is its dependency on its own previous day)."""
+    lines = ["```mermaid", "flowchart LR"]
+    for name in registry.tables:
+        lines.append(f"  {name}[{name}]")
+    for name, t in registry.tables.items():
+        for upstream in dict.fromkeys(r.table for r in t.reads if not r.is_earlier):
+            lines.append(f"  {upstream} --> {name}")
+        for upstream in dict.fromkeys(r.table for r in t.reads if r.window_days):
+            lines.append(f"  {upstream} -. window .-> {name}")
+        if t.reads_earlier_dates:
+            lines.append(f"  {name} -. previous day .-> {name}")
+    lines.append("```")
+    return "\n".join(lines) + "\n"
+
+
+ARCHITECTURE_MD = Path(__file__).resolve().parent.parent / "docs" / "ARCHITECTURE.md"
+_GRAPH_START = "<!-- asset graph: generated from pipeline/registry.yaml -->\n"
+_GRAPH_END = "<!-- end of asset graph -->"
+
+
+def architecture_with_graph(text: str) -> str:
+    """docs/ARCHITECTURE.md with its generated asset graph replaced by the registry's."""
+    head, _, rest = text.partition(_GRAPH_START)
+    _, _, tail = rest.partition(_GRAPH_END)
+    return head + _GRAPH_START + render_mermaid(load_registry()) + _GRAPH_END + tail
+
+
+def write_architecture_graph() -> None:
+    text = ARCHITECTURE_MD.read_text(encoding="utf-8")
+    ARCHITECTURE_MD.write_text(architecture_with_graph(text), encoding="utf-8")

@@ -251,3 +251,11 @@ def test_warehouse_columns_are_the_registry_columns(traced_run):
             described = duckdb.sql(f"describe select * from read_parquet('{path}')").fetchall()
             declared = [(c.name, c.type) for c in entry.columns]
             assert [(r[0], r[1]) for r in described] == declared, path
+
+
+def test_architecture_graph_is_generated_from_the_registry():
+    from pipeline.registry import ARCHITECTURE_MD, architecture_with_graph
+
+    text = ARCHITECTURE_MD.read_text(encoding="utf-8")
+    assert "lineage_aliases -. previous day .-> lineage_aliases" in text
+    assert text == architecture_with_graph(text), "run `uv run python -m pipeline.contract`"
