@@ -571,23 +571,22 @@ def _instance(dg):
 
 def _failures(result) -> list[tuple[str, str]]:
     failures = []
-    for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
-            data = event.step_failure_data
-            message = data.user_failure_data.description if data.user_failure_data else None
-            if not message and data.error is not None:
-                # Dagster wraps the step's exception; the innermost cause says what went wrong.
-                error = data.error
-                while error.cause is not None:
-                    error = error.cause
-                message = error.message.strip()
-            failures.append((event.step_key, message or "unknown error"))
+    for event in result.get_step_failure_events():
+        data = event.step_failure_data
+        message = data.user_failure_data.description if data.user_failure_data else None
+        if not message and data.error is not None:
+            # Dagster wraps the step's exception; the innermost cause says what went wrong.
+            error = data.error
+            while error.cause is not None:
+                error = error.cause
+            message = error.message.strip()
+        failures.append((event.step_key, message or "unknown error"))
     return failures
 
 
 def _input_error(result) -> str | None:
-    for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE" and event.step_failure_data.error is not None:
+    for event in result.get_step_failure_events():
+        if event.step_failure_data.error is not None:
             error = event.step_failure_data.error
             while error.cause is not None:
                 error = error.cause
@@ -597,9 +596,11 @@ def _input_error(result) -> str | None:
 
 
 def _failed_gates(result) -> list[tuple[str, str]]:
+    import dagster as dg
+
     gates = []
     for evaluation in result.get_asset_check_evaluations():
-        if not evaluation.passed and evaluation.severity.value == "ERROR":
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
             why = evaluation.description or str(evaluation.metadata)
             gates.append((evaluation.check_name, why))
     return gates
@@ -607,12 +608,11 @@ def _failed_gates(result) -> list[tuple[str, str]]:
 
 def _row_counts(result) -> dict[str, int]:
     counts = {}
-    for event in result.all_events:
-        if event.event_type_value == "ASSET_MATERIALIZATION":
-            mat = event.event_specific_data.materialization
-            rows = mat.metadata.get("dagster/row_count")
-            if rows is not None:
-                counts[mat.asset_key.to_user_string()] = rows.value
+    for event in result.get_asset_materialization_events():
+        mat = event.materialization
+        rows = mat.metadata.get("dagster/row_count")
+        if rows is not None:
+            counts[mat.asset_key.to_user_string()] = rows.value
     return counts
 
 

@@ -234,8 +234,12 @@ children of one parent) reads one or two row groups.
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Rewrite SCHEMA.md from the contract (`--check` only reports whether it is up to date)."""
+    # The registry builds on the contract; SCHEMA.md adds its warehouse tables.
+    from pipeline.registry import render_schema_md as render_full_schema_md
+    from pipeline.registry import write_architecture_graph
+
     args = list(sys.argv[1:] if argv is None else argv)
-    text = render_schema_md(load_contract())
+    text = render_full_schema_md()
     if "--check" in args:
         current = SCHEMA_MD.read_text(encoding="utf-8") if SCHEMA_MD.exists() else ""
         if current != text:
@@ -244,6 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     SCHEMA_MD.write_text(text, encoding="utf-8")
     print(f"wrote {SCHEMA_MD}")
+    write_architecture_graph()
     return 0
 
 

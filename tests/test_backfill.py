@@ -22,6 +22,7 @@ from pipeline.cli import EXIT_GATED, EXIT_OK, EXIT_USAGE, main
 from pipeline.paths import Layout
 from pipeline.release.manifest import read_manifest
 from pipeline.simulator.export import export_listing
+from pipeline.simulator.truth import compute_truth
 from pipeline.simulator.world import World, WorldConfig
 
 # The simulator's worlds start after the Hub's 2022-03-02 placeholder creation date.
@@ -77,7 +78,7 @@ def test_backfill_builds_every_date_in_order_with_its_provenance(world, backfill
             "from read_parquet(?)",
             str(layout.release(day) / "snapshot_sources.parquet"),
         )
-        truth = set(world.truth(day).models["model_id"])
+        truth = set(compute_truth(world, day).models["model_id"])
         assert row == (
             "archive_import",
             file.name,

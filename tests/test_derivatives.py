@@ -23,6 +23,7 @@ from pipeline.defs.derivatives import derivatives
 from pipeline.hub.crawl import crawl_models
 from pipeline.paths import Layout
 from pipeline.simulator.server import SimulatedHub
+from pipeline.simulator.truth import compute_truth
 from pipeline.simulator.world import World, WorldConfig
 from tests.lineage.conftest import write_raw_snapshot
 from tests.lineage.test_simulator import is_recoverable
@@ -47,7 +48,7 @@ def series(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, Layout]:
 def _truth_graph(world: World, day: date) -> tuple[dict, dict, dict]:
     """From the truth: each public model's recoverable true parents (what a reader of the listing
     can know; tests/lineage/test_simulator.py), with the relation the world gave the child."""
-    truth = world.truth(day)
+    truth = compute_truth(world, day)
     public = set(truth.models["model_id"])
     edges = truth.edges.filter(is_recoverable(truth.edges) & pl.col("target_public"))
     parents: dict[str, set[str]] = defaultdict(set)
@@ -150,7 +151,7 @@ def _is_quantized_or_gguf(item: dict, relation: str | None) -> bool:
 @pytest.mark.parametrize("day", DAYS[1:])
 def test_window_downloads_equal_truth_deltas(series: tuple[World, Layout], day: date) -> None:
     world, layout = series
-    truth = world.truth(day)
+    truth = compute_truth(world, day)
     family = _families(world, day)
     relation = dict(zip(truth.models["model_id"], truth.models["relation"], strict=True))
     items = {i["_id"]: i for i in world.state(day).iter_items()}
@@ -198,7 +199,7 @@ def test_reconciliation_over_http(tmp_path: Path) -> None:
     """The crawl records the Hub's own total; staged + quarantined = listed; gating = truth."""
     world = World(WorldConfig(seed=3, start_date=D0, n_models=1_500))
     layout = Layout(tmp_path)
-    truth = world.truth(D0)
+    truth = compute_truth(world, D0)
     with SimulatedHub(world.state(D0)) as hub, duckdb.connect() as conn:
         crawl_models(hub.url, layout.raw_models(D0), D0)
         build_day(layout, D0, conn)
@@ -239,7 +240,7 @@ def test_reconciliation_counts_private_and_disabled(tmp_path: Path) -> None:
     assert row["private_records_dropped"] == len(private) == 6
     assert row["disabled"] == len(disabled) == 9
     assert row["listed"] == len(listed)
-    assert row["public"] == len(items) == world.truth(D0).models.height
+    assert row["public"] == len(items) == compute_truth(world, D0).models.height
     assert row["quarantined"] == row["private_records_dropped"] + row["quarantined_other"]
     assert row["public"] + row["quarantined"] == row["listed"]
     assert json.loads(row["quarantine_by_reason"])["private_record"] == 6

@@ -16,6 +16,7 @@ from pipeline.daily import build_day
 from pipeline.hub.crawl import crawl_models
 from pipeline.paths import Layout
 from pipeline.simulator.server import SimulatedHub
+from pipeline.simulator.truth import compute_truth
 from pipeline.simulator.world import World, WorldConfig
 from tests.history.conftest import BUSY_SIMULATOR_RATES
 
@@ -40,7 +41,7 @@ def _run(days: int, n_models: int, tmp_path) -> tuple[Layout, dict]:
             hub.set_state(world.state(day))
             crawl_models(hub.url, layout.raw_models(day), day)
             build_day(layout, day, conn)
-            truths[day] = world.truth(day)
+            truths[day] = compute_truth(world, day)
     return layout, truths
 
 

@@ -17,6 +17,7 @@ from pipeline.cli import EXIT_FAILED, EXIT_GATED, EXIT_OK, EXIT_USAGE, main, run
 from pipeline.paths import Layout
 from pipeline.simulator.export import export_listing
 from pipeline.simulator.server import SimulatedHub
+from pipeline.simulator.truth import compute_truth
 from pipeline.simulator.world import World, WorldConfig
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "hubdata"
@@ -60,7 +61,7 @@ def test_each_day_holds_exactly_the_public_models_of_the_truth(world, two_days):
     layout = Layout(out)
     assert [o.exit_code for o in outcomes] == [EXIT_OK, EXIT_OK], [o.summary() for o in outcomes]
     for day in (DAY1, DAY2):
-        truth = world.truth(day).models
+        truth = compute_truth(world, day).models
         staged = _ids(layout.table_partition("models_staged", day))
         quarantined = duckdb.sql(
             "select record_key from read_parquet(?)",
@@ -178,7 +179,7 @@ def test_simulated_mode_serves_its_own_hub_for_the_run(tmp_path):
     hub = {"mode": "simulated", "sim_models": 300, "sim_seed": 2, "sim_start_date": str(DAY1)}
     outcome = run_daily_job(DAY2, tmp_path, hub)
     assert outcome.exit_code == EXIT_OK, outcome.summary()
-    truth = World(WorldConfig(seed=2, start_date=DAY1, n_models=300)).truth(DAY2).models
+    truth = compute_truth(World(WorldConfig(seed=2, start_date=DAY1, n_models=300)), DAY2).models
     models = set(_ids(Layout(tmp_path).table_partition("models", DAY2)))
     assert models == set(truth["model_id"])
     before = run_daily_job(DAY1 - timedelta(days=1), tmp_path, hub)
@@ -212,7 +213,7 @@ def test_a_2022_date_replays_and_publishes(tmp_path):
         "select snapshot_date, source_kind, source_name, models from read_parquet(?)",
         params=[str(release / "snapshot_sources.parquet")],
     ).fetchall()
-    truth = world.truth(date(2022, 3, 3)).models
+    truth = compute_truth(world, date(2022, 3, 3)).models
     assert row == [(day, "recorded_replay", listing.name, len(truth))]
 
 

@@ -3,40 +3,16 @@ from datetime import date
 
 import dagster as dg
 
+from pipeline.datasets import build_datasets
 from pipeline.defs.partitions import daily_snapshots
 from pipeline.defs.resources import DuckDB, OutputRoot
+from pipeline.defs.specs import asset_specs
 
 
-@dg.multi_asset(
-    partitions_def=daily_snapshots,
-    group_name="datasets",
-    specs=[
-        dg.AssetSpec(
-            "datasets",
-            deps=["raw_datasets"],
-            kinds={"duckdb", "parquet"},
-            description=(
-                "One row per public dataset listed on the Hub per snapshot date, license "
-                "normalised with the models' reference; not written on a day without a listing."
-            ),
-        ),
-        dg.AssetSpec(
-            "model_datasets",
-            deps=["raw_datasets", "models_staged"],
-            kinds={"duckdb", "parquet"},
-            description=(
-                "One row per model per declared training dataset per snapshot date, resolved "
-                "against the day's listing: resolved, gated, renamed, missing, external, or "
-                "unchecked when the day has no dataset listing."
-            ),
-        ),
-    ],
-)
+@dg.multi_asset(partitions_def=daily_snapshots, specs=asset_specs("staged_datasets"))
 def staged_datasets(
     context: dg.AssetExecutionContext, output: OutputRoot, duckdb: DuckDB
 ) -> Iterator[dg.MaterializeResult]:
-    from pipeline.datasets import build_datasets
-
     day = date.fromisoformat(context.partition_key)
     with duckdb.connect() as conn:
         result = build_datasets(output.layout, day, conn)

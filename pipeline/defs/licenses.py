@@ -3,9 +3,10 @@ from datetime import date
 
 import dagster as dg
 
-from pipeline.defs.partitions import daily_snapshots
 from pipeline.defs.resources import DuckDB, GateReview, OutputRoot
-from pipeline.gates import previous_to_compare
+from pipeline.defs.specs import asset_args
+from pipeline.gates import partition_rows, previous_to_compare, share_gate
+from pipeline.licenses.build import TABLE, build_model_licenses, unknown_other_share
 
 # The share of `unknown-other` moves slowly on the real Hub; a jump of more than this many points
 # in a day (plus the sampling noise of a small day, see pipeline/gates.py) means the normaliser met
@@ -14,16 +15,7 @@ MAX_UNKNOWN_OTHER_JUMP = 0.02
 
 
 @dg.asset(
-    partitions_def=daily_snapshots,
-    group_name="licenses",
-    deps=["models_staged", "snapshot_sources", "model_datasets"],
-    kinds={"duckdb", "parquet"},
-    description=(
-        "One row per model per snapshot date: the declared license kept verbatim, the normalised "
-        "license ids, category, OSI approval and commercial use, how the id was reached, and the "
-        "openness tier (none, weights_available, open_weights, open_source, open_data) with its "
-        "evidence."
-    ),
+    **asset_args("model_licenses"),
     check_specs=[
         dg.AssetCheckSpec(
             "unknown_other_share_steady",
@@ -40,9 +32,6 @@ MAX_UNKNOWN_OTHER_JUMP = 0.02
 def model_licenses(
     context: dg.AssetExecutionContext, output: OutputRoot, duckdb: DuckDB, gate_review: GateReview
 ) -> dg.MaterializeResult:
-    from pipeline.gates import partition_rows, share_gate
-    from pipeline.licenses.build import TABLE, build_model_licenses, unknown_other_share
-
     layout = output.layout
     day = date.fromisoformat(context.partition_key)
     with duckdb.connect() as conn:

@@ -6,7 +6,16 @@ import dagster as dg
 
 from pipeline.defs.partitions import daily_snapshots
 from pipeline.defs.resources import DuckDB, GateReview, OutputRoot
-from pipeline.gates import previous_to_compare
+from pipeline.defs.specs import asset_specs
+from pipeline.gates import partition_rows, previous_to_compare, share_gate
+from pipeline.lineage.build import (
+    ALIASES_TABLE,
+    LEDGER_DIR,
+    MODEL_LINEAGE_TABLE,
+    build_lineage,
+    cycle_edges_in_ancestry,
+    resolved_parent_share,
+)
 
 # Declared parents are stable on the real Hub from one day to the next; a fall of this many points
 # in the share of models with a resolved parent means the input or the resolver broke.
@@ -15,36 +24,7 @@ MAX_RESOLVED_SHARE_DROP = 0.02
 
 @dg.multi_asset(
     partitions_def=daily_snapshots,
-    group_name="lineage",
-    specs=[
-        dg.AssetSpec(
-            "lineage_edges",
-            deps=["models_staged", "model_licenses", "snapshot_sources"],
-            kinds={"duckdb", "parquet"},
-            description=(
-                "One row per child, parent and snapshot date: every declared parent reference, "
-                "its canonical parent id, relation, evidence, resolution status and license check."
-            ),
-        ),
-        dg.AssetSpec(
-            "lineage_ancestry",
-            deps=["models_staged", "snapshot_sources"],
-            kinds={"duckdb", "parquet"},
-            description=(
-                "One row per model, ancestor and snapshot date, with the distance between them; "
-                "cycles and self-loops are left out of the walk."
-            ),
-        ),
-        dg.AssetSpec(
-            "model_lineage",
-            deps=["models_staged", "model_licenses", "snapshot_sources"],
-            kinds={"duckdb", "parquet"},
-            description=(
-                "One row per model per snapshot date: direct parents, relation, roots, depth, "
-                "family, children and descendants, and the effective license category."
-            ),
-        ),
-    ],
+    specs=asset_specs("lineage"),
     check_specs=[
         dg.AssetCheckSpec(
             "no_cycle_in_ancestry",
@@ -67,14 +47,6 @@ MAX_RESOLVED_SHARE_DROP = 0.02
 def lineage(
     context: dg.AssetExecutionContext, output: OutputRoot, duckdb: DuckDB, gate_review: GateReview
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    from pipeline.gates import partition_rows, share_gate
-    from pipeline.lineage.build import (
-        MODEL_LINEAGE_TABLE,
-        build_lineage,
-        cycle_edges_in_ancestry,
-        resolved_parent_share,
-    )
-
     layout = output.layout
     day = date.fromisoformat(context.partition_key)
     with duckdb.connect() as conn:
@@ -106,6 +78,13 @@ def lineage(
             "dagster/row_count": result.rows["model_lineage"],
             "resolved_parent_share": round(share, 4),
         },
+    )
+    yield dg.MaterializeResult(
+        asset_key=ALIASES_TABLE,
+        metadata={"dagster/row_count": result.rows[ALIASES_TABLE]},
+    )
+    yield dg.MaterializeResult(
+        asset_key=LEDGER_DIR, metadata={"dagster/uri": str(result.paths["ledger"])}
     )
     yield dg.AssetCheckResult(
         asset_key="lineage_ancestry",

@@ -2,8 +2,10 @@ from datetime import date
 
 import dagster as dg
 
-from pipeline.defs.partitions import daily_snapshots
+from pipeline import gates
 from pipeline.defs.resources import DuckDB, GateReview, OutputRoot
+from pipeline.defs.specs import asset_args
+from pipeline.models import TABLE, build_models
 from pipeline.paths import literal_path
 
 GATES = {
@@ -14,20 +16,7 @@ GATES = {
 
 
 @dg.asset(
-    partitions_def=daily_snapshots,
-    group_name="models",
-    deps=[
-        "models_staged",
-        "model_licenses",
-        "model_lineage",
-        "lineage_ancestry",
-        "snapshot_sources",
-    ],
-    kinds={"duckdb", "parquet"},
-    description=(
-        "One row per model per snapshot date: the staged columns with the normalised license, "
-        "openness tier (never more open than any ancestor) and lineage columns."
-    ),
+    **asset_args("models"),
     check_specs=[
         dg.AssetCheckSpec(name, asset="models", blocking=True, description=text)
         for name, text in GATES.items()
@@ -36,9 +25,6 @@ GATES = {
 def models(
     context: dg.AssetExecutionContext, output: OutputRoot, duckdb: DuckDB, gate_review: GateReview
 ) -> dg.MaterializeResult:
-    from pipeline import gates
-    from pipeline.models import TABLE, build_models
-
     layout = output.layout
     day = date.fromisoformat(context.partition_key)
     with duckdb.connect() as conn:

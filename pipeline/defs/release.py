@@ -7,27 +7,21 @@ import dagster as dg
 from pydantic import Field
 
 import pipeline
-from pipeline.defs.partitions import daily_snapshots
+from pipeline.daily import refresh_stale_days
 from pipeline.defs.resources import DuckDB, HubSource, OutputRoot
+from pipeline.defs.specs import asset_args
+from pipeline.gates import acceptances
+from pipeline.history.build import build_history, stale_history_dates
+from pipeline.provenance import build_snapshot_sources, day_source
+from pipeline.release.publish import ReleaseExistsError, publish_release
 
 
 @dg.asset(
-    partitions_def=daily_snapshots,
-    group_name="release",
-    # After staging, which counts the records and (when it records them) the fields present;
-    # before the gates and history, which compare only dates whose sources are comparable.
-    deps=["raw_models", "models_staged", "quarantine"],
-    kinds={"duckdb", "parquet"},
-    description=(
-        "One row per snapshot date: the source's kind, name and sha256, records, models, "
-        "quarantined records, coverage (full_hub or subset) and the fields the source lacked."
-    ),
+    **asset_args("snapshot_sources"),
 )
 def snapshot_sources(
     context: dg.AssetExecutionContext, hub: HubSource, output: OutputRoot, duckdb: DuckDB
 ) -> dg.MaterializeResult:
-    from pipeline.provenance import build_snapshot_sources, day_source
-
     day = date.fromisoformat(context.partition_key)
     info = hub.source_info()
     with duckdb.connect() as conn:
@@ -54,35 +48,11 @@ class ReleaseConfig(dg.Config):
 
 
 @dg.asset(
-    partitions_def=daily_snapshots,
-    group_name="release",
-    deps=[
-        "models",
-        "lineage_edges",
-        "lineage_ancestry",
-        "model_changes",
-        "ecosystem_daily",
-        "quarantine",
-        "snapshot_sources",
-        "derivatives_daily",
-        "family_downloads_window",
-        "reconciliation",
-    ],
-    kinds={"parquet"},
-    description=(
-        "One immutable release per snapshot date under releases/YYYY-MM-DD/: one Parquet file "
-        "per table (one row per model per snapshot date in `models`; each table states its "
-        "grain in the schema contract), with manifest, Croissant metadata and dataset card."
-    ),
+    **asset_args("release"),
 )
 def release(
     context: dg.AssetExecutionContext, config: ReleaseConfig, output: OutputRoot, duckdb: DuckDB
 ) -> dg.MaterializeResult:
-    from pipeline.daily import refresh_stale_days
-    from pipeline.gates import acceptances
-    from pipeline.history.build import build_history, stale_history_dates
-    from pipeline.release.publish import ReleaseExistsError, publish_release
-
     day = date.fromisoformat(context.partition_key)
     with duckdb.connect() as conn:
         # An earlier date's snapshot arrived after this day's history was built: build it again.

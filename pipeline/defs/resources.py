@@ -19,7 +19,14 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
+from pipeline import gates
+from pipeline.hub.crawl import RetryPolicy, crawl_models
+from pipeline.hub.raw import page_bound
+from pipeline.hub.replay import replay_file
 from pipeline.paths import DEFAULT_ROOT, ROOT_ENV, Layout
+from pipeline.provenance import KIND_BY_MODE, SourceInfo
+from pipeline.simulator.server import SimulatedHub
+from pipeline.simulator.world import World, WorldConfig
 
 
 class HubSource(dg.ConfigurableResource):
@@ -57,8 +64,6 @@ class HubSource(dg.ConfigurableResource):
     source_sha256: str | None = None
 
     def source_info(self):
-        from pipeline.provenance import KIND_BY_MODE, SourceInfo
-
         return SourceInfo(
             kind=self.source_kind or KIND_BY_MODE[self.mode],
             coverage=self.coverage,
@@ -68,10 +73,6 @@ class HubSource(dg.ConfigurableResource):
 
     def snapshot(self, raw_dir: Path, snapshot_date: date, *, force: bool, log) -> dict:
         """Take (or reuse) the raw snapshot for `snapshot_date`; return its manifest."""
-        from pipeline.hub.crawl import RetryPolicy, crawl_models
-        from pipeline.hub.raw import page_bound
-        from pipeline.hub.replay import replay_file
-
         progress = _progress_printer(log, tty=self.show_progress and sys.stderr.isatty())
         if self.mode == "file":
             if not self.from_file:
@@ -126,9 +127,6 @@ class HubSource(dg.ConfigurableResource):
             return crawl(hub.url).to_json()
 
     def _simulated_hub(self, snapshot_date: date):
-        from pipeline.simulator.server import SimulatedHub
-        from pipeline.simulator.world import World, WorldConfig
-
         start = date.fromisoformat(self.sim_start_date)
         if snapshot_date < start:
             raise dg.Failure(
@@ -167,8 +165,6 @@ class GateReview(dg.ConfigurableResource):
         asset_key: str | None = None,
     ) -> dg.AssetCheckResult:
         """The check result of gate `name` for `day`, recorded for the release to report."""
-        from pipeline import gates
-
         try:
             gates.validate_acceptance(self.accept, self.reason)
         except gates.GateAcceptanceError as exc:

@@ -3,8 +3,10 @@ from datetime import date
 import dagster as dg
 from pydantic import Field
 
-from pipeline.defs.partitions import daily_snapshots
 from pipeline.defs.resources import HubSource, OutputRoot
+from pipeline.defs.specs import asset_args
+from pipeline.hub.crawl import CrawlError, SnapshotDateError
+from pipeline.locks import DateBusyError, date_lock
 
 
 class SnapshotConfig(dg.Config):
@@ -15,15 +17,7 @@ class SnapshotConfig(dg.Config):
 
 
 @dg.asset(
-    partitions_def=daily_snapshots,
-    group_name="snapshot",
-    kinds={"huggingface", "json"},
-    description=(
-        "Raw listing of the Hub's public models as crawled on the partition's UTC day: one JSON "
-        "object per model per snapshot date, exactly as `GET /api/models` returned it, in gzip "
-        "JSON Lines pages under raw/models/snapshot_date=YYYY-MM-DD/. Complete only once its "
-        "_manifest.json exists; an incomplete crawl resumes from its last page."
-    ),
+    **asset_args("raw_models"),
 )
 def raw_models(
     context: dg.AssetExecutionContext,
@@ -31,9 +25,6 @@ def raw_models(
     hub: HubSource,
     output: OutputRoot,
 ) -> dg.MaterializeResult:
-    from pipeline.hub.crawl import CrawlError, SnapshotDateError
-    from pipeline.locks import DateBusyError, date_lock
-
     day = date.fromisoformat(context.partition_key)
     raw_dir = output.layout.raw_models(day)
     try:
@@ -46,16 +37,7 @@ def raw_models(
 
 
 @dg.asset(
-    partitions_def=daily_snapshots,
-    group_name="snapshot",
-    kinds={"huggingface", "json"},
-    description=(
-        "Raw listing of the Hub's datasets on the partition's UTC day, exactly as "
-        "`GET /api/datasets` returned it, under raw/datasets/snapshot_date=YYYY-MM-DD/, crawled "
-        "with the models' machinery (origin check, deadlines, page bound, retries). A failed "
-        "crawl fails the day: open_data is never published on an unchecked listing. A `file` "
-        "hub source replays no datasets: the day's declared datasets are then `unchecked`."
-    ),
+    **asset_args("raw_datasets"),
 )
 def raw_datasets(
     context: dg.AssetExecutionContext,
@@ -63,9 +45,6 @@ def raw_datasets(
     hub: HubSource,
     output: OutputRoot,
 ) -> dg.MaterializeResult:
-    from pipeline.hub.crawl import CrawlError, SnapshotDateError
-    from pipeline.locks import DateBusyError, date_lock
-
     day = date.fromisoformat(context.partition_key)
     raw_dir = output.layout.raw_datasets(day)
     try:

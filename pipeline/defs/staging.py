@@ -5,37 +5,14 @@ import dagster as dg
 
 from pipeline.defs.partitions import daily_snapshots
 from pipeline.defs.resources import DuckDB, OutputRoot
+from pipeline.defs.specs import asset_specs
+from pipeline.staging import COVERAGE_TABLE, IncompleteSnapshotError, stage_models
 
 
-@dg.multi_asset(
-    partitions_def=daily_snapshots,
-    group_name="staging",
-    specs=[
-        dg.AssetSpec(
-            "models_staged",
-            deps=["raw_models"],
-            kinds={"duckdb", "parquet"},
-            description=(
-                "One row per model per snapshot date: the raw listing parsed into typed columns "
-                "(ids, dates, counters, gating, raw license and base-model fields, tags, files)."
-            ),
-        ),
-        dg.AssetSpec(
-            "quarantine",
-            deps=["raw_models"],
-            kinds={"duckdb", "parquet"},
-            description=(
-                "One row per rejected raw record per snapshot date, with the stage that rejected "
-                "it, the reason and the record itself (truncated, with its length and sha256)."
-            ),
-        ),
-    ],
-)
+@dg.multi_asset(partitions_def=daily_snapshots, specs=asset_specs("staged_models"))
 def staged_models(
     context: dg.AssetExecutionContext, output: OutputRoot, duckdb: DuckDB
 ) -> Iterator[dg.MaterializeResult]:
-    from pipeline.staging import IncompleteSnapshotError, stage_models
-
     day = date.fromisoformat(context.partition_key)
     with duckdb.connect() as conn:
         try:
@@ -56,4 +33,8 @@ def staged_models(
             "dagster/row_count": result.rows_quarantined,
             "by_reason": dg.MetadataValue.json(result.quarantine_by_reason),
         },
+    )
+    yield dg.MaterializeResult(
+        asset_key=COVERAGE_TABLE,
+        metadata={"dagster/uri": str(result.paths[COVERAGE_TABLE])},
     )

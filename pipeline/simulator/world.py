@@ -1067,11 +1067,6 @@ class World:
             self._states[off] = DayState(self, day, off, self._materialize(off))
         return self._states[off]
 
-    def truth(self, day: date):
-        from pipeline.simulator.truth import compute_truth
-
-        return compute_truth(self, day)
-
     # -- names ----------------------------------------------------------------------------------
 
     def name(self, row: int, version: int) -> str:

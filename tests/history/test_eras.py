@@ -19,7 +19,7 @@ import pytest
 from pipeline.history import build_history
 from pipeline.paths import Layout
 from pipeline.simulator.eras import ABSENT_FIELDS, EraState
-from pipeline.simulator.truth import era_changes
+from pipeline.simulator.truth import compute_truth, era_changes
 from pipeline.simulator.world import World, WorldConfig
 from tests.history.conftest import BUSY_SIMULATOR_RATES, MODELS_SCHEMA
 
@@ -29,7 +29,7 @@ KINDS = ("added", "removed", "renamed", "license_changed", "base_changed", "gate
 
 
 def _partition(world: World, day: date, era: str, *, with_coverage: bool) -> pl.DataFrame:
-    truth = world.truth(day)
+    truth = compute_truth(world, day)
     view = EraState(world.state(day), era)
     absent = set(ABSENT_FIELDS[era])
     rows = []
@@ -111,7 +111,7 @@ def test_history_across_eras_equals_the_eras_truth(tmp_path, with_coverage):
             boundary_seen += 1
             if ERAS[i - 1] == "2022":
                 # the truth has license and base changes that day; the era limit hides them all
-                world_truth = world.truth(day).changes
+                world_truth = compute_truth(world, day).changes
                 assert world_truth.filter(pl.col("change") == "license_changed").height > 0
                 assert got["license_changed"] == got["base_changed"] == 0
                 assert got["gated_changed"] == 0 and got["renamed"] == 0
@@ -124,4 +124,4 @@ def test_history_across_eras_equals_the_eras_truth(tmp_path, with_coverage):
         [str(layout.table_partition("model_attribute_history", d)) for d in days]
     )
     last = history.sort("valid_from").group_by("model_key").last().filter(pl.col("is_present"))
-    assert last.height == world.truth(days[-1]).models.height
+    assert last.height == compute_truth(world, days[-1]).models.height

@@ -17,6 +17,7 @@ import pytest
 
 from pipeline.history import as_of, build_history
 from pipeline.paths import Layout
+from pipeline.simulator.truth import compute_truth
 from tests.history.conftest import BUSY_SIMULATOR_RATES, MODELS_SCHEMA
 
 world_module = pytest.importorskip("pipeline.simulator.world")
@@ -82,7 +83,7 @@ def simulated(tmp_path_factory) -> Simulated:
     truths = {}
     for offset in range(DAYS):
         day = START + timedelta(days=offset)
-        truth = world.truth(day)
+        truth = compute_truth(world, day)
         frame = _models_frame(day, truth, list(world.state(day).iter_items()))
         path = layout.table_partition("models", day)
         path.parent.mkdir(parents=True)

@@ -17,6 +17,7 @@ import pytest
 from pipeline.licenses import build_model_licenses, install_macros
 from pipeline.licenses.normalize import seeds_dir
 from pipeline.licenses.openness import LICENSE_GRANT, license_grant
+from pipeline.simulator.truth import compute_truth
 from tests.licenses.conftest import SHARED, staged_row, write_raw, write_staged
 
 D = date(2026, 3, 1)
@@ -184,7 +185,7 @@ def simulated(tmp_path_factory):
     from pipeline.paths import Layout
 
     world = world_mod.World(world_mod.WorldConfig(seed=23, start_date=D, n_models=3000))
-    truth = world.truth(D).models
+    truth = compute_truth(world, D).models
     layout = Layout(tmp_path_factory.mktemp("sim"))
     write_raw(layout, D, list(world.state(D).iter_items()))
     staging.stage_models(layout, D)

@@ -15,6 +15,7 @@ import pytest
 
 from pipeline.licenses import build_model_licenses, load_reference
 from pipeline.paths import Layout
+from pipeline.simulator.truth import compute_truth
 from tests.licenses.conftest import write_raw
 
 world_mod = pytest.importorskip("pipeline.simulator.world")
@@ -27,7 +28,7 @@ DAY = date(2026, 1, 1)
 def compared(tmp_path_factory):
     world = world_mod.World(world_mod.WorldConfig(seed=11, start_date=DAY, n_models=2500))
     items = list(world.state(DAY).iter_items())
-    truth = world.truth(DAY).models.select("model_id", "license_id", "license_category")
+    truth = compute_truth(world, DAY).models.select("model_id", "license_id", "license_category")
     layout = Layout(tmp_path_factory.mktemp("sim"))
     write_raw(layout, DAY, items)
     staging.stage_models(layout, DAY)

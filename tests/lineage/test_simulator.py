@@ -15,6 +15,7 @@ import pytest
 
 from pipeline.lineage.build import build_lineage
 from pipeline.paths import Layout
+from pipeline.simulator.truth import compute_truth
 from pipeline.simulator.world import World, WorldConfig
 from pipeline.staging import stage_models
 from tests.lineage.conftest import write_raw_snapshot
@@ -64,7 +65,7 @@ def run_world(tmp_path: Path, n_models: int, seed: int) -> dict:
     layout = Layout(tmp_path / "out")
     write_raw_snapshot(layout, DAY, world.state(DAY).iter_items())
     stage_models(layout, DAY)
-    truth = world.truth(DAY)
+    truth = compute_truth(world, DAY)
     result = build_lineage(layout, DAY)
     edges = pl.read_parquet(result.paths["lineage_edges"])
     lineage = pl.read_parquet(result.paths["model_lineage"])

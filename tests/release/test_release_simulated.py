@@ -17,6 +17,7 @@ from pipeline.hub.replay import replay_file
 from pipeline.paths import Layout
 from pipeline.release import publish_release
 from pipeline.simulator.export import export_listing
+from pipeline.simulator.truth import compute_truth
 from pipeline.simulator.world import World, WorldConfig
 
 START = date(2026, 4, 1)
@@ -63,7 +64,7 @@ def test_models_of_each_release_are_the_public_models_of_the_truth(two_roots):
             "select model_id from read_parquet(?)",
             params=[str(layout.release(day) / "models.parquet")],
         ).fetchall()
-        assert {i for (i,) in ids} == set(world.truth(day).models["model_id"])
+        assert {i for (i,) in ids} == set(compute_truth(world, day).models["model_id"])
 
 
 def test_the_same_inputs_publish_byte_identical_releases(two_roots):

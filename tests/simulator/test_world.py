@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from pipeline.simulator.truth import compute_truth
 from pipeline.simulator.world import World, WorldConfig
 
 START = date(2026, 1, 1)
@@ -62,7 +63,7 @@ def big():
         if item["gated"] not in (False, "auto", "manual"):
             problems.append((item["id"], f"gated {item['gated']!r}"))
         items[item["id"]] = item
-    truth = world.truth(START)
+    truth = compute_truth(world, START)
     return world, state, items, truth, problems
 
 
@@ -319,7 +320,7 @@ def test_five_days_of_evolution():
         prev, cur = world.state(prev_day), world.state(day)
         before = {it["_id"]: it for it in prev.iter_items()}
         after = {it["_id"]: it for it in cur.iter_items()}
-        truth = world.truth(day)
+        truth = compute_truth(world, day)
         changes = truth.changes
         by = {c: changes.filter(changes["change"] == c) for c in set(changes["change"])}
         added = set(by["added"]["hub_id"]) if "added" in by else set()
