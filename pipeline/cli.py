@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--models", type=_positive, default=5000, help="models on the first day (default 5000)"
     )
     demo.add_argument("--seed", type=int, default=0, help="the simulated world's seed")
+    demo.add_argument(
+        "--no-progress", action="store_true", help="no progress lines, even on a terminal"
+    )
     out_option(demo)
 
     run = sub.add_parser("run", help="run the daily pipeline for one day")
@@ -282,7 +285,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
-        return demo(args.days, args.models, args.seed, args.out or default_root())
+        return demo(
+            args.days,
+            args.models,
+            args.seed,
+            args.out or default_root(),
+            progress=not args.no_progress,
+        )
     if args.command == "run":
         return run(
             args.date or utc_today(),
@@ -400,7 +409,7 @@ def run(
         except EndpointError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
-    hub: dict = {"show_progress": progress, "coverage": coverage}
+    hub: dict = {"coverage": coverage}
     if max_pages is not None:
         hub["max_pages"] = max_pages
     if from_file is not None:
@@ -408,7 +417,7 @@ def run(
     elif endpoint is not None:
         hub |= {"mode": "api", "endpoint": endpoint}
     review = {"accept": accept_gates or [], "reason": reason}
-    outcome = run_daily_job(day, out, hub, force=force, gate_review=review)
+    outcome = run_daily_job(day, out, hub, force=force, gate_review=review, progress=progress)
     print(outcome.summary())
     return outcome.exit_code
 
@@ -431,7 +440,7 @@ def date_problem(day: date, *, live: bool) -> str | None:
     return None
 
 
-def demo(days: int, models: int, seed: int, out: Path) -> int:
+def demo(days: int, models: int, seed: int, out: Path, *, progress: bool = True) -> int:
     from pipeline.simulator.server import SimulatedHub
     from pipeline.simulator.world import World, WorldConfig
 
@@ -446,7 +455,7 @@ def demo(days: int, models: int, seed: int, out: Path) -> int:
             day = first + timedelta(days=offset)
             hub.set_state(world.state(day))
             hub_config = {"mode": "api", "endpoint": hub.url, "source_kind": "simulated"}
-            outcome = run_daily_job(day, out, hub_config)
+            outcome = run_daily_job(day, out, hub_config, progress=progress)
             print(outcome.summary())
             if outcome.exit_code != EXIT_OK:
                 return outcome.exit_code
@@ -518,15 +527,37 @@ class JobOutcome:
 
 
 def run_daily_job(
-    day: date, out: Path, hub: dict, *, force: bool = False, gate_review: dict | None = None
+    day: date,
+    out: Path,
+    hub: dict,
+    *,
+    force: bool = False,
+    gate_review: dict | None = None,
+    progress: bool = False,
 ) -> JobOutcome:
-    """Execute the `daily_census` job for one partition in this process."""
+    """Execute the `daily_census` job for one partition in this process.
+
+    With `progress` and a terminal on stderr, each stage prints a line (its start, then its rows
+    and time) and the crawl a line with its total and ETA.
+    """
     import dagster as dg
 
     from pipeline.definitions import defs
     from pipeline.locks import DateBusyError, date_lock
+    from pipeline.progress import on_terminal
 
-    job = defs().resolve_job_def("daily_census")
+    tty = on_terminal(progress)
+    hub = hub | {"show_progress": tty}
+    definitions = defs()
+    if tty:
+        # A logger of this process only: the code location's runs keep Dagster's own loggers.
+        definitions = dg.Definitions.merge(
+            definitions,
+            dg.Definitions(
+                loggers={"console": dg.colored_console_logger, "stages": _stage_logger(dg)}
+            ),
+        )
+    job = definitions.resolve_job_def("daily_census")
     run_config = {
         "resources": {
             "hub": {"config": hub},
@@ -537,7 +568,8 @@ def run_daily_job(
         # Step-by-step events stay in the Dagster instance; the terminal gets the summary, which
         # names a failed step and its cause. HUB_CENSUS_LOG_LEVEL=DEBUG shows everything.
         "loggers": {
-            "console": {"config": {"log_level": os.environ.get(LOG_LEVEL_ENV, "CRITICAL")}}
+            "console": {"config": {"log_level": os.environ.get(LOG_LEVEL_ENV, "CRITICAL")}},
+            **({"stages": {}} if tty else {}),
         },
     }
     try:
@@ -553,9 +585,43 @@ def run_daily_job(
     except OSError as exc:
         # The output root itself is unusable (unwritable, full, not a directory): nothing ran.
         return JobOutcome(day, None, error=f"cannot take the run lock under {out}: {exc}")
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
     return JobOutcome(day, result)
+
+
+def _stage_logger(dg):
+    """A Dagster logger that turns the run's step events into `StageLines` on stderr.
+
+    Dagster hands every structured event of the run to each configured logger as it happens,
+    the event itself attached to the log record as `dagster_event`.
+    """
+    import logging
+
+    from pipeline.progress import StageLines
+
+    lines = StageLines()
+
+    class StageHandler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            event = getattr(record, "dagster_event", None)
+            if event is None or not event.step_key:
+                return
+            step = event.step_key
+            if event.is_step_start:
+                lines.start(step)
+            elif event.is_step_materialization:
+                mat = event.event_specific_data.materialization
+                rows = mat.metadata.get("dagster/row_count")
+                if rows is not None:
+                    lines.rows_of(step, mat.asset_key.to_user_string(), rows.value)
+            elif event.is_step_success or event.is_step_failure:
+                lines.end(step, ok=event.is_step_success)
+
+    def init(_context) -> logging.Logger:
+        logger = logging.Logger("hub_census.stages", logging.DEBUG)
+        logger.addHandler(StageHandler())
+        return logger
+
+    return dg.LoggerDefinition(init, description="stage lines of hub-census on a terminal")
 
 
 def _instance(dg):

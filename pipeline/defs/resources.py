@@ -186,15 +186,12 @@ class DuckDB(dg.ConfigurableResource):
 
 def _progress_printer(log, *, tty: bool):
     """Crawl progress: a line rewritten in place on a terminal, a log line every 50 pages else."""
+    from pipeline.progress import REWRITE, crawl_line
 
     def show(p) -> None:
-        rate = p.models / p.elapsed_s if p.elapsed_s else 0.0
-        line = (
-            f"pages {p.pages:,}  models {p.models:,}  {rate:,.0f} models/s  "
-            f"retries {p.retries:,}  429s {p.status_429:,}"
-        )
+        line = crawl_line(p)
         if tty:
-            print(f"\r{line}", end="", file=sys.stderr, flush=True)
+            print(f"{REWRITE}  {line}", end="", file=sys.stderr, flush=True)
         elif p.pages % 50 == 0:
             log.info(line)
 
