@@ -52,6 +52,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _param(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"not NAME=VALUE: {text!r}")
+    return name, value
+
+
 def _non_negative(text: str) -> float:
     try:
         value = float(text)
@@ -243,10 +250,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     query = sub.add_parser("query", help="run SQL against the published releases")
     query.add_argument("sql", help="a SQL query; tables: models, lineage_edges, …")
+    query.add_argument(
+        "--release",
+        type=_date,
+        default=None,
+        help="query the release of this date (default: the latest)",
+    )
+    query.add_argument(
+        "--param",
+        action="append",
+        type=_param,
+        default=[],
+        metavar="NAME=VALUE",
+        help="bind VALUE to the query's $NAME (repeatable)",
+    )
     fmt = query.add_mutually_exclusive_group()
     fmt.add_argument("--csv", type=Path, default=None, help="write the result as CSV")
     fmt.add_argument("--parquet", type=Path, default=None, help="write the result as Parquet")
     out_option(query)
+
+    tree = sub.add_parser(
+        "tree",
+        help="print a model's family: ancestors and descendants with relation and license",
+    )
+    tree.add_argument("model", help="model id, org/name")
+    tree.add_argument(
+        "--depth", type=_positive, default=3, help="steps up and down to show (default 3)"
+    )
+    tree.add_argument(
+        "--release", type=_date, default=None, help="the release of this date (default: latest)"
+    )
+    out_option(tree)
 
     publish = sub.add_parser(
         "publish",
@@ -350,7 +384,18 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "query":
         from pipeline.release.catalog import main_query
 
-        return main_query(args.out or default_root(), args.sql, csv=args.csv, parquet=args.parquet)
+        return main_query(
+            args.out or default_root(),
+            args.sql,
+            csv=args.csv,
+            parquet=args.parquet,
+            release=args.release,
+            params=dict(args.param),
+        )
+    if args.command == "tree":
+        from pipeline.release.tree import main_tree
+
+        return main_tree(args.out or default_root(), args.model, args.depth, args.release)
     if args.command == "publish":
         from pipeline.release.remote import main_publish
 
