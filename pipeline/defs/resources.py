@@ -19,7 +19,10 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
+from pipeline.defs.partitions import simulated_from
 from pipeline.paths import DEFAULT_ROOT, ROOT_ENV, Layout
+
+_SIMULATED_FROM = simulated_from()
 
 
 class HubSource(dg.ConfigurableResource):
@@ -37,12 +40,14 @@ class HubSource(dg.ConfigurableResource):
     snapshot of an earlier date plus a margin (no bound for a first snapshot).
     """
 
-    mode: Literal["api", "simulated", "file"] = "api"
+    # In a simulated code location (HUB_CENSUS_SIMULATED_FROM) the defaults are its world, so
+    # that a launchpad config naming other fields keeps them (run config replaces the resource).
+    mode: Literal["api", "simulated", "file"] = "simulated" if _SIMULATED_FROM else "api"
     endpoint: str | None = None
     from_file: str | None = None
     sim_seed: int = 0
     sim_models: int = 10_000
-    sim_start_date: str = "2026-01-01"
+    sim_start_date: str = (_SIMULATED_FROM or date(2026, 1, 1)).isoformat()
     page_size: int = 1000
     retry_budget: int = 200
     max_pages: int | None = None
