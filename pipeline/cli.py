@@ -514,6 +514,10 @@ def demo(days: int, models: int, seed: int, out: Path, *, progress: bool = True)
         '"select family, count(*) as models from models group by all order by 2 desc limit 10"\n'
         f"      uv run hub-census report --out {out}"
     )
+    if home := os.environ.get("DAGSTER_HOME"):
+        print(f"dagster: the runs are in the instance at {home} (`uv run dagster dev` shows them)")
+    else:
+        print("dagster: set DAGSTER_HOME to keep the runs for the Dagster UI (see README)")
     return EXIT_OK
 
 
