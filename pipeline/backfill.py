@@ -161,7 +161,6 @@ def backfill(
     from pipeline.cli import EXIT_OK, run_daily_job
 
     summary = BackfillSummary()
-    tty = progress and sys.stderr.isatty()
     for n, item in enumerate(files, start=1):
         head = f"[{n}/{len(files)}] {item.day}"
         if is_released(layout, item.day):
@@ -180,9 +179,8 @@ def backfill(
                 "coverage": coverage,
                 "source_name": item.path.name,
                 "source_sha256": source_sha256(item.path),
-                "show_progress": tty,
             }
-            outcome = run_daily_job(item.day, layout.root, hub)
+            outcome = run_daily_job(item.day, layout.root, hub, progress=progress)
         seconds = time.monotonic() - started
         if outcome.exit_code != EXIT_OK:
             echo(f"{head}: {item.path.name}\n{outcome.summary()}")

@@ -52,6 +52,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _param(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"not NAME=VALUE: {text!r}")
+    return name, value
+
+
 def _non_negative(text: str) -> float:
     try:
         value = float(text)
@@ -106,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--models", type=_positive, default=5000, help="models on the first day (default 5000)"
     )
     demo.add_argument("--seed", type=int, default=0, help="the simulated world's seed")
+    demo.add_argument(
+        "--no-progress", action="store_true", help="no progress lines, even on a terminal"
+    )
     out_option(demo)
 
     run = sub.add_parser("run", help="run the daily pipeline for one day")
@@ -240,10 +250,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     query = sub.add_parser("query", help="run SQL against the published releases")
     query.add_argument("sql", help="a SQL query; tables: models, lineage_edges, …")
+    query.add_argument(
+        "--release",
+        type=_date,
+        default=None,
+        help="query the release of this date (default: the latest)",
+    )
+    query.add_argument(
+        "--param",
+        action="append",
+        type=_param,
+        default=[],
+        metavar="NAME=VALUE",
+        help="bind VALUE to the query's $NAME (repeatable)",
+    )
     fmt = query.add_mutually_exclusive_group()
     fmt.add_argument("--csv", type=Path, default=None, help="write the result as CSV")
     fmt.add_argument("--parquet", type=Path, default=None, help="write the result as Parquet")
     out_option(query)
+
+    tree = sub.add_parser(
+        "tree",
+        help="print a model's family: ancestors and descendants with relation and license",
+    )
+    tree.add_argument("model", help="model id, org/name")
+    tree.add_argument(
+        "--depth", type=_positive, default=3, help="steps up and down to show (default 3)"
+    )
+    tree.add_argument(
+        "--release", type=_date, default=None, help="the release of this date (default: latest)"
+    )
+    out_option(tree)
 
     publish = sub.add_parser(
         "publish",
@@ -282,7 +319,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
-        return demo(args.days, args.models, args.seed, args.out or default_root())
+        return demo(
+            args.days,
+            args.models,
+            args.seed,
+            args.out or default_root(),
+            progress=not args.no_progress,
+        )
     if args.command == "run":
         return run(
             args.date or utc_today(),
@@ -341,7 +384,18 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "query":
         from pipeline.release.catalog import main_query
 
-        return main_query(args.out or default_root(), args.sql, csv=args.csv, parquet=args.parquet)
+        return main_query(
+            args.out or default_root(),
+            args.sql,
+            csv=args.csv,
+            parquet=args.parquet,
+            release=args.release,
+            params=dict(args.param),
+        )
+    if args.command == "tree":
+        from pipeline.release.tree import main_tree
+
+        return main_tree(args.out or default_root(), args.model, args.depth, args.release)
     if args.command == "publish":
         from pipeline.release.remote import main_publish
 
@@ -400,7 +454,7 @@ def run(
         except EndpointError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
-    hub: dict = {"show_progress": progress, "coverage": coverage}
+    hub: dict = {"coverage": coverage}
     if max_pages is not None:
         hub["max_pages"] = max_pages
     if from_file is not None:
@@ -408,7 +462,7 @@ def run(
     elif endpoint is not None:
         hub |= {"mode": "api", "endpoint": endpoint}
     review = {"accept": accept_gates or [], "reason": reason}
-    outcome = run_daily_job(day, out, hub, force=force, gate_review=review)
+    outcome = run_daily_job(day, out, hub, force=force, gate_review=review, progress=progress)
     print(outcome.summary())
     return outcome.exit_code
 
@@ -431,7 +485,7 @@ def date_problem(day: date, *, live: bool) -> str | None:
     return None
 
 
-def demo(days: int, models: int, seed: int, out: Path) -> int:
+def demo(days: int, models: int, seed: int, out: Path, *, progress: bool = True) -> int:
     from pipeline.simulator.server import SimulatedHub
     from pipeline.simulator.world import World, WorldConfig
 
@@ -446,7 +500,7 @@ def demo(days: int, models: int, seed: int, out: Path) -> int:
             day = first + timedelta(days=offset)
             hub.set_state(world.state(day))
             hub_config = {"mode": "api", "endpoint": hub.url, "source_kind": "simulated"}
-            outcome = run_daily_job(day, out, hub_config)
+            outcome = run_daily_job(day, out, hub_config, progress=progress)
             print(outcome.summary())
             if outcome.exit_code != EXIT_OK:
                 return outcome.exit_code
@@ -460,6 +514,10 @@ def demo(days: int, models: int, seed: int, out: Path) -> int:
         '"select family, count(*) as models from models group by all order by 2 desc limit 10"\n'
         f"      uv run hub-census report --out {out}"
     )
+    if home := os.environ.get("DAGSTER_HOME"):
+        print(f"dagster: the runs are in the instance at {home} (`uv run dagster dev` shows them)")
+    else:
+        print("dagster: set DAGSTER_HOME to keep the runs for the Dagster UI (see README)")
     return EXIT_OK
 
 
@@ -518,15 +576,37 @@ class JobOutcome:
 
 
 def run_daily_job(
-    day: date, out: Path, hub: dict, *, force: bool = False, gate_review: dict | None = None
+    day: date,
+    out: Path,
+    hub: dict,
+    *,
+    force: bool = False,
+    gate_review: dict | None = None,
+    progress: bool = False,
 ) -> JobOutcome:
-    """Execute the `daily_census` job for one partition in this process."""
+    """Execute the `daily_census` job for one partition in this process.
+
+    With `progress` and a terminal on stderr, each stage prints a line (its start, then its rows
+    and time) and the crawl a line with its total and ETA.
+    """
     import dagster as dg
 
     from pipeline.definitions import defs
     from pipeline.locks import DateBusyError, date_lock
+    from pipeline.progress import on_terminal
 
-    job = defs().resolve_job_def("daily_census")
+    tty = on_terminal(progress)
+    hub = hub | {"show_progress": tty}
+    definitions = defs()
+    if tty:
+        # A logger of this process only: the code location's runs keep Dagster's own loggers.
+        definitions = dg.Definitions.merge(
+            definitions,
+            dg.Definitions(
+                loggers={"console": dg.colored_console_logger, "stages": _stage_logger(dg)}
+            ),
+        )
+    job = definitions.resolve_job_def("daily_census")
     run_config = {
         "resources": {
             "hub": {"config": hub},
@@ -537,7 +617,8 @@ def run_daily_job(
         # Step-by-step events stay in the Dagster instance; the terminal gets the summary, which
         # names a failed step and its cause. HUB_CENSUS_LOG_LEVEL=DEBUG shows everything.
         "loggers": {
-            "console": {"config": {"log_level": os.environ.get(LOG_LEVEL_ENV, "CRITICAL")}}
+            "console": {"config": {"log_level": os.environ.get(LOG_LEVEL_ENV, "CRITICAL")}},
+            **({"stages": {}} if tty else {}),
         },
     }
     try:
@@ -553,9 +634,43 @@ def run_daily_job(
     except OSError as exc:
         # The output root itself is unusable (unwritable, full, not a directory): nothing ran.
         return JobOutcome(day, None, error=f"cannot take the run lock under {out}: {exc}")
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
     return JobOutcome(day, result)
+
+
+def _stage_logger(dg):
+    """A Dagster logger that turns the run's step events into `StageLines` on stderr.
+
+    Dagster hands every structured event of the run to each configured logger as it happens,
+    the event itself attached to the log record as `dagster_event`.
+    """
+    import logging
+
+    from pipeline.progress import StageLines
+
+    lines = StageLines()
+
+    class StageHandler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            event = getattr(record, "dagster_event", None)
+            if event is None or not event.step_key:
+                return
+            step = event.step_key
+            if event.is_step_start:
+                lines.start(step)
+            elif event.is_step_materialization:
+                mat = event.event_specific_data.materialization
+                rows = mat.metadata.get("dagster/row_count")
+                if rows is not None:
+                    lines.rows_of(step, mat.asset_key.to_user_string(), rows.value)
+            elif event.is_step_success or event.is_step_failure:
+                lines.end(step, ok=event.is_step_success)
+
+    def init(_context) -> logging.Logger:
+        logger = logging.Logger("hub_census.stages", logging.DEBUG)
+        logger.addHandler(StageHandler())
+        return logger
+
+    return dg.LoggerDefinition(init, description="stage lines of hub-census on a terminal")
 
 
 def _instance(dg):

@@ -20,6 +20,7 @@ import duckdb
 from pydantic import Field
 
 from pipeline import gates
+from pipeline.defs.partitions import simulated_from
 from pipeline.hub.crawl import RetryPolicy, crawl_models
 from pipeline.hub.raw import page_bound
 from pipeline.hub.replay import replay_file
@@ -27,6 +28,8 @@ from pipeline.paths import DEFAULT_ROOT, ROOT_ENV, Layout
 from pipeline.provenance import KIND_BY_MODE, SourceInfo
 from pipeline.simulator.server import SimulatedHub
 from pipeline.simulator.world import World, WorldConfig
+
+_SIMULATED_FROM = simulated_from()
 
 
 class HubSource(dg.ConfigurableResource):
@@ -44,12 +47,14 @@ class HubSource(dg.ConfigurableResource):
     snapshot of an earlier date plus a margin (no bound for a first snapshot).
     """
 
-    mode: Literal["api", "simulated", "file"] = "api"
+    # In a simulated code location (HUB_CENSUS_SIMULATED_FROM) the defaults are its world, so
+    # that a launchpad config naming other fields keeps them (run config replaces the resource).
+    mode: Literal["api", "simulated", "file"] = "simulated" if _SIMULATED_FROM else "api"
     endpoint: str | None = None
     from_file: str | None = None
     sim_seed: int = 0
     sim_models: int = 10_000
-    sim_start_date: str = "2026-01-01"
+    sim_start_date: str = (_SIMULATED_FROM or date(2026, 1, 1)).isoformat()
     page_size: int = 1000
     retry_budget: int = 200
     max_pages: int | None = None
@@ -209,15 +214,12 @@ class DuckDB(dg.ConfigurableResource):
 
 def _progress_printer(log, *, tty: bool):
     """Crawl progress: a line rewritten in place on a terminal, a log line every 50 pages else."""
+    from pipeline.progress import REWRITE, crawl_line
 
     def show(p) -> None:
-        rate = p.models / p.elapsed_s if p.elapsed_s else 0.0
-        line = (
-            f"pages {p.pages:,}  models {p.models:,}  {rate:,.0f} models/s  "
-            f"retries {p.retries:,}  429s {p.status_429:,}"
-        )
+        line = crawl_line(p)
         if tty:
-            print(f"\r{line}", end="", file=sys.stderr, flush=True)
+            print(f"{REWRITE}  {line}", end="", file=sys.stderr, flush=True)
         elif p.pages % 50 == 0:
             log.info(line)
 

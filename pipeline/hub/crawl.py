@@ -200,6 +200,9 @@ class CrawlProgress:
     retries: int
     status_429: int
     elapsed_s: float
+    # The listing's size as the Hub reports it (X-Total-Count), when it does: a progress line
+    # shows the share done and the time left.
+    total: int | None = None
 
 
 @dataclass
@@ -776,6 +779,7 @@ def _progress(checkpoint: _Checkpoint) -> CrawlProgress:
         retries=c.retries,
         status_429=c.status_429,
         elapsed_s=round(checkpoint.seconds, 3),
+        total=checkpoint.reported_total,
     )
 
 

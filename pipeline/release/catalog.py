@@ -134,17 +134,8 @@ def _write_catalog(layout: Layout, path: Path, latest: date | None, contract: Co
             "create table schema_columns as select unnest($rows, recursive := true)",
             {"rows": contract_rows},
         )
-        latest_files = {}
-        if latest is not None:
-            manifest = read_manifest(layout.release(latest))
-            # Views read through the id's links when they exist (see publish._link_by_id).
-            by_id = by_id_dir(layout, manifest["release_id"])
-            directory = by_id if by_id.is_dir() else layout.release(latest)
-            latest_files = {
-                meta["table"]: directory.resolve() / name
-                for name, meta in manifest["files"].items()
-                if "table" in meta
-            }
+        # Views read through the id's links when they exist (see publish._link_by_id).
+        latest_files = _release_files(layout, latest) if latest is not None else {}
         for table in contract.tables:
             if table in latest_files:
                 conn.execute(
@@ -167,25 +158,37 @@ def _write_catalog(layout: Layout, path: Path, latest: date | None, contract: Co
         conn.close()
 
 
-def connect(root: Path | None = None) -> duckdb.DuckDBPyConnection:
+def connect(root: Path | None = None, release: date | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only, sandboxed connection to the catalog (never blocks, nor is blocked by, a
-    publish).
+    publish); with `release`, to the tables of that past release instead of the latest.
 
     Files are reachable only under `releases/` and `history/` of the root (what the views
     read), no extension is installed or loaded, and the configuration is locked so that a `SET`
     cannot undo any of it. DuckDB still lets such a connection write files inside those
     directories (`COPY … TO`, `ATTACH`), so `query` also refuses anything but one `SELECT`.
+
+    A past release has no catalog file of its own: its views are made in a private in-memory
+    database, over that release's immutable files, before the same sandbox is closed on it.
     """
     layout = Layout(Path(root) if root is not None else default_root())
-    path = layout.catalog()
-    if not path.is_file():
-        raise NoReleaseError(f"no catalog at {path}: publish a release first")
+    config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    if release is None:
+        path = layout.catalog()
+        if not path.is_file():
+            raise NoReleaseError(
+                f"no catalog at {path}: publish a release first (`hub-census demo` or `run`), "
+                "or name the output root that holds one with --out DIR or HUB_CENSUS_ROOT"
+            )
+        conn = duckdb.connect(str(path), read_only=True, config=config)
+    else:
+        files = _release_files(layout, release)
+        conn = duckdb.connect(":memory:", config=config)
+        try:
+            _past_release_views(conn, layout, release, files)
+        except BaseException:
+            conn.close()
+            raise
     readable = [str(layout.root.resolve() / name) + os.sep for name in ("releases", "history")]
-    conn = duckdb.connect(
-        str(path),
-        read_only=True,
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
-    )
     try:
         # allowed_directories can only be set once the database runs; the lock comes last.
         # DuckDB compares the path as written, so the escaped form of each directory (what
@@ -200,6 +203,46 @@ def connect(root: Path | None = None) -> duckdb.DuckDBPyConnection:
         conn.close()
         raise
     return conn
+
+
+def _release_files(layout: Layout, day: date) -> dict[str, Path]:
+    """Each table's file in the release of `day` (through its id's links when they exist)."""
+    manifest = read_manifest(layout.release(day))
+    if manifest is None:
+        known = ", ".join(map(str, release_dates(layout))) or "none"
+        raise NoReleaseError(
+            f"no release for {day} under {layout.releases()} (releases: {known}); "
+            "name the output root that holds it with --out DIR or HUB_CENSUS_ROOT"
+        )
+    by_id = by_id_dir(layout, manifest["release_id"])
+    directory = by_id if by_id.is_dir() else layout.release(day)
+    return {
+        meta["table"]: directory.resolve() / name
+        for name, meta in manifest["files"].items()
+        if "table" in meta
+    }
+
+
+def _past_release_views(
+    conn: duckdb.DuckDBPyConnection, layout: Layout, day: date, files: dict[str, Path]
+) -> None:
+    """The catalog's views as they were for `day`: its tables, and the history up to it."""
+    for table in load_contract().tables:
+        if table in files:
+            conn.execute(
+                f"create view {_ident(table)} as select * from read_parquet("
+                f"{_literal(literal_path(files[table]))})"
+            )
+        if _history_files(layout, table):
+            conn.execute(
+                f"create view {_ident(table + '_history')} as select * from read_parquet("
+                f"{_literal(_history_glob(layout, table))}, hive_partitioning = false, "
+                f"union_by_name = true) where snapshot_date <= date {_literal(day.isoformat())}"
+            )
+            conn.execute(
+                f"create macro {_ident(table + '_as_of')}(day) as table "
+                f"select * from {_ident(table + '_history')} where snapshot_date = day"
+            )
 
 
 def check_read_only(conn: duckdb.DuckDBPyConnection, sql: str) -> None:
@@ -218,9 +261,14 @@ def check_read_only(conn: duckdb.DuckDBPyConnection, sql: str) -> None:
         )
 
 
-def query(sql: str, root: Path | None = None, params: list | dict | None = None):
-    """Run one SELECT against the catalog; returns the result as a pyarrow Table."""
-    conn = connect(root)
+def query(
+    sql: str,
+    root: Path | None = None,
+    params: list | dict | None = None,
+    release: date | None = None,
+):
+    """Run one SELECT against the catalog (or a past `release`); returns a pyarrow Table."""
+    conn = connect(root, release)
     try:
         check_read_only(conn, sql)
         return conn.sql(sql, params=params).to_arrow_table()
@@ -229,21 +277,26 @@ def query(sql: str, root: Path | None = None, params: list | dict | None = None)
 
 
 def main_query(
-    root: Path | None, sql: str, csv: Path | None = None, parquet: Path | None = None
+    root: Path | None,
+    sql: str,
+    csv: Path | None = None,
+    parquet: Path | None = None,
+    release: date | None = None,
+    params: dict[str, str] | None = None,
 ) -> int:
     """`hub-census query`: print the result as a table, or write it as CSV or Parquet.
 
     The result files are written here, by Python, from rows the sandboxed connection returned:
-    the SQL itself can write nothing.
+    the SQL itself can write nothing. `params` are bound to the query's `$name` parameters.
     """
     try:
-        conn = connect(root)
+        conn = connect(root, release)
     except NoReleaseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
         check_read_only(conn, sql)
-        table = conn.sql(sql).to_arrow_table()
+        table = conn.sql(sql, params=params or None).to_arrow_table()
         # A fresh in-memory connection of our own writes the result where the user asked.
         with duckdb.connect() as writer:
             result = writer.from_arrow(table)
@@ -253,8 +306,20 @@ def main_query(
                 result.write_parquet(str(parquet), compression="zstd")
             if csv is None and parquet is None:
                 result.show(max_rows=40, max_width=200)
+            else:
+                written = csv if csv is not None else parquet
+                rows = f"{table.num_rows:,} row" + ("" if table.num_rows == 1 else "s")
+                print(f"wrote {rows} to {Path(written).resolve()}")
     except QueryRefusedError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (duckdb.InvalidInputException, duckdb.BinderException) as error:
+        message = str(error).splitlines()[0]
+        if "parameter" not in message.lower():
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        # A `$name` without --param name=VALUE, or a --param the query does not use.
+        print(f"error: {message} (give each $name as --param name=VALUE)", file=sys.stderr)
         return 2
     except duckdb.Error as error:
         print(f"error: {error}", file=sys.stderr)

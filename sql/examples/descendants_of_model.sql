@@ -1,13 +1,10 @@
 -- Every descendant of one base model with its license, in the latest release: one row per
--- descendant. Name the model first: `set variable base_model = 'org/name';`.
+-- descendant. The model is the bound parameter `$base_model`:
+-- `hub-census query --param base_model=org/name "$(cat sql/examples/descendants_of_model.sql)"`.
 with
 
 params as (
-    select
-        coalesce(
-            getvariable('base_model'),
-            error('name the base model first: set variable base_model = ''org/name'';')
-        ) as base_model,
+    select $base_model::varchar as base_model,
 ),
 
 descendants as (

@@ -109,12 +109,14 @@ def demo_release(tmp_path_factory):
     return layout
 
 
-def run(layout, name, **variables):
+def run(layout, name, **params):
     conn = connect(layout.root)
     try:
-        for key, value in variables.items():
-            conn.execute(f"set variable {key} = ?", [value])
-        return conn.sql(load_sql(f"examples/{name}")).to_arrow_table().to_pylist()
+        return (
+            conn.sql(load_sql(f"examples/{name}"), params=params or None)
+            .to_arrow_table()
+            .to_pylist()
+        )
     finally:
         conn.close()
 
@@ -197,7 +199,7 @@ def test_descendants_of_model(demo_release):
     ]
     rows = run(demo_release, "descendants_of_model", base_model="base/alpha")
     assert [(r["model_id"], r["distance"], r["license_id"]) for r in rows] == expected_alpha
-    with pytest.raises(duckdb.InvalidInputException, match="set variable base_model"):
+    with pytest.raises(duckdb.InvalidInputException, match="base_model"):
         run(demo_release, "descendants_of_model")
     rows = run(demo_release, "descendants_of_model", base_model="x/alpha-ft")
     assert [(r["model_id"], r["distance"]) for r in rows] == [
