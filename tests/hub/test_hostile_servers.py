@@ -217,10 +217,17 @@ def test_more_pages_than_the_previous_snapshot_bound_stop_the_crawl(tmp_path):
 
 
 def test_the_cli_max_pages_stops_the_day(tmp_path, capsys):
-    with serve(_endless) as hub:
+    def endless_models(handler, n):
+        # the day's dataset listing is crawled too: one empty page, so only models loop
+        if handler.path.startswith("/api/datasets"):
+            send_page(handler, range(0), DAY, None)
+        else:
+            _endless(handler, n)
+
+    with serve(endless_models) as hub:
         args = ["--date", str(DAY), "--endpoint", hub.url, "--out", str(tmp_path)]
         code = main(["run", *args, "--max-pages", "3"])
-        requested = len(hub.requests)
+        requested = sum(r["path"].startswith("/api/models") for r in hub.requests)
     out, err = capsys.readouterr()
     assert code == EXIT_FAILED and requested == 3
     assert "bound of 3 pages" in out and "Traceback" not in out + err

@@ -81,6 +81,6 @@ def test_the_report_banner_says_simulated_when_the_raw_snapshot_was(tmp_path):
     raw.mkdir(parents=True, exist_ok=True)
     (raw / "_manifest.json").write_text(json.dumps({"source": "api", "simulated": True}))
     text = write_report(layout, tmp_path / "marked").read_text()
-    body = text.split("<body>", 1)[1]
+    body = text.split("<body", 1)[1].split(">", 1)[1]
     assert body.lstrip().startswith('<p class="simulated"')
     assert "SIMULATED DATA" in body and "1 snapshot(s)" in body
