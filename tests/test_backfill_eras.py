@@ -35,6 +35,7 @@ import pytest
 
 from pipeline.cli import EXIT_OK, main
 from pipeline.paths import Layout
+from pipeline.release.catalog import connect
 from pipeline.release.manifest import read_manifest, verify_release
 from pipeline.simulator.export import export_listing
 from pipeline.simulator.truth import era_changes, era_truth
@@ -137,3 +138,29 @@ def test_model_changes_equal_the_eras_truth(backfilled):
             legacy = era_truth(world, prev, "2022").legacy_ids
             assert legacy.height > 0
             assert got["added"] >= world_changes["added"] + legacy.height
+
+
+def test_folded_counters_are_a_view_of_the_catalog(backfilled, tmp_path, capsys):
+    _, days, _, _, layout, _ = backfilled
+    counters = tmp_path / "counters.csv"
+    counters.write_text(
+        "model_id,date,downloads_all_time\n"
+        "org/a,2023-01-01,100\norg/a,2023-01-15,160\norg/a,2023-01-31,250\n"
+    )
+    capsys.readouterr()
+    args = ["backfill", "--counters", str(counters), "--out", str(layout.root)]
+    assert main(args) == EXIT_OK
+    printed = capsys.readouterr().out
+    # only counters were folded: no line about dates that were never in question
+    assert "3 observations of 1 models, 28 gap days marked" in printed
+    assert "date(s) built" not in printed
+    with connect(layout.root) as conn:
+        # downloads over January: the all-time counter's rise, 250 - 100
+        window = conn.execute(
+            "select sum(downloads_all_time_delta) from counter_series "
+            "where date > '2023-01-01' and date <= '2023-01-31'"
+        ).fetchone()
+        assert window == (150,)
+        # the other views still read the latest release
+        (latest,) = conn.execute("select max(snapshot_date) from snapshot_sources").fetchone()
+        assert latest == days[-1]
