@@ -33,7 +33,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipeline.cli import EXIT_OK, main
+from pipeline.cli import EXIT_GATED, EXIT_OK, main
 from pipeline.paths import Layout
 from pipeline.release.catalog import connect
 from pipeline.release.manifest import read_manifest, verify_release
@@ -164,3 +164,63 @@ def test_folded_counters_are_a_view_of_the_catalog(backfilled, tmp_path, capsys)
         # the other views still read the latest release
         (latest,) = conn.execute("select max(snapshot_date) from snapshot_sources").fetchone()
         assert latest == days[-1]
+
+
+def test_backfilling_an_earlier_date_rebuilds_the_date_after_it(tmp_path):
+    """An archive found later than the dates already built: the date after it was compared with
+    nothing (a baseline); once the earlier date is built, its history is rebuilt against it and
+    republished (docs/HISTORY.md, "Runs side by side"), and dates further on are untouched."""
+    world = World(WorldConfig(seed=8, start_date=START, n_models=150, **BUSY_SIMULATOR_RATES))
+    days = [START + timedelta(days=i) for i in range(3)]
+    source = tmp_path / "archive"
+    for day in days:
+        export_listing(world, day, source / f"{day}.jsonl.gz", era="2026")
+    layout = Layout(tmp_path / "out")
+    cli = ["backfill", str(source), "--out", str(layout.root), "--no-progress"]
+    assert main([*cli, "--from", str(days[1])]) == EXIT_OK
+    first = {d: read_manifest(layout.release(d))["release_id"] for d in days[1:]}
+    before = pl.read_parquet(layout.release(days[1]) / "model_changes.parquet")
+
+    assert main(cli) == EXIT_OK
+    changes = pl.read_parquet(layout.release(days[1]) / "model_changes.parquet")
+    want = Counter(world.truth(days[1]).changes["change"].to_list())
+    assert sum(want.values()) > 0
+    # built as a baseline first, the date could not hold the changes since the date before it
+    assert Counter(before["change"].to_list()) != want
+    assert {k: Counter(changes["change"].to_list())[k] for k in KINDS} == {
+        k: want[k] for k in KINDS
+    }
+    manifest = read_manifest(layout.release(days[1]))
+    assert manifest["release_id"] != first[days[1]] and manifest["replaces"]
+    assert manifest["previous_release"]["snapshot_date"] == str(days[0])
+    assert verify_release(layout.release(days[1])) == []
+    ((previous,),) = _rows(
+        "select distinct previous_snapshot_date from read_parquet(?)",
+        str(layout.release(days[1]) / "ecosystem_daily.parquet"),
+    )
+    assert previous == days[0]
+    assert read_manifest(layout.release(days[2]))["release_id"] == first[days[2]]
+
+
+def test_a_failed_date_stops_the_backfill_with_runs_exit_code(tmp_path, capsys):
+    """The middle file holds a slice of the Hub said to be all of it: the release gate stops
+    that date (exit 3, as `run`), and the date after it is not built, since it would be
+    compared with the wrong snapshot. Removing the bad file, the backfill resumes."""
+    world = World(WorldConfig(seed=9, start_date=START, n_models=150))
+    days = [START + timedelta(days=i) for i in range(3)]
+    source = tmp_path / "archive"
+    for day in days:
+        export_listing(world, day, source / f"{day}.jsonl", era="2024")
+    bad = source / f"{days[1]}.jsonl"
+    bad.write_text("".join(bad.read_text().splitlines(keepends=True)[:20]))
+    layout = Layout(tmp_path / "out")
+    cli = ["backfill", str(source), "--out", str(layout.root), "--no-progress"]
+    assert main(cli) == EXIT_GATED
+    assert f"backfill stopped at {days[1]}" in capsys.readouterr().out
+    assert read_manifest(layout.release(days[0])) is not None
+    assert not layout.release(days[1]).exists() and not layout.release(days[2]).exists()
+
+    bad.unlink()
+    assert main(cli) == EXIT_OK
+    assert "1 date(s) built, 1 skipped" in capsys.readouterr().out
+    assert verify_release(layout.release(days[2])) == []
