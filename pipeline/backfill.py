@@ -202,6 +202,7 @@ def main_backfill(args: argparse.Namespace, root: Path) -> int:
     """The CLI command: exit codes as `run` (see pipeline/cli.py)."""
     from pipeline.cli import EXIT_OK, EXIT_USAGE, date_problem
     from pipeline.counters import CounterFileError, fold_counters
+    from pipeline.release.publish import refresh_catalog
 
     if args.source is None and args.counters is None:
         print("error: give a SOURCE folder of snapshots, --counters FILE, or both", file=sys.stderr)
@@ -233,9 +234,15 @@ def main_backfill(args: argparse.Namespace, root: Path) -> int:
         except CounterFileError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        # the catalog's `counter_series` view, now rather than at the next publish
+        refresh_catalog(layout)
         counters_line = (
             f"counter_series: {folded.observed:,} observations of {folded.models:,} models, "
             f"{folded.gap_days:,} gap days marked ({folded.path})"
         )
-    print(summary.text(args.coverage, counters_line))
+    if args.source is not None:
+        print(summary.text(args.coverage, counters_line))
+    elif counters_line:
+        # only counters were folded: no dates were in question, so no line about them
+        print(counters_line)
     return code

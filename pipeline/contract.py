@@ -65,6 +65,9 @@ class Table:
     columns: tuple[Column, ...]
     # A reference table with no daily partition is read from this file under `sql/`.
     seed: str | None = None
+    # Markdown shown after the column table: what the columns hold from one kind of source to
+    # another (e.g. per era of archive), where one description per column cannot say it.
+    notes: str | None = None
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -104,6 +107,7 @@ def _parse_table(name: str, spec: dict) -> Table:
         row_group_rows=int(spec["row_group_rows"]),
         columns=columns,
         seed=spec.get("seed"),
+        notes=str(spec["notes"]).strip() if spec.get("notes") else None,
     )
     names = table.column_names
     problems = [f"duplicate column {n!r}" for n in sorted({n for n in names if names.count(n) > 1})]
@@ -208,6 +212,8 @@ def render_tables(
             "|---|---|---|",
         ]
         lines += [f"| `{c.name}` | {c.type} | {_cell(c.description)} |" for c in t.columns]
+        if t.notes:
+            lines += ["", t.notes]
         parts.append("\n".join(lines))
     return "\n\n".join(parts) + "\n"
 

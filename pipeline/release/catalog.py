@@ -4,6 +4,7 @@
 release's file, `<table>_history` over `history/<table>/day=*/` (every file carries its
 `snapshot_date`; a date filter skips the other files by their statistics), a table macro
 `<table>_as_of(date)`,
+a view `counter_series` over the folded counter series when there is one,
 and two small tables, `releases` (one row per release) and `schema_columns` (the contract).
 
 Each publish writes a new catalog file beside the old one and renames it into place. Readers
@@ -25,6 +26,8 @@ from pathlib import Path
 import duckdb
 
 from pipeline.contract import Contract, load_contract
+from pipeline.counters import TABLE as COUNTER_SERIES
+from pipeline.counters import series_path
 from pipeline.paths import HISTORY_KEY, Layout, default_root, literal_path
 from pipeline.release.manifest import (
     by_id_dir,
@@ -153,6 +156,14 @@ def _write_catalog(layout: Layout, path: Path, latest: date | None, contract: Co
                     f"create macro {_ident(table + '_as_of')}(day) as table "
                     f"select * from {_ident(table + '_history')} where snapshot_date = day"
                 )
+        # Not a table of the contract: one file over every date, rewritten by each
+        # `backfill --counters` (pipeline/counters.py), so it gets a view of its own.
+        series = series_path(layout)
+        if series.is_file():
+            conn.execute(
+                f"create view {_ident(COUNTER_SERIES)} as select * from read_parquet("
+                f"{_literal(literal_path(series.resolve()))})"
+            )
         conn.execute("checkpoint")
     finally:
         conn.close()

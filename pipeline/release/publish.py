@@ -59,6 +59,7 @@ from pipeline.release.manifest import (
     data_digest,
     fsync_dir,
     fsync_file,
+    latest_release_date,
     read_manifest,
     release_dates,
     release_id,
@@ -239,6 +240,19 @@ def _publish_lock(releases: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def refresh_catalog(layout: Layout) -> Path | None:
+    """Rebuild the catalog after a change made outside a publish (counter series folded by
+    `backfill --counters`), under the publish lock so that it cannot undo a concurrent publish's
+    catalog; None when nothing is published yet (the first publish builds it)."""
+    releases = layout.releases()
+    if not releases.is_dir():
+        return None
+    with _publish_lock(releases):
+        if latest_release_date(layout) is None:
+            return None
+        return rebuild_catalog(layout)
 
 
 def _remove_stale(layout: Layout) -> None:
