@@ -538,10 +538,9 @@ class JobOutcome:
         self.input_error: str | None = None
         if result is not None:
             self.failures = _failures(result)
-            # The history stage waited too long for an earlier date's run: busy, not broken.
-            self.busy = next(
-                (why for _, why in self.failures if why.startswith(EARLIER_BUSY_PREFIX)), None
-            )
+            # A gate or the history stage waited too long for an earlier date's run: busy, not
+            # broken (a gate's step failure names the exception's class first).
+            self.busy = next((why for _, why in self.failures if EARLIER_BUSY_PREFIX in why), None)
             self.input_error = _input_error(result)
         self.gates = _failed_gates(result) if result is not None else []
         self.row_counts = _row_counts(result) if result is not None else {}

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -254,8 +255,13 @@ def previous_to_compare(layout: Layout, table: str, day: date) -> tuple[date | N
     source (see pipeline.provenance): a fall in counts or shares against it says nothing about
     the day's crawl, so such a day is checked on its own.
     """
+    from pipeline.locks import wait_for_earlier_runs
     from pipeline.provenance import comparable
 
+    # Judged while an earlier date is still being built, the day would be compared with the
+    # snapshot before that one (the history stage waits for the same reason): wait for it, or
+    # stop with EarlierDateBusyError (exit 4) rather than judge against the wrong day.
+    wait_for_earlier_runs(layout, day, lambda message: print(message, file=sys.stderr, flush=True))
     previous = layout.previous_partition(table, day)
     if previous is not None and comparable(layout, day, previous) is False:
         return None, (

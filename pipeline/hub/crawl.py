@@ -100,6 +100,10 @@ EXPAND_BY_KIND = {"models": EXPAND, "datasets": DATASET_EXPAND}
 #   usedStorage and childrenModelCount are refused when listing.
 
 RETRY_STATUSES = frozenset({408, 500, 502, 503, 504})
+# Redirects are followed by the crawler itself, only on the endpoint's origin and only this many
+# in a row: the HTTP client would follow them anywhere (it drops the token, but the day would
+# hold whatever the other origin sent).
+MAX_REDIRECTS = 5
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # A listing page is at most `limit` items of a few KB (the largest recorded item is 57 KB); a body
 # beyond this is not a listing page, and reading on would only exhaust memory.
@@ -230,6 +234,9 @@ class _Checkpoint:
     rejected: list[dict] = field(default_factory=list)
     # A digest of every page URL requested: a link back to one of them is a cursor loop.
     seen: list[str] = field(default_factory=list)
+    # A digest of the model ids of every non-empty page: a next link whose URL differs each time
+    # (an added `&x=1`) but whose page repeats an earlier one is a cursor loop too.
+    contents: list[str] = field(default_factory=list)
     # The first X-Total-Count seen: the Hub's own count of the listing, for the reconciliation.
     reported_total: int | None = None
 
@@ -261,6 +268,7 @@ class _Attempt:
     wait: float | None = None  # what the server asked to wait (429)
     counter: str | None = None  # the _Counters field the problem counts under
     bytes: int = 0
+    redirect: str | None = None  # a same-origin Location to request instead
 
 
 class _Stopped(Exception):
@@ -288,6 +296,7 @@ class _Fetcher:
 
     def get(self, url: str) -> _Page:
         attempt = 0
+        redirects = 0
         while True:
             attempt += 1
             self.counters.requests += 1
@@ -295,6 +304,17 @@ class _Fetcher:
             self.counters.bytes += result.bytes
             if result.page is not None:
                 return result.page
+            if result.redirect is not None:
+                redirects += 1
+                if redirects > MAX_REDIRECTS:
+                    raise CrawlError(
+                        f"{_show_origin(url)} redirected a listing request more than "
+                        f"{MAX_REDIRECTS} times in a row; the crawl stops and the day is not "
+                        f"published. {self.context()}"
+                    )
+                url = result.redirect
+                attempt = 0
+                continue
             if result.counter is not None:
                 setattr(self.counters, result.counter, getattr(self.counters, result.counter) + 1)
             self._before_retry(url, attempt, result.problem, result.wait)
@@ -353,6 +373,7 @@ class _Fetcher:
                 url,
                 headers=self.headers,
                 timeout=self.policy.timeout,
+                follow_redirects=False,  # see MAX_REDIRECTS
                 extensions={"trace": trace},
             ) as response:
                 if "network_stream" in response.extensions:  # a reused connection's socket
@@ -393,6 +414,11 @@ class _Fetcher:
             )
         if status in RETRY_STATUSES:
             return _Attempt(problem=f"HTTP {status}", counter="status_5xx")
+        if 300 <= status < 400 and "Location" in response.headers:
+            target = self._same_origin(
+                url, response.headers["Location"], "redirects a listing request"
+            )
+            return _Attempt(redirect=target)
         if status >= 400:
             try:
                 hf_raise_for_status(response)
@@ -439,15 +465,24 @@ class _Fetcher:
         link = response.links.get("next", {}).get("url")
         if link is None:
             return None
-        next_url = urljoin(url, link)  # a relative link is relative to the page it came from
-        if origin(next_url) != origin(self.endpoint):
+        return self._same_origin(url, link, "links its next listing page")
+
+    def _same_origin(self, url: str, link: str, what: str) -> str:
+        """`link` made absolute against `url`, if it is on the endpoint's origin and carries no
+        user name or password (which the client would send instead of the token)."""
+        target = urljoin(url, link)  # a relative link is relative to the page it came from
+        try:
+            userinfo = urlsplit(target).username is not None
+        except ValueError:
+            userinfo = True
+        if origin(target) != origin(self.endpoint) or userinfo:
+            shown = _show_origin(target) + (" (with a user name or password)" if userinfo else "")
             raise CrawlError(
-                f"the endpoint {_show_origin(self.endpoint)} links its next listing page to "
-                f"{_show_origin(next_url)}, another origin: not followed, no request was sent "
-                "there (the token goes only to the endpoint). The crawl stops and the day is not "
-                "published."
+                f"the endpoint {_show_origin(self.endpoint)} {what} to {shown}, another origin "
+                "or credentials: not followed, no request was sent there (the token goes only to "
+                "the endpoint). The crawl stops and the day is not published."
             )
-        return next_url
+        return target
 
     def _redact(self, text: str) -> str:
         # a server may quote the credentials it refused; the token must not reach a message
@@ -696,7 +731,7 @@ def crawl_listing(
         started = time.monotonic()
         if page.next_url is None:
             break
-        _check_next(page.next_url, checkpoint, max_pages, endpoint)
+        _check_next(page.next_url, checkpoint, max_pages, endpoint, _ids_digest(page.items))
         checkpoint.next_url = page.next_url
         checkpoint.seen.append(_url_digest(page.next_url))
         checkpoint.save(checkpoint_path)
@@ -750,9 +785,31 @@ def _url_digest(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
-def _check_next(next_url: str, checkpoint: _Checkpoint, max_pages: int | None, endpoint: str):
+def _ids_digest(items: list[Any]) -> str | None:
+    ids = [item.get("id") for item in items if isinstance(item, dict)]
+    if not ids:
+        return None
+    return hashlib.sha256(json.dumps(ids, default=str).encode()).hexdigest()[:16]
+
+
+def _check_next(
+    next_url: str,
+    checkpoint: _Checkpoint,
+    max_pages: int | None,
+    endpoint: str,
+    contents: str | None,
+):
     """Stop a listing that would never end: a cursor loop, or more pages than the bound."""
     requested = len(checkpoint.seen)
+    if contents is not None:
+        if contents in checkpoint.contents:
+            raise CrawlError(
+                f"{endpoint} sent page {requested} with the same models as an earlier page, and "
+                f"links on to yet another page ({checkpoint.models:,} models so far): a cursor "
+                "loop, which would never end. The day is not complete and is not published; "
+                "rerun with --force once the server pages correctly."
+            )
+        checkpoint.contents.append(contents)
     if _url_digest(next_url) in checkpoint.seen:
         raise CrawlError(
             f"{endpoint} sent a next-page link to a page already requested after {requested} "
@@ -764,7 +821,8 @@ def _check_next(next_url: str, checkpoint: _Checkpoint, max_pages: int | None, e
         raise CrawlError(
             f"{endpoint} still links to a next page after {requested} pages "
             f"({checkpoint.models:,} models), the bound of {max_pages} pages for this crawl "
-            "(twice the previous snapshot's pages plus a margin). The day is not complete and is "
+            "(twice the previous snapshot's pages plus a margin; for a first snapshot, 10 million "
+            "models' worth). The day is not complete and is "
             "not published; if the listing has really grown that much, rerun with a larger "
             "--max-pages (Dagster: the hub resource's max_pages)."
         )

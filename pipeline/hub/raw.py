@@ -277,10 +277,15 @@ class RawSnapshot:
 PAGE_BOUND_MARGIN = 10
 
 
-def page_bound(raw_dir: Path, snapshot_date: date, page_size: int) -> int | None:
+# A first snapshot has no earlier one to measure against: it may hold up to this many models,
+# four times the Hub of 2026 (about 2.5 million), before a listing counts as never ending.
+FIRST_SNAPSHOT_MAX_MODELS = 10_000_000
+
+
+def page_bound(raw_dir: Path, snapshot_date: date, page_size: int) -> int:
     """The most pages a crawl into `raw_dir` may take: twice what the latest complete snapshot
-    of an earlier date (beside `raw_dir`) would take at `page_size`, plus a margin; None when
-    there is no such snapshot (a first crawl is bounded only by its cursor-loop check)."""
+    of an earlier date (beside `raw_dir`) would take at `page_size`, plus a margin; with no
+    such snapshot, what FIRST_SNAPSHOT_MAX_MODELS take, plus the margin."""
     earlier = []
     for path in Path(raw_dir).parent.glob("snapshot_date=*"):
         try:
@@ -290,7 +295,7 @@ def page_bound(raw_dir: Path, snapshot_date: date, page_size: int) -> int | None
         if day < snapshot_date and RawSnapshot(path).is_complete():
             earlier.append((day, path))
     if not earlier:
-        return None
+        return -(-FIRST_SNAPSHOT_MAX_MODELS // page_size) + PAGE_BOUND_MARGIN
     previous = RawSnapshot(max(earlier)[1]).manifest()
     pages = -(-previous.model_count // page_size)  # ceiling: what the same listing takes now
     return 2 * max(pages, 1) + PAGE_BOUND_MARGIN

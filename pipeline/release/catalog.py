@@ -305,6 +305,17 @@ def main_query(
     except NoReleaseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    inside = Layout(Path(root) if root is not None else default_root()).root.resolve()
+    for target in (csv, parquet):
+        # resolved, so that `latest/…`, `..` or a symlink cannot lead back into the root
+        if target is not None and Path(target).resolve().is_relative_to(inside):
+            conn.close()
+            print(
+                f"error: refusing to write the result to {target}: it is inside the output root "
+                f"{inside}, whose files are published (and immutable); write it elsewhere",
+                file=sys.stderr,
+            )
+            return 2
     try:
         check_read_only(conn, sql)
         table = conn.sql(sql, params=params or None).to_arrow_table()

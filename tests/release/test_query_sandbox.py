@@ -145,3 +145,30 @@ def test_the_python_query_api_refuses_writes(published):
         query(f"copy (select 1) to '{latest}/models.parquet'", published.root)
     assert query("describe models", published.root).num_rows > 0
     assert verify_release(latest) == []
+
+
+def test_a_result_file_inside_the_root_is_refused(published, tmp_path, capsys):
+    """Trial of issue 13: on the old code `--csv <release>/quarantine.parquet` replaced a
+    published file with CSV text, and `--parquet releases/latest/models.parquet` (through the
+    `latest` link) replaced the latest release's models."""
+    layout = published
+    root = layout.root.resolve()
+    before = _tree(root)
+    link = tmp_path / "innocent.csv"
+    link.symlink_to(layout.release(DAYS[1]).resolve() / "licenses.parquet")
+    targets = [
+        ("csv", layout.release(DAYS[0]) / "quarantine.parquet"),
+        ("parquet", layout.root / "releases" / "latest" / "models.parquet"),
+        ("csv", layout.root / "history" / ".." / "releases" / "x.csv"),
+        ("csv", layout.root / "catalog.duckdb"),
+        ("csv", link),
+    ]
+    for kind, target in targets:
+        code = main_query(layout.root, "select 1 as x", **{kind: target})
+        err = capsys.readouterr().err
+        assert code == 2 and err.startswith("error: refusing to write"), (target, err)
+        assert len(err.strip().splitlines()) == 1
+    assert not (root / "releases" / "x.csv").exists()
+    for day in release_dates(layout):
+        assert verify_release(layout.release(day)) == [], day
+    assert _tree(root) == before

@@ -280,3 +280,25 @@ def test_two_cli_runs_for_different_dates_at_once_match_the_runs_in_order(three_
     results = [(r.wait(timeout=600), *r.communicate()) for r in runs]
     assert [code for code, _, _ in results] == [EXIT_OK, EXIT_OK], results
     assert_same_history(out, in_order)
+
+
+def test_gates_are_not_judged_against_the_snapshot_before_a_busy_earlier_date(
+    three_days, tmp_path, capsys
+):
+    """Trial of issue 13: with 04-09 being built, 04-10's gates were judged against 04-08 (its
+    gate records named 04-08's counts) before the history stage waited. Now the gates wait too."""
+    listings, _ = three_days
+    out = tmp_path / "out"
+    assert main(run_args(listings[D8], out, D8)) == EXIT_OK
+    holder = Holder(out, D9)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("HUB_CENSUS_EARLIER_RUN_WAIT", "1")
+    try:
+        code = main(run_args(listings[D10], out, D10))
+    finally:
+        mp.undo()
+        holder.release()
+    captured = capsys.readouterr()
+    assert code == EXIT_BUSY, captured.out
+    assert not (out / "gates" / str(D10)).exists() or not any((out / "gates" / str(D10)).iterdir())
+    assert not Layout(out).release(D10).exists()
