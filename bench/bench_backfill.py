@@ -7,8 +7,8 @@ then builds them one date at a time, each as its own `hub-census backfill FOLDER
 process, as the command does over an archive: staging, licences, lineage, history, gates and a
 published release per date. Each date's wall time, CPU time (user + system, every thread) and
 peak RSS come from `os.wait4` on that process, so they are the date's alone (the RSS includes
-this script's memory at the fork before the exec: the skipped row shows how much). A last row runs the
-backfill again over all dates: every one is skipped, which is the cost of starting the command
+this script's memory at the fork before the exec: the skipped row shows how much). A last row runs
+the backfill again over all dates: every one is skipped, which is the cost of starting the command
 (Python, Dagster imports, discovery), included in every row above it.
 
 Prints a Markdown table, the machine's load (`os.getloadavg`) before and after, and one JSON
