@@ -38,7 +38,7 @@ from pipeline.paths import Layout
 from pipeline.release.catalog import connect
 from pipeline.release.manifest import read_manifest, verify_release
 from pipeline.simulator.export import export_listing
-from pipeline.simulator.truth import era_changes, era_truth
+from pipeline.simulator.truth import compute_truth, era_changes, era_truth
 from pipeline.simulator.world import World, WorldConfig
 from tests.history.conftest import BUSY_SIMULATOR_RATES
 
@@ -123,7 +123,7 @@ def test_model_changes_equal_the_eras_truth(backfilled):
                 expected.filter(pl.col("change") == kind)["model_id"]
             ), (day, kind)
 
-        world_changes = Counter(world.truth(day).changes["change"].to_list())
+        world_changes = Counter(compute_truth(world, day).changes["change"].to_list())
         if "2022" in (eras[i - 1], eras[i]):
             # LIMIT_NO_HUB_ID: no `renamed` at all; every rename is a removed plus an added
             assert got["renamed"] == 0
@@ -183,7 +183,7 @@ def test_backfilling_an_earlier_date_rebuilds_the_date_after_it(tmp_path):
 
     assert main(cli) == EXIT_OK
     changes = pl.read_parquet(layout.release(days[1]) / "model_changes.parquet")
-    want = Counter(world.truth(days[1]).changes["change"].to_list())
+    want = Counter(compute_truth(world, days[1]).changes["change"].to_list())
     assert sum(want.values()) > 0
     # built as a baseline first, the date could not hold the changes since the date before it
     assert Counter(before["change"].to_list()) != want
