@@ -35,6 +35,7 @@ import shutil
 import time
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -241,7 +242,9 @@ def _clean_source_lines(path: Path) -> int | None:
 
     if path.is_dir() or path.suffixes[-2:] != [".jsonl", ".gz"]:
         return None
-    lines = _count_lines(path)
+    # counted in a thread while DuckDB reads the source (zlib lets go of the GIL): two cores at once
+    counting = ThreadPoolExecutor(max_workers=1)
+    line_count = counting.submit(_count_lines, path)
     params = {
         "path": literal_path(path),
         "max_object_size": 2 * MAX_RECORD_BYTES,
@@ -253,6 +256,7 @@ def _clean_source_lines(path: Path) -> int | None:
         records, unclean, heavy = conn.execute(
             load_sql("hub/scan_clean_lines"), params | {"max_bytes": MAX_RECORD_BYTES}
         ).fetchone()
+        lines = line_count.result()
         # the reader skips blank lines, which the line-by-line path rejects one by one
         if lines == 0 or records != lines or unclean:
             return None
@@ -266,6 +270,7 @@ def _clean_source_lines(path: Path) -> int | None:
         return None
     finally:
         conn.close()
+        counting.shutdown(wait=True)
     return records
 
 
