@@ -10,7 +10,7 @@
 with
 
 lines as (
-    select json::varchar as line,
+    select json, json::varchar as line,
     from read_ndjson_objects(
         $path,
         ignore_errors = true,
@@ -22,8 +22,8 @@ lines as (
 select
     count(*) as records,
     count(*) filter (
-        where line is null
-            or json_type(line::json) <> 'OBJECT'
+        where json is null
+            or json_type(json) <> 'OBJECT'
             or strlen(line) > $max_bytes
             or contains(line, 'NaN')
             or contains(line, 'Infinity')
