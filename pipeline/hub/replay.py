@@ -13,6 +13,15 @@ from its first bytes, its full length and sha256, without ever being held whole;
 than MAX_JSON_DEPTH is rejected as `too_deep` before Python's json (which recurses) sees it. A
 source that is not JSON Lines at all (empty, truncated, binary, a JSON array) raises ReplayError
 with one line saying so.
+
+A gzip JSON Lines source whose every line is plainly a clean item (the usual day) is not parsed
+in Python at all: DuckDB checks every line in one bulk read (sql/hub/scan_clean_lines.sql), Python
+checks exactly only the few lines with enough brackets to be too deep, and the source's bytes
+become the snapshot's one page as they are, so staging reads what the recording holds. Anything
+else (a bad line, a blank line, a suspicious pattern even inside a string, another format) takes
+the line-by-line path, which rejects each bad line with its reason. One difference: an object
+with a key twice keeps both in the copied page, and DuckDB then reads the first where Python's json
+read the last.
 """
 
 from __future__ import annotations
@@ -22,9 +31,11 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import time
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -34,6 +45,7 @@ from pipeline.hub.crawl import SUSPECT_JSON, CrawlProgress, strict_json_problem
 from pipeline.hub.raw import (
     GZIP_LEVEL,
     MANIFEST,
+    MAX_JSON_DEPTH,
     MAX_RECORD_BYTES,
     RAW_PREVIEW_CHARS,
     REJECTED,
@@ -46,6 +58,7 @@ from pipeline.hub.raw import (
     line_problem,
     page_name,
     rejected_record,
+    too_deep,
     write_json_atomic,
     write_lines_gz,
 )
@@ -55,6 +68,10 @@ PAGE_SIZE = 1000
 PARQUET_BATCH = 10_000
 # How a read of a compressed or corrupt source fails: reported as one line, never a traceback.
 _SOURCE_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, OSError)
+
+
+# Lines of a source read at a time while counting them (bounded memory for a whole-Hub listing).
+_COUNT_BLOCK = 8 << 20
 
 
 class ReplayError(RuntimeError):
@@ -201,6 +218,73 @@ def _response_files(path: Path, skipped: list[dict]) -> Iterator[_Record]:
             skipped.append({"file": file.name, "reason": f"{kind} that is not a .json model item"})
 
 
+def _count_lines(path: Path) -> int:
+    """Lines of a gzip source, a last one without a newline included; ReplayError if unreadable."""
+    lines = 0
+    last = b"\n"
+    try:
+        with gzip.open(path, "rb") as f:
+            while block := f.read(_COUNT_BLOCK):
+                lines += block.count(b"\n")
+                last = block[-1:]
+    except _SOURCE_ERRORS as exc:
+        raise ReplayError(f"{path} cannot be read: {exc or type(exc).__name__}") from None
+    return lines + (last != b"\n")
+
+
+def _clean_source_lines(path: Path) -> int | None:
+    """How many items a gzip JSON Lines source holds when every line is plainly a clean item (so
+    that its bytes can be kept as they are); None when any line needs the line-by-line path."""
+    import duckdb
+
+    from pipeline.paths import literal_path
+    from pipeline.sql import load_sql
+
+    if path.is_dir() or path.suffixes[-2:] != [".jsonl", ".gz"]:
+        return None
+    # counted in a thread while DuckDB reads the source (zlib lets go of the GIL): two cores at once
+    counting = ThreadPoolExecutor(max_workers=1)
+    line_count = counting.submit(_count_lines, path)
+    params = {
+        "path": literal_path(path),
+        "max_object_size": 2 * MAX_RECORD_BYTES,
+        "compression": "gzip",
+        "max_depth": MAX_JSON_DEPTH,
+    }
+    conn = duckdb.connect()
+    try:
+        records, unclean, heavy = conn.execute(
+            load_sql("hub/scan_clean_lines"), params | {"max_bytes": MAX_RECORD_BYTES}
+        ).fetchone()
+        lines = line_count.result()
+        # the reader skips blank lines, which the line-by-line path rejects one by one
+        if lines == 0 or records != lines or unclean:
+            return None
+        if heavy:
+            rows = conn.execute(load_sql("hub/select_bracket_heavy_lines"), params)
+            while batch := rows.fetchmany(PARQUET_BATCH):
+                if any(too_deep(line.encode()) for (line,) in batch):
+                    return None
+    except duckdb.Error:
+        # what DuckDB cannot read at all, the line-by-line path reports with its own reason
+        return None
+    finally:
+        conn.close()
+        counting.shutdown(wait=True)
+    return records
+
+
+def _copy_source(path: Path, raw_dir: Path, models: int) -> RawFile:
+    """The source, already gzip JSON Lines of clean items, as the snapshot's one page."""
+    page = raw_dir / page_name(1)
+    tmp = page.with_name(f".{page.name}.{os.getpid()}.tmp")
+    shutil.copyfile(path, tmp)
+    digest = source_sha256(tmp)
+    size = tmp.stat().st_size
+    os.replace(tmp, page)
+    return RawFile(name=page.name, rows=models, bytes=size, sha256=digest)
+
+
 def replay_file(
     path: Path,
     raw_dir: Path,
@@ -223,6 +307,25 @@ def replay_file(
     raw_dir.mkdir(parents=True, exist_ok=True)
 
     started = time.monotonic()
+    if (clean := _clean_source_lines(path)) is not None:
+        page = _copy_source(path, raw_dir, clean)
+        if progress is not None:
+            progress(CrawlProgress(1, clean, 0, 0, 0, time.monotonic() - started))
+        manifest = RawManifest(
+            snapshot_date=snapshot_date,
+            source="file",
+            model_count=clean,
+            pages=1,
+            files=[page],
+            source_path=str(path.resolve()),
+            # the page is the source, byte for byte
+            source_sha256=page.sha256,
+            page_size=clean,
+            bytes=page.bytes,
+            seconds=round(time.monotonic() - started, 3),
+        )
+        write_json_atomic(raw_dir / MANIFEST, manifest.to_json())
+        return manifest
     skipped: list[dict] = []
     if path.is_dir():
         records = _response_files(path, skipped)

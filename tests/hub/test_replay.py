@@ -94,8 +94,10 @@ def test_gzip_source_and_reuse(tmp_path):
         f.writelines(json.dumps(r) + "\n" for r in records)
     seen = []
     manifest = replay_file(source, tmp_path / "raw", DAY, progress=seen.append)
-    assert manifest.model_count == 2500 and manifest.pages == 3
-    assert [p.models for p in seen] == [1000, 2000, 2500]
+    # every line clean: the source itself becomes the one page, byte for byte
+    assert manifest.model_count == 2500 and manifest.pages == 1
+    assert [p.models for p in seen] == [2500]
+    assert (tmp_path / "raw" / manifest.files[0].name).read_bytes() == source.read_bytes()
     assert list(RawSnapshot(tmp_path / "raw").iter_items()) == records
     source.write_bytes(b"")  # a complete snapshot is not replayed again...
     assert replay_file(source, tmp_path / "raw", DAY) == manifest
@@ -120,3 +122,43 @@ def test_zstd_without_zstandard_is_a_clear_error(tmp_path):
 def test_missing_source(tmp_path):
     with pytest.raises(ReplayError, match="no recording"):
         replay_file(tmp_path / "nope.jsonl", tmp_path / "raw", DAY)
+
+
+_CLEAN = [{"_id": f"{i:024x}", "id": f"o/m{i}", "downloads": i} for i in range(20)]
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (b"", "empty line"),
+        (b'{"a":' + b"[" * 200 + b"]" * 200 + b"}", "too_deep"),
+        (b'{"id": "o/x", "likes": NaN}', "NaN"),
+        (b'{"id": "o/x",}', "invalid JSON"),
+        (b'{"id": "o/\xff"}', "not UTF-8"),
+        (b'{"id": "o/\\ud800"}', "surrogate"),
+        (b'{"id": "o/x", "likes": ' + b"9" * 5000 + b"}", "invalid JSON"),
+        (b"[1]", "a JSON list"),
+    ],
+)
+def test_gzip_source_with_one_bad_line_is_read_line_by_line(tmp_path, bad, reason):
+    """Whatever the bulk check of a clean .jsonl.gz would let through or skip, one bad line among
+    clean ones is still rejected with its reason and the others kept."""
+    lines = [json.dumps(r).encode() for r in _CLEAN]
+    source = tmp_path / "listing.jsonl.gz"
+    source.write_bytes(gzip.compress(b"\n".join([*lines[:10], bad, *lines[10:]]) + b"\n"))
+    manifest = replay_file(source, tmp_path / "raw", DAY)
+    assert manifest.model_count == 20 and manifest.rejected_count == 1
+    (rejected,) = read_gz_lines(tmp_path / "raw" / REJECTED)
+    assert rejected["line_no"] == 11 and reason.lower() in rejected["reason"].lower()
+    assert list(RawSnapshot(tmp_path / "raw").iter_items()) == _CLEAN
+
+
+def test_clean_gzip_source_with_many_brackets_is_kept_as_is(tmp_path):
+    """A shallow item with hundreds of brackets (a long file list) is not taken for a deep one."""
+    item = {"_id": "0" * 24, "id": "o/m", "siblings": [{"rfilename": f"f{i}"} for i in range(300)]}
+    source = tmp_path / "listing.jsonl.gz"
+    source.write_bytes(gzip.compress(json.dumps(item).encode() + b"\n"))
+    manifest = replay_file(source, tmp_path / "raw", DAY)
+    assert manifest.pages == 1 and manifest.rejected_count == 0
+    assert (tmp_path / "raw" / manifest.files[0].name).read_bytes() == source.read_bytes()
+    assert list(RawSnapshot(tmp_path / "raw").iter_items()) == [item]
