@@ -3,7 +3,7 @@ with
 
 models as (
 
-    select * from read_parquet(getvariable('models_path'))
+    select * from read_parquet($models_path)
 
 ),
 
