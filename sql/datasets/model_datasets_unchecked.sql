@@ -18,7 +18,7 @@ declared as (
                 list_filter(coalesce(tags, []), lambda t: starts_with(t, 'dataset:')),
                 lambda t: t[9:]
             ) as names,
-        from read_parquet(getvariable('staged_path'))
+        from read_parquet($staged_path)
     )
 ),
 

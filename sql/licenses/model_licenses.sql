@@ -23,7 +23,7 @@ staged as not materialized (
         card_license,
         card_license_name,
         card_license_link,
-    from read_parquet(getvariable('staged_path'), file_row_number = true)
+    from read_parquet($staged_path, file_row_number = true)
 ),
 
 weight_files as not materialized (
@@ -198,7 +198,7 @@ data_basis as (
             when bool_and((status in ('resolved', 'renamed') and is_open) or status = 'external')
                 then 'external_documented'
         end as open_data_basis,
-    from read_parquet(getvariable('model_datasets_path'))
+    from read_parquet($model_datasets_path)
     group by model_id
 ),
 
