@@ -12,7 +12,7 @@ changed as materialized (
         model_id,
         prev_model_id,
     from hist_joined
-    where is_changed and getvariable('previous_snapshot_date') is not null
+    where is_changed and $previous_snapshot_date is not null
 ),
 
 moved_names as (

@@ -11,9 +11,9 @@ pairs as (
 
 run as (
     select
-        getvariable('snapshot_date')::date as snapshot_date,
-        getvariable('previous_snapshot_date')::date as previous_snapshot_date,
-        getvariable('previous_snapshot_date') is null as is_baseline,
+        $snapshot_date::date as snapshot_date,
+        $previous_snapshot_date::date as previous_snapshot_date,
+        $previous_snapshot_date is null as is_baseline,
 ),
 
 kept as (
@@ -73,7 +73,7 @@ license_changed as (
         prev_license_id as old_value,
         license_id as new_value,
     from kept
-    where prev_license_id is distinct from license_id and getvariable('compare_license')
+    where prev_license_id is distinct from license_id and $compare_license
 ),
 
 base_changed as (
@@ -86,7 +86,7 @@ base_changed as (
         to_json(base_models)::varchar as new_value,
     from kept
     semi join hist_parent_changes using (model_key)
-    where getvariable('compare_base')
+    where $compare_base
 ),
 
 gated_changed as (
@@ -97,7 +97,7 @@ gated_changed as (
         prev_gated as old_value,
         gated as new_value,
     from kept
-    where prev_gated is distinct from gated and getvariable('compare_gated')
+    where prev_gated is distinct from gated and $compare_gated
 ),
 
 pipeline_tag_changed as (

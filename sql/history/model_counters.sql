@@ -9,8 +9,8 @@ curr as (
 
 run as (
     select
-        getvariable('snapshot_date')::date as snapshot_date,
-        getvariable('previous_snapshot_date')::date as previous_snapshot_date,
+        $snapshot_date::date as snapshot_date,
+        $previous_snapshot_date::date as previous_snapshot_date,
 )
 
 select
