@@ -27,7 +27,7 @@ walk(model_id, ancestor_id, distance) as (
         on dag.child_id = walk.ancestor_id
     -- cycles are broken above; the bound only stops a runaway walk should one slip through
     -- (cycle_edges_in_ancestry then reports it)
-    where walk.distance < getvariable('lin_max_depth')
+    where walk.distance < $max_depth
 ),
 
 has_parent as (

@@ -9,7 +9,7 @@ models as (
         model_id,
         base_model_tags,
         card_base_model,
-    from read_parquet(getvariable('lin_staged_path'))
+    from read_parquet($staged_path)
     where model_id is not null
         and (len(base_model_tags) > 0 or len(card_base_model) > 0)
 ),

@@ -7,7 +7,7 @@ not_walkable as (
     select
         child_id,
         parent_id,
-    from read_parquet(getvariable('lin_edges_path'))
+    from read_parquet($edges_path)
     where parent_status in ('cycle', 'self_loop') and not is_walked
 ),
 
@@ -16,7 +16,7 @@ ancestry as (
         model_id,
         ancestor_id,
         distance,
-    from read_parquet(getvariable('lin_ancestry_path'))
+    from read_parquet($ancestry_path)
 ),
 
 walked_anyway as (

@@ -1,6 +1,6 @@
 -- lineage_ancestry: one row per model, ancestor and snapshot date.
 select
-    getvariable('lin_snapshot_date') as snapshot_date,
+    $snapshot_date::date as snapshot_date,
     model_id,
     ancestor_id,
     distance,

@@ -41,7 +41,7 @@ checked as (
 
 final as (
     select
-        getvariable('lin_snapshot_date') as snapshot_date,
+        $snapshot_date::date as snapshot_date,
         ---------- ids
         child_id,
         parent_id,
