@@ -5,7 +5,7 @@ create or replace temp table dataset_records as
 with
 
 raw_lines as (
-    select json as record
+    select json as record,
     from read_ndjson_objects(
         $dataset_pages,
         ignore_errors = true,

@@ -23,7 +23,7 @@ declared as (
 ),
 
 named as (
-    select *
+    select *,
     from declared
     where declared <> ''
     qualify row_number() over (partition by model_id, lower(declared) order by ordinal) = 1

@@ -9,7 +9,7 @@
 with
 
 pairs as (
-    select * from hist_pairs
+    select *, from hist_pairs
 ),
 
 first_versions as (

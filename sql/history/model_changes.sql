@@ -6,7 +6,7 @@
 with
 
 pairs as (
-    select * from hist_pairs
+    select *, from hist_pairs
 ),
 
 run as (
@@ -17,7 +17,7 @@ run as (
 ),
 
 kept as (
-    select * from pairs
+    select *, from pairs
     where in_curr and in_prev
 ),
 
@@ -29,7 +29,7 @@ baseline as (
         null::varchar as old_value,
         model_id as new_value,
     from hist_curr
-    where is_public and (select is_baseline from run)
+    where is_public and (select is_baseline, from run)
 ),
 
 added as (
@@ -40,7 +40,7 @@ added as (
         null::varchar as old_value,
         model_id as new_value,
     from pairs
-    where in_curr and not in_prev and not (select is_baseline from run)
+    where in_curr and not in_prev and not (select is_baseline, from run)
 ),
 
 removed as (
@@ -123,23 +123,23 @@ library_changed as (
 ),
 
 changes as (
-    select * from baseline
+    select *, from baseline
     union all
-    select * from added
+    select *, from added
     union all
-    select * from removed
+    select *, from removed
     union all
-    select * from renamed
+    select *, from renamed
     union all
-    select * from license_changed
+    select *, from license_changed
     union all
-    select * from base_changed
+    select *, from base_changed
     union all
-    select * from gated_changed
+    select *, from gated_changed
     union all
-    select * from pipeline_tag_changed
+    select *, from pipeline_tag_changed
     union all
-    select * from library_changed
+    select *, from library_changed
 )
 
 select

@@ -1,3 +1,3 @@
 -- Rows of the `licenses` reference table loaded from the seed.
-select count(*) as licenses
+select count(*) as licenses,
 from licenses

@@ -6,5 +6,5 @@ select
 from read_csv(
     $license_categories_csv,
     header = true,
-    columns = {'category': 'varchar', 'category_rank': 'integer', 'description': 'varchar'}
+    columns = { 'category': 'varchar', 'category_rank': 'integer', 'description': 'varchar' }
 )

@@ -11,7 +11,7 @@ dag as (
     where is_walked
 ),
 
-walk(model_id, ancestor_id, distance) as (
+walk (model_id, ancestor_id, distance) as (
     select
         child_id,
         parent_id,
@@ -31,7 +31,7 @@ walk(model_id, ancestor_id, distance) as (
 ),
 
 has_parent as (
-    select distinct child_id as model_id from dag
+    select distinct child_id as model_id, from dag
 ),
 
 final as (
@@ -47,4 +47,4 @@ final as (
     group by all
 )
 
-select * from final
+select *, from final

@@ -93,4 +93,4 @@ final as (
     from refs
 )
 
-select * from final
+select *, from final

@@ -49,10 +49,10 @@ card_refs as (
 ),
 
 all_refs as (
-    select * from tag_refs
+    select *, from tag_refs
     union all
-    select * from card_refs
+    select *, from card_refs
 )
 
-select * from all_refs
+select *, from all_refs
 where raw_ref is not null and trim(raw_ref) <> ''

@@ -20,7 +20,7 @@ ancestry as (
 ),
 
 walked_anyway as (
-    select count(*) as n
+    select count(*) as n,
     from ancestry
     semi join not_walkable
         on not_walkable.child_id = ancestry.model_id
@@ -29,10 +29,10 @@ walked_anyway as (
 ),
 
 own_ancestor as (
-    select count(*) as n
+    select count(*) as n,
     from ancestry
     where lower(model_id) = lower(ancestor_id)
 )
 
-select walked_anyway.n + own_ancestor.n as n
+select walked_anyway.n + own_ancestor.n as n,
 from walked_anyway, own_ancestor

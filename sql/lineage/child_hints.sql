@@ -43,4 +43,4 @@ hinted as (
     from staged
 )
 
-select * from hinted
+select *, from hinted

@@ -26,4 +26,4 @@ ranked as (
     group by licenses.model_id
 )
 
-select * from ranked
+select *, from ranked

@@ -7,4 +7,3 @@ select
     max_distance,
     is_root,
 from lin_ancestry
-

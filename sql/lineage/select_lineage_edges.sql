@@ -2,7 +2,7 @@
 with
 
 edges as (
-    select * from lin_edges
+    select *, from lin_edges
 ),
 
 with_licenses as (
@@ -67,5 +67,5 @@ final as (
     from checked
 )
 
-select * from final
+select *, from final
 order by child_id, parent_id
