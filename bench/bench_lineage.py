@@ -32,9 +32,8 @@ def generate(layout: Layout, n_models: int) -> Path:
     target = layout.table_partition("models_staged", DAY)
     target.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect() as conn:
-        conn.execute("set variable bench_n = ?::bigint", [n_models])
-        conn.execute("set variable bench_date = ?::date", [DAY])
-        conn.sql(load_sql("lineage/bench_synthetic_models")).write_parquet(
+        params = {"n_models": n_models, "snapshot_date": DAY}
+        conn.sql(load_sql("lineage/bench_synthetic_models"), params=params).write_parquet(
             str(target), compression="zstd"
         )
     return target

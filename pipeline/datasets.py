@@ -47,7 +47,7 @@ def build_datasets(
         raise FileNotFoundError(f"no {STAGED_TABLE} partition for {snapshot_date}: {staged}")
     raw = RawSnapshot(layout.raw_datasets(snapshot_date))
     with connection(conn) as conn:
-        conn.execute("set variable staged_path = ?", [literal_path(staged)])
+        staged_path = {"staged_path": literal_path(staged)}
         if not raw.is_complete():
             stale = layout.table_partition(DATASETS, snapshot_date)
             # a rebuild after the listing's loss must not keep an older build's datasets
@@ -58,34 +58,37 @@ def build_datasets(
                 MODEL_DATASETS,
                 snapshot_date,
                 load_sql("datasets/model_datasets_unchecked"),
+                staged_path,
                 allow_empty=True,
             )
             return DatasetsResult(False, 0, 0, rows, _status_counts(conn, path))
         load_license_reference(conn)
         install_macros(conn)
-        conn.execute(
-            "set variable dataset_pages = ?", [[literal_path(p) for p in raw.page_files()]]
-        )
-        conn.execute(load_sql("datasets/load_raw_datasets"))
+        pages = {"dataset_pages": [literal_path(p) for p in raw.page_files()]}
+        conn.execute(load_sql("datasets/load_raw_datasets"), pages)
         private = conn.execute(load_sql("datasets/count_private")).fetchone()[0]
         load_license_map(conn, "datasets/distinct_declarations")
-        conn.execute("set variable snapshot_date = ?", [snapshot_date])
         datasets_path, datasets = write_partition(
-            conn, layout, DATASETS, snapshot_date, load_sql("datasets/datasets")
+            conn,
+            layout,
+            DATASETS,
+            snapshot_date,
+            load_sql("datasets/datasets"),
+            {"snapshot_date": snapshot_date},
         )
         history = [
             literal_path(layout.table_partition(DATASETS, day))
             for day in layout.partition_dates(DATASETS)
             if day <= snapshot_date
         ]
-        conn.execute("set variable datasets_path = ?", [literal_path(datasets_path)])
-        conn.execute("set variable dataset_history = ?", [history])
         path, rows = write_partition(
             conn,
             layout,
             MODEL_DATASETS,
             snapshot_date,
             load_sql("datasets/model_datasets"),
+            staged_path
+            | {"datasets_path": literal_path(datasets_path), "dataset_history": history},
             allow_empty=True,
         )
         conn.execute("drop table if exists license_map")
@@ -94,5 +97,5 @@ def build_datasets(
 
 
 def _status_counts(conn: duckdb.DuckDBPyConnection, path: Path) -> dict[str, int]:
-    conn.execute("set variable model_datasets_path = ?", [literal_path(path)])
-    return dict(conn.execute(load_sql("datasets/count_statuses")).fetchall())
+    sql = load_sql("datasets/count_statuses")
+    return dict(conn.execute(sql, {"model_datasets_path": literal_path(path)}).fetchall())

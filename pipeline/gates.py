@@ -70,8 +70,10 @@ class GateResult:
 
 
 def profile(conn: duckdb.DuckDBPyConnection, layout: Layout, table: str, day: date) -> Profile:
-    conn.execute("set variable models_path = ?", [literal_path(layout.table_partition(table, day))])
-    cursor = conn.execute(load_sql("gates/profile_models_partition"))
+    cursor = conn.execute(
+        load_sql("gates/profile_models_partition"),
+        {"models_path": literal_path(layout.table_partition(table, day))},
+    )
     names = [c[0] for c in cursor.description]
     row = dict(zip(names, cursor.fetchall()[0], strict=True))
     n = row["n_models"]
@@ -184,7 +186,8 @@ def null_rate_gate(today: Profile, previous: Profile | None) -> GateResult:
 
 
 def partition_rows(conn: duckdb.DuckDBPyConnection, path: Path) -> int:
-    return conn.execute("select count(*) from read_parquet(?)", [literal_path(path)]).fetchone()[0]
+    sql = load_sql("gates/count_partition_rows")
+    return conn.execute(sql, {"path": literal_path(path)}).fetchone()[0]
 
 
 class GateAcceptanceError(ValueError):

@@ -30,10 +30,17 @@ def build_models(
     layout: Layout, snapshot_date: date, conn: duckdb.DuckDBPyConnection
 ) -> tuple[Path, int]:
     """Write the day's `models` partition from the stages before it; return (path, rows)."""
-    for variable, table in INPUTS.items():
+    params = {}
+    for name, table in INPUTS.items():
         path = layout.table_partition(table, snapshot_date)
         if not path.is_file():
             raise FileNotFoundError(f"no {table} partition for {snapshot_date}: {path}")
-        conn.execute(f"set variable {variable} = ?", [literal_path(path)])
+        params[name] = literal_path(path)
     install_macros(conn)
-    return write_partition(conn, layout, TABLE, snapshot_date, load_sql("models"))
+    return write_partition(conn, layout, TABLE, snapshot_date, load_sql("models/models"), params)
+
+
+def openness_tier_counts(conn: duckdb.DuckDBPyConnection, path: Path) -> dict[str, int]:
+    """Models per openness tier in one written `models` partition."""
+    sql = load_sql("models/count_openness_tiers")
+    return dict(conn.execute(sql, {"path": literal_path(path)}).fetchall())

@@ -109,16 +109,13 @@ def build_snapshot_sources(
         **row,
         "models_path": str(layout.table_partition("models_staged", day)),
         "quarantine_path": str(layout.table_partition("quarantine", day)),
-        "has_field_coverage": coverage_path.is_file(),
-        # read_parquet needs a readable file even in a branch that is not taken
-        "field_coverage_path": str(
-            coverage_path if coverage_path.is_file() else layout.table_partition("quarantine", day)
-        ),
     }
-    for name, value in params.items():
-        conn.execute(f"set variable {name} = ?", [value])
-    sql = "provenance/snapshot_sources" + ("" if params["has_field_coverage"] else "_bare")
-    return write_partition(conn, layout, TABLE, day, load_sql(sql))
+    if coverage_path.is_file():
+        sql = "provenance/snapshot_sources"
+        params["field_coverage_path"] = str(coverage_path)
+    else:
+        sql = "provenance/snapshot_sources_bare"
+    return write_partition(conn, layout, TABLE, day, load_sql(sql), params)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Loading SQL from `sql/`.
 
-Every statement the pipeline runs lives in a file under `sql/`; values are bound as parameters or
-through `set variable`, never formatted into the text. From a checkout the files are read from the
+Every statement the pipeline runs lives in a file under `sql/<stage>/`; values are bound as DuckDB
+named parameters (`$name`), each statement given the values it reads, never formatted into the
+text. From a checkout the files are read from the
 repository's `sql/`; an installed wheel carries them as `pipeline/sql/`.
 """
 

@@ -5,8 +5,7 @@ import dagster as dg
 from pipeline import gates
 from pipeline.defs.resources import DuckDB, GateReview, OutputRoot
 from pipeline.defs.specs import asset_args
-from pipeline.models import TABLE, build_models
-from pipeline.paths import literal_path
+from pipeline.models import TABLE, build_models, openness_tier_counts
 
 GATES = {
     "model_count_steady": "The model count falls by at most the set share from the previous day.",
@@ -32,12 +31,7 @@ def models(
         today = gates.profile(conn, layout, TABLE, day)
         previous_day, unlike = gates.previous_to_compare(layout, TABLE, day)
         previous = gates.profile(conn, layout, TABLE, previous_day) if previous_day else None
-        tiers = dict(
-            conn.execute(
-                "select openness_tier, count(*) from read_parquet(?) group by all",
-                [literal_path(path)],
-            ).fetchall()
-        )
+        tiers = openness_tier_counts(conn, path)
     results = {
         "model_count_steady": gates.model_count_gate(today, previous),
         "unique_model_ids": gates.unique_ids_gate(today),

@@ -161,27 +161,32 @@ def build_history(
             if dupes:
                 shown = ", ".join(f"{key} x{n} ({side})" for side, key, n in dupes)
                 raise HistoryInputError(f"models partitions repeat models: {shown}")
-            con.execute("set variable snapshot_date = ?", [snapshot_date])
-            con.execute("set variable previous_snapshot_date = ?::date", [previous_date])
-            for variable, field_name in (
-                ("compare_license", "has_card_data"),
-                ("compare_base", "has_card_data"),
-                ("compare_gated", "has_gated"),
-            ):
-                con.execute(f"set variable {variable} = ?", [fields[field_name]])
+            # Each statement is bound with the values it reads, and only those.
+            dates = {"snapshot_date": snapshot_date, "previous_snapshot_date": previous_date}
             source = day_source(layout, snapshot_date)
-            con.execute("set variable coverage = ?::varchar", [source.coverage if source else None])
-            con.execute(
-                "set variable comparable_to_previous = ?::boolean",
-                [comparable(layout, snapshot_date, previous_date)],
-            )
+            table_params = {
+                MODEL_CHANGES: dates
+                | {
+                    "compare_license": fields["has_card_data"],
+                    "compare_base": fields["has_card_data"],
+                    "compare_gated": fields["has_gated"],
+                },
+                MODEL_COUNTERS: dates,
+                MODEL_ATTRIBUTE_HISTORY: dates,
+                ECOSYSTEM_DAILY: dates
+                | {
+                    "coverage": source.coverage if source else None,
+                    "comparable_to_previous": comparable(layout, snapshot_date, previous_date),
+                },
+            }
             joined_sql = "join_snapshots" if previous else "first_snapshot"
             con.execute(
                 f"create or replace temp {joined_kind} hist_joined as "
                 + load_sql(f"history/{joined_sql}")
             )
             con.execute(
-                "create or replace temp table hist_delta_keys as " + load_sql("history/delta_keys")
+                "create or replace temp table hist_delta_keys as " + load_sql("history/delta_keys"),
+                {"previous_snapshot_date": previous_date},
             )
             con.execute(
                 "create or replace temp table hist_pairs as " + load_sql("history/pair_snapshots")
@@ -207,6 +212,7 @@ def build_history(
                     table,
                     snapshot_date,
                     load_sql(sql_name),
+                    table_params[table],
                     allow_empty=table in (MODEL_CHANGES, MODEL_ATTRIBUTE_HISTORY),
                 )
             previous_timeline = (
@@ -215,8 +221,12 @@ def build_history(
             paths[CREATION_TIMELINE], rows[CREATION_TIMELINE], timeline_mode = _write_timeline(
                 con, layout, snapshot_date, previous_timeline, public_models=rows[MODEL_COUNTERS]
             )
-            con.execute("set variable changes_path = ?", [literal_path(paths[MODEL_CHANGES])])
-            changes = dict(con.execute(load_sql("history/count_changes")).fetchall())
+            changes = dict(
+                con.execute(
+                    load_sql("history/count_changes"),
+                    {"changes_path": literal_path(paths[MODEL_CHANGES])},
+                ).fetchall()
+            )
         finally:
             for kind, name in (
                 ("view", "hist_timeline_input"),
@@ -387,7 +397,12 @@ def _count_timeline(
         "create or replace temp view hist_timeline_input as " + load_sql(f"history/{source}")
     )
     path, n_rows = write_partition(
-        conn, layout, CREATION_TIMELINE, day, load_sql("history/creation_timeline")
+        conn,
+        layout,
+        CREATION_TIMELINE,
+        day,
+        load_sql("history/creation_timeline"),
+        {"snapshot_date": day},
     )
     totals = conn.execute(
         load_sql("history/timeline_totals"), {"path": literal_path(path)}
@@ -437,7 +452,7 @@ def _check_columns(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Refuse a `models` partition history cannot read or that lacks a column it reads."""
     try:
         described = conn.execute(
-            load_sql("history/describe_models"), [literal_path(path)]
+            load_sql("history/describe_models"), {"path": literal_path(path)}
         ).fetchall()
     except duckdb.Error as exc:
         raise HistoryInputError(f"cannot read models partition {path}: {exc}") from exc

@@ -57,28 +57,28 @@ class LicenseResult:
 def load_license_reference(conn: duckdb.DuckDBPyConnection, seeds: Path | None = None) -> int:
     """Create tables `license_categories` and `licenses` from the seeds; return licence rows."""
     seeds = seeds or seeds_dir()
-    conn.execute(
-        "set variable license_categories_csv = ?", [literal_path(seeds / "license_categories.csv")]
-    )
-    conn.execute("set variable licenses_csv = ?", [literal_path(seeds / "licenses.csv")])
-    conn.execute(load_sql("licenses/load_license_categories"))
-    conn.execute(load_sql("licenses/load_licenses"))
-    missing = conn.execute(load_sql("licenses/licenses_without_category")).fetchone()[0]
+    categories_csv = {"license_categories_csv": literal_path(seeds / "license_categories.csv")}
+    licenses_csv = {"licenses_csv": literal_path(seeds / "licenses.csv")}
+    conn.execute(load_sql("licenses/load_license_categories"), categories_csv)
+    conn.execute(load_sql("licenses/load_licenses"), licenses_csv)
+    missing = conn.execute(load_sql("licenses/licenses_without_category"), licenses_csv).fetchone()[
+        0
+    ]
     if missing:
         raise ValueError(
             f"{missing} rows of licenses.csv have a category not in the categories seed"
         )
-    return conn.execute("select count(*) from licenses").fetchone()[0]
+    return conn.execute(load_sql("licenses/count_licenses")).fetchone()[0]
 
 
 def load_license_map(
-    conn: duckdb.DuckDBPyConnection, declarations: str = "licenses/distinct_declarations"
+    conn: duckdb.DuckDBPyConnection, declarations: str, params: dict[str, object] | None = None
 ) -> int:
-    """Normalise each distinct declaration (of `staged_path`, or of the query `declarations`)
-    once; load them as `license_map`."""
+    """Normalise each distinct declaration the query `declarations` (bound with `params`)
+    returns once; load them as `license_map`."""
     ref = load_reference()
     columns: dict[str, list] = {name: [] for name in MAP_COLUMNS}
-    for tags, card, name, link in conn.execute(load_sql(declarations)).fetchall():
+    for tags, card, name, link in conn.execute(load_sql(declarations), params).fetchall():
         n = normalize_declaration(Declaration.of(tags, card, name, link), ref)
         values = (
             tags,
@@ -121,14 +121,14 @@ def build_model_licenses(
             build_datasets(layout, snapshot_date, conn)
         load_license_reference(conn)
         install_macros(conn)
-        conn.execute("set variable staged_path = ?", [literal_path(staged)])
-        conn.execute("set variable model_datasets_path = ?", [literal_path(model_datasets)])
-        distinct = load_license_map(conn)
+        staged_path = {"staged_path": literal_path(staged)}
+        distinct = load_license_map(conn, "licenses/distinct_declarations", staged_path)
+        inputs = staged_path | {"model_datasets_path": literal_path(model_datasets)}
         path, rows = write_partition(
-            conn, layout, TABLE, snapshot_date, load_sql("licenses/model_licenses")
+            conn, layout, TABLE, snapshot_date, load_sql("licenses/model_licenses"), inputs
         )
-        conn.execute("set variable model_licenses_path = ?", [literal_path(path)])
-        counts = dict(conn.execute(load_sql("licenses/count_categories")).fetchall())
+        written = {"model_licenses_path": literal_path(path)}
+        counts = dict(conn.execute(load_sql("licenses/count_categories"), written).fetchall())
         conn.execute("drop table if exists license_map")
         return LicenseResult(path, rows, distinct, counts)
 
@@ -141,6 +141,7 @@ def unknown_other_share(
     if not path.is_file():
         raise FileNotFoundError(f"no {TABLE} partition for {snapshot_date}: {path}")
     with connection(conn) as conn:
-        conn.execute("set variable model_licenses_path = ?", [literal_path(path)])
-        _models, share = conn.execute(load_sql("licenses/unknown_other_share")).fetchone()
+        _models, share = conn.execute(
+            load_sql("licenses/unknown_other_share"), {"model_licenses_path": literal_path(path)}
+        ).fetchone()
         return float(share)

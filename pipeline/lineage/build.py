@@ -85,8 +85,10 @@ def _partition_dates(layout: Layout, table: str) -> dict[date, Path]:
     return found
 
 
-def _run(conn: duckdb.DuckDBPyConnection, name: str) -> None:
-    conn.execute(load_sql(f"lineage/{name}"))
+def _run(
+    conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, object] | None = None
+) -> None:
+    conn.execute(load_sql(f"lineage/{name}"), params)
 
 
 def _write_table(
@@ -118,10 +120,13 @@ def _write_table(
     return target, rows
 
 
-def _materialise(conn: duckdb.DuckDBPyConnection, temp_table: str, select_name: str) -> None:
+def _materialise(
+    conn: duckdb.DuckDBPyConnection, temp_table: str, select_name: str, snapshot_date: date
+) -> None:
     # Both names are constants of this module; no data reaches the SQL text.
     conn.execute(
-        f"create or replace temp table {temp_table} as " + load_sql(f"lineage/{select_name}")
+        f"create or replace temp table {temp_table} as " + load_sql(f"lineage/{select_name}"),
+        {"snapshot_date": snapshot_date},
     )
 
 
@@ -139,11 +144,10 @@ def _load_aliases(conn: duckdb.DuckDBPyConnection, layout: Layout, snapshot_date
     ]
     _run(conn, "create_alias_seen")
     if sources:
-        conn.execute("set variable lin_alias_sources = ?", [sources])
-        _run(conn, "insert_staged_aliases")
+        _run(conn, "insert_staged_aliases", {"alias_sources": sources})
     if since is not None:
-        conn.execute("set variable lin_previous_aliases = ?", [literal_path(earlier[since])])
-        _run(conn, "insert_previous_aliases")
+        previous = {"previous_aliases": literal_path(earlier[since])}
+        _run(conn, "insert_previous_aliases", previous)
     _run(conn, "keep_old_ids")
     _run(conn, "alias_map")
 
@@ -183,16 +187,13 @@ def license_categories_csv() -> Path:
 
 
 def _load_licenses(conn: duckdb.DuckDBPyConnection, layout: Layout, snapshot_date: date) -> bool:
-    conn.execute(
-        "set variable lin_license_categories_csv = ?", [literal_path(license_categories_csv())]
-    )
-    _run(conn, "seed_license_category_rank")
+    seed = {"license_categories_csv": literal_path(license_categories_csv())}
+    _run(conn, "seed_license_category_rank", seed)
     path = layout.table_partition(LICENSES_TABLE, snapshot_date)
     if not path.is_file():
         _run(conn, "empty_licenses")
         return False
-    conn.execute("set variable lin_licenses_path = ?", [literal_path(path)])
-    _run(conn, "load_licenses")
+    _run(conn, "load_licenses", {"licenses_path": literal_path(path)})
     return True
 
 
@@ -204,11 +205,10 @@ def _ledger(conn: duckdb.DuckDBPyConnection, snapshot_date: date, licenses_avail
     names = [column[0] for column in cursor.description]
     models = dict(zip(names, cursor.fetchone(), strict=True))
     n_models = models["n_models"] or 0
-    conn.execute("set variable lin_ledger_top_n = ?", [LEDGER_TOP_MISSING])
     missing = [
         {"parent_id": parent_id, "n_children": n}
         for _key, parent_id, n in conn.execute(
-            load_sql("lineage/ledger_missing_parents")
+            load_sql("lineage/ledger_missing_parents"), {"ledger_top_n": LEDGER_TOP_MISSING}
         ).fetchall()
     ]
     cycles = [
@@ -261,25 +261,23 @@ def build_lineage(
         keep_order = conn.execute(setting).fetchall()[0][0]
         conn.execute("set preserve_insertion_order = false")
         try:
-            conn.execute("set variable lin_snapshot_date = ?::date", [snapshot_date])
-            conn.execute("set variable lin_staged_path = ?", [literal_path(staged_path)])
-            conn.execute("set variable lin_max_depth = ?", [MAX_DEPTH])
-            _run(conn, "load_models")
-            _run(conn, "child_hints")
+            staged = {"staged_path": literal_path(staged_path)}
+            _run(conn, "load_models", staged)
+            _run(conn, "child_hints", staged)
             _load_aliases(conn, layout, snapshot_date)
-            _run(conn, "candidate_refs")
+            _run(conn, "candidate_refs", staged)
             _normalise_refs(conn)
             _run(conn, "resolve_refs")
             _run(conn, "build_edges")
             trim_rounds = _flag_cycles(conn)
             _run(conn, "walk_edges")
-            _run(conn, "ancestry")
+            _run(conn, "ancestry", {"max_depth": MAX_DEPTH})
             licenses_available = _load_licenses(conn, layout, snapshot_date)
 
-            _materialise(conn, "lin_edges_out", "select_lineage_edges")
-            _materialise(conn, "lin_ancestry_out", "select_lineage_ancestry")
-            _materialise(conn, "lin_model_lineage_out", "select_model_lineage")
-            _materialise(conn, "lin_aliases_out", "select_lineage_aliases")
+            _materialise(conn, "lin_edges_out", "select_lineage_edges", snapshot_date)
+            _materialise(conn, "lin_ancestry_out", "select_lineage_ancestry", snapshot_date)
+            _materialise(conn, "lin_model_lineage_out", "select_model_lineage", snapshot_date)
+            _materialise(conn, "lin_aliases_out", "select_lineage_aliases", snapshot_date)
 
             paths: dict[str, Path] = {}
             rows: dict[str, int] = {}
@@ -311,8 +309,8 @@ def resolved_parent_share(
     path = layout.table_partition(MODEL_LINEAGE_TABLE, snapshot_date)
     if not path.is_file():
         raise FileNotFoundError(f"no {MODEL_LINEAGE_TABLE} partition for {snapshot_date}: {path}")
-    conn.execute("set variable lin_model_lineage_path = ?", [literal_path(path)])
-    share = conn.execute(load_sql("lineage/check_resolved_parent_share")).fetchone()[0]
+    sql = load_sql("lineage/check_resolved_parent_share")
+    share = conn.execute(sql, {"model_lineage_path": literal_path(path)}).fetchone()[0]
     return float(share or 0.0)
 
 
@@ -326,6 +324,6 @@ def cycle_edges_in_ancestry(
     for path in (edges, ancestry):
         if not path.is_file():
             raise FileNotFoundError(f"missing lineage partition for {snapshot_date}: {path}")
-    conn.execute("set variable lin_edges_path = ?", [literal_path(edges)])
-    conn.execute("set variable lin_ancestry_path = ?", [literal_path(ancestry)])
-    return int(conn.execute(load_sql("lineage/check_cycle_edges_in_ancestry")).fetchone()[0])
+    params = {"edges_path": literal_path(edges), "ancestry_path": literal_path(ancestry)}
+    sql = load_sql("lineage/check_cycle_edges_in_ancestry")
+    return int(conn.execute(sql, params).fetchone()[0])

@@ -4,18 +4,18 @@
 with
 
 observations as (
-    select * exclude (rank_new)
+    select * exclude (rank_new),
     from (
         select
             *,
             row_number() over (partition by model_id, date order by is_new desc) as rank_new,
         from (
             select model_id, date, downloads_30d, downloads_all_time, likes, source_name,
-                source_sha256, true as is_new
+                source_sha256, true as is_new,
             from counter_new
             union all
             select model_id, date, downloads_30d, downloads_all_time, likes, source_name,
-                source_sha256, false as is_new
+                source_sha256, false as is_new,
             from counter_old
         )
     )
@@ -23,13 +23,13 @@ observations as (
 ),
 
 spans as (
-    select model_id, min(date) as first_date, max(date) as last_date
+    select model_id, min(date) as first_date, max(date) as last_date,
     from observations
     group by model_id
 ),
 
 days as (
-    select spans.model_id, unnest(generate_series(first_date, last_date, interval 1 day))::date as date
+    select spans.model_id, unnest(generate_series(first_date, last_date, interval 1 day))::date as date,
     from spans
 ),
 

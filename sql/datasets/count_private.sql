@@ -1,2 +1,2 @@
 -- records of the dataset listing dropped as private (never published)
-select count(*) from dataset_records where is_private
+select count(*), from dataset_records where is_private

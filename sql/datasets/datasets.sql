@@ -1,7 +1,7 @@
 -- datasets: one row per public dataset listed that day, with its normalised licence.
 -- needs: temp tables dataset_records and license_map, variable snapshot_date
 select
-    getvariable('snapshot_date')::date as snapshot_date,
+    $snapshot_date::date as snapshot_date,
     records.dataset_id,
     records.hub_id,
     coalesce(

@@ -5,9 +5,9 @@ create or replace temp table dataset_records as
 with
 
 raw_lines as (
-    select json as record
+    select json as record,
     from read_ndjson_objects(
-        getvariable('dataset_pages'),
+        $dataset_pages,
         ignore_errors = true,
         allow_empty = true,
         compression = 'gzip'

@@ -19,7 +19,7 @@ declared as (
                 list_filter(coalesce(tags, []), lambda t: starts_with(t, 'dataset:')),
                 lambda t: t[9:]
             ) as names,
-        from read_parquet(getvariable('staged_path'))
+        from read_parquet($staged_path)
     )
 ),
 
@@ -45,13 +45,13 @@ keyed as (
 
 today as (
     select lower(dataset_id) as dataset_key, dataset_id, hub_id, license_category, license_grant, gated,
-    from read_parquet(getvariable('datasets_path'))
+    from read_parquet($datasets_path)
 ),
 
 -- old ids of renamed datasets: an id seen on any day, paired with its stable `_id`
 aliases as (
     select distinct lower(dataset_id) as alias_key, hub_id,
-    from read_parquet(getvariable('dataset_history'))
+    from read_parquet($dataset_history)
 ),
 
 renamed as (

@@ -18,12 +18,12 @@ declared as (
                 list_filter(coalesce(tags, []), lambda t: starts_with(t, 'dataset:')),
                 lambda t: t[9:]
             ) as names,
-        from read_parquet(getvariable('staged_path'))
+        from read_parquet($staged_path)
     )
 ),
 
 named as (
-    select *
+    select *,
     from declared
     where declared <> ''
     qualify row_number() over (partition by model_id, lower(declared) order by ordinal) = 1

@@ -4,7 +4,7 @@
 with
 
 edges as (
-    select child_id, parent_id, relation
+    select child_id, parent_id, relation,
     from read_parquet($edges, hive_partitioning = false)
     where is_walked
 ),
@@ -12,7 +12,7 @@ edges as (
 -- A model's organisation is its `author` (the namespace of its id when the Hub gives none): a
 -- legacy bare id such as `gpt2` is its own organisation then.
 authors as (
-    select model_id, coalesce(author, split_part(model_id, '/', 1)) as organization
+    select model_id, coalesce(author, split_part(model_id, '/', 1)) as organization,
     from read_parquet($models, hive_partitioning = false)
 ),
 
@@ -47,9 +47,9 @@ transitive as (
 ),
 
 pairs as (
-    select 'direct' as depth, * from direct
+    select 'direct' as depth, *, from direct
     union all
-    select 'transitive' as depth, * from transitive
+    select 'transitive' as depth, *, from transitive
 ),
 
 per_level as (

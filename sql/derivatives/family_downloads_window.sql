@@ -18,7 +18,7 @@ windows as (
         ($snapshot_date::date - window_days::integer) as earlier_date,
         list_contains($earlier_dates::date[], $snapshot_date::date - window_days::integer)
             as earlier_present,
-    from unnest([7, 30]) as w(window_days)
+    from unnest([7, 30]) as w (window_days)
 ),
 
 curr as (

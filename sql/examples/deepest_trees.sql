@@ -3,7 +3,7 @@
 with
 
 models as (
-    select model_id, family, lineage_depth from models
+    select model_id, family, lineage_depth, from models
     where family is not null
 ),
 
@@ -29,6 +29,6 @@ deepest as (
     group by all
 )
 
-select * from deepest
+select *, from deepest
 order by max_lineage_depth desc, count_models desc, family
 limit 20

@@ -29,5 +29,5 @@ final as (
         on models.model_id = descendants.model_id
 )
 
-select * from final
+select *, from final
 order by distance, model_id

@@ -3,7 +3,7 @@
 with
 
 models as (
-    select * from models
+    select *, from models
 ),
 
 families as (
@@ -28,6 +28,6 @@ with_root as (
         on roots.model_id = families.family
 )
 
-select * from with_root
+select *, from with_root
 order by count_models desc, family
 limit 20

@@ -3,7 +3,7 @@
 with
 
 models as (
-    select snapshot_date, license_category from models_history
+    select snapshot_date, license_category, from models_history
 ),
 
 counted as (
@@ -24,5 +24,5 @@ final as (
     from counted
 )
 
-select * from final
+select *, from final
 order by snapshot_date, count_models desc, license_category

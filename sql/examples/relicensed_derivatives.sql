@@ -6,13 +6,13 @@
 with
 
 edges as (
-    select * from lineage_edges
+    select *, from lineage_edges
     where parent_id is not null
         and license_check = 'relicensed_permissive'
 ),
 
 models as (
-    select model_id, license_id, license_category, effective_license_category from models
+    select model_id, license_id, license_category, effective_license_category, from models
 ),
 
 joined as (
@@ -33,5 +33,5 @@ joined as (
         on parents.model_id = edges.parent_id
 )
 
-select * from joined
+select *, from joined
 order by parent_id, child_id

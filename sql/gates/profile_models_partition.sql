@@ -3,7 +3,7 @@ with
 
 models as (
 
-    select * from read_parquet(getvariable('models_path'))
+    select *, from read_parquet($models_path)
 
 ),
 
@@ -21,4 +21,4 @@ profile as (
 
 )
 
-select * from profile
+select *, from profile

@@ -5,7 +5,7 @@
 with
 
 versions as (
-    select * from read_parquet($history_paths, hive_partitioning = false)
+    select *, from read_parquet($history_paths, hive_partitioning = false)
     where $until::date is null or valid_from <= $until::date
 ),
 

@@ -9,7 +9,7 @@
 with
 
 pairs as (
-    select * from hist_pairs
+    select *, from hist_pairs
 ),
 
 first_versions as (
@@ -24,7 +24,7 @@ first_versions as (
         pipeline_tag,
         library_name,
     from hist_curr
-    where is_public and getvariable('previous_snapshot_date') is null
+    where is_public and $previous_snapshot_date is null
 ),
 
 opened as (
@@ -83,8 +83,8 @@ versions as (
 )
 
 select
-    getvariable('snapshot_date')::date as snapshot_date,
-    getvariable('snapshot_date')::date as valid_from,
+    $snapshot_date::date as snapshot_date,
+    $snapshot_date::date as valid_from,
     versions.*,
 from versions
 order by model_key

@@ -2,5 +2,5 @@
 select
     change,
     count(*) as n,
-from read_parquet(getvariable('changes_path'), hive_partitioning = false)
+from read_parquet($changes_path, hive_partitioning = false)
 group by change

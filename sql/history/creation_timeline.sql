@@ -73,7 +73,7 @@ totals as (
 )
 
 select
-    getvariable('snapshot_date')::date as snapshot_date,
+    $snapshot_date::date as snapshot_date,
     totals.*,
 from totals
 order by totals.dimension, totals.value, totals.created_period

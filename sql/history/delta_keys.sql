@@ -12,16 +12,16 @@ changed as materialized (
         model_id,
         prev_model_id,
     from hist_joined
-    where is_changed and getvariable('previous_snapshot_date') is not null
+    where is_changed and $previous_snapshot_date is not null
 ),
 
 moved_names as (
     -- ids on one side only or owned by different models on the two sides (compared as the Hub
     -- resolves them, ignoring case)
-    select lower(model_id) as model_id from changed
+    select lower(model_id) as model_id, from changed
     where model_id is distinct from prev_model_id and model_id is not null
     union
-    select lower(prev_model_id) as model_id from changed
+    select lower(prev_model_id) as model_id, from changed
     where model_id is distinct from prev_model_id and prev_model_id is not null
 ),
 
@@ -35,7 +35,7 @@ named_parents as (
 ),
 
 naming_moved as (
-    select model_key from named_parents
+    select model_key, from named_parents
     semi join moved_names on moved_names.model_id = lower(named_parents.parent)
 ),
 

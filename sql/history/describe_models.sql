@@ -1,2 +1,2 @@
 -- the columns of one `models` partition, to refuse one that lacks what history reads
-describe select * from read_parquet(?, hive_partitioning = false)
+describe select *, from read_parquet($path, hive_partitioning = false)

@@ -16,9 +16,9 @@ removed as (
 
 run as (
     select
-        getvariable('snapshot_date')::date as snapshot_date,
-        getvariable('previous_snapshot_date')::date as previous_snapshot_date,
-        getvariable('previous_snapshot_date') is null as is_baseline,
+        $snapshot_date::date as snapshot_date,
+        $previous_snapshot_date::date as previous_snapshot_date,
+        $previous_snapshot_date is null as is_baseline,
 ),
 
 present as (
@@ -187,8 +187,8 @@ select
     run.previous_snapshot_date,
     (run.snapshot_date - run.previous_snapshot_date)::integer as days_since_previous,
     -- a subset day, or a source of another shape, is marked so its jump is not read as growth
-    getvariable('coverage')::varchar as coverage,
-    getvariable('comparable_to_previous')::boolean as comparable_to_previous,
+    $coverage::varchar as coverage,
+    $comparable_to_previous::boolean as comparable_to_previous,
 from grouped
 cross join run
 order by grouped.dimension, grouped.value

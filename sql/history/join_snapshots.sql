@@ -7,7 +7,7 @@
 with
 
 curr as (
-    select * from hist_curr
+    select *, from hist_curr
 ),
 
 prev as (

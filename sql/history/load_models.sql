@@ -5,7 +5,7 @@
 with
 
 models as (
-    select * from read_parquet($path, hive_partitioning = false)
+    select *, from read_parquet($path, hive_partitioning = false)
     where $present
 ),
 

@@ -6,18 +6,18 @@
 with
 
 pairs as (
-    select * from hist_pairs
+    select *, from hist_pairs
 ),
 
 run as (
     select
-        getvariable('snapshot_date')::date as snapshot_date,
-        getvariable('previous_snapshot_date')::date as previous_snapshot_date,
-        getvariable('previous_snapshot_date') is null as is_baseline,
+        $snapshot_date::date as snapshot_date,
+        $previous_snapshot_date::date as previous_snapshot_date,
+        $previous_snapshot_date is null as is_baseline,
 ),
 
 kept as (
-    select * from pairs
+    select *, from pairs
     where in_curr and in_prev
 ),
 
@@ -29,7 +29,7 @@ baseline as (
         null::varchar as old_value,
         model_id as new_value,
     from hist_curr
-    where is_public and (select is_baseline from run)
+    where is_public and (select is_baseline, from run)
 ),
 
 added as (
@@ -40,7 +40,7 @@ added as (
         null::varchar as old_value,
         model_id as new_value,
     from pairs
-    where in_curr and not in_prev and not (select is_baseline from run)
+    where in_curr and not in_prev and not (select is_baseline, from run)
 ),
 
 removed as (
@@ -73,7 +73,7 @@ license_changed as (
         prev_license_id as old_value,
         license_id as new_value,
     from kept
-    where prev_license_id is distinct from license_id and getvariable('compare_license')
+    where prev_license_id is distinct from license_id and $compare_license
 ),
 
 base_changed as (
@@ -86,7 +86,7 @@ base_changed as (
         to_json(base_models)::varchar as new_value,
     from kept
     semi join hist_parent_changes using (model_key)
-    where getvariable('compare_base')
+    where $compare_base
 ),
 
 gated_changed as (
@@ -97,7 +97,7 @@ gated_changed as (
         prev_gated as old_value,
         gated as new_value,
     from kept
-    where prev_gated is distinct from gated and getvariable('compare_gated')
+    where prev_gated is distinct from gated and $compare_gated
 ),
 
 pipeline_tag_changed as (
@@ -123,23 +123,23 @@ library_changed as (
 ),
 
 changes as (
-    select * from baseline
+    select *, from baseline
     union all
-    select * from added
+    select *, from added
     union all
-    select * from removed
+    select *, from removed
     union all
-    select * from renamed
+    select *, from renamed
     union all
-    select * from license_changed
+    select *, from license_changed
     union all
-    select * from base_changed
+    select *, from base_changed
     union all
-    select * from gated_changed
+    select *, from gated_changed
     union all
-    select * from pipeline_tag_changed
+    select *, from pipeline_tag_changed
     union all
-    select * from library_changed
+    select *, from library_changed
 )
 
 select

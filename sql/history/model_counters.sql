@@ -3,14 +3,14 @@
 with
 
 curr as (
-    select * from hist_joined
+    select *, from hist_joined
     where in_curr
 ),
 
 run as (
     select
-        getvariable('snapshot_date')::date as snapshot_date,
-        getvariable('previous_snapshot_date')::date as previous_snapshot_date,
+        $snapshot_date::date as snapshot_date,
+        $previous_snapshot_date::date as previous_snapshot_date,
 )
 
 select

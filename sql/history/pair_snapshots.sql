@@ -3,17 +3,17 @@
 with
 
 keys as (
-    select * from hist_delta_keys
+    select *, from hist_delta_keys
 ),
 
 curr as (
-    select * from hist_joined
+    select *, from hist_joined
     semi join keys using (model_key)
     where in_curr
 ),
 
 prev as (
-    select * from hist_prev
+    select *, from hist_prev
     semi join keys using (model_key)
     where is_public
 )

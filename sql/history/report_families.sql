@@ -3,7 +3,7 @@
 with
 
 models as (
-    select * from read_parquet($path, hive_partitioning = false)
+    select *, from read_parquet($path, hive_partitioning = false)
     where not coalesce(is_private, false)
 ),
 

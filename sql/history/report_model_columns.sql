@@ -1,2 +1,2 @@
 -- the columns the models partitions carry (older partitions lack the evidence columns)
-select distinct name from parquet_schema($paths)
+select distinct name, from parquet_schema($paths)

@@ -12,8 +12,8 @@ coverage as (
 )
 
 select
-    coalesce((select bool_and(carried) from coverage where field in ('_id', 'hub_id')), true)
+    coalesce((select bool_and(carried), from coverage where field in ('_id', 'hub_id')), true)
         as has_id,
-    coalesce((select bool_and(carried) from coverage where field in ('cardData', 'card_data')), true)
+    coalesce((select bool_and(carried), from coverage where field in ('cardData', 'card_data')), true)
         as has_card_data,
-    coalesce((select bool_and(carried) from coverage where field = 'gated'), true) as has_gated,
+    coalesce((select bool_and(carried), from coverage where field = 'gated'), true) as has_gated,

@@ -6,14 +6,14 @@
 with
 
 pairs as (
-    select * from hist_pairs
+    select *, from hist_pairs
 ),
 
 touched_families as (
-    select family from pairs
+    select family, from pairs
     where in_curr and family is not null
     union
-    select prev_family as family from pairs
+    select prev_family as family, from pairs
     where in_prev and prev_family is not null
 ),
 

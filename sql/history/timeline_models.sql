@@ -4,7 +4,7 @@
 with
 
 curr as (
-    select * from hist_joined
+    select *, from hist_joined
     where in_curr
 ),
 

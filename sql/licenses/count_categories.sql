@@ -1,5 +1,5 @@
 select
     license_category,
     count(*) as models,
-from read_parquet(getvariable('model_licenses_path'))
+from read_parquet($model_licenses_path)
 group by license_category

@@ -4,4 +4,4 @@ select distinct
     card_license,
     card_license_name,
     card_license_link,
-from read_parquet(getvariable('staged_path'))
+from read_parquet($staged_path)

@@ -4,7 +4,7 @@ select
     category_rank,
     description,
 from read_csv(
-    getvariable('license_categories_csv'),
+    $license_categories_csv,
     header = true,
-    columns = {'category': 'varchar', 'category_rank': 'integer', 'description': 'varchar'}
+    columns = { 'category': 'varchar', 'category_rank': 'integer', 'description': 'varchar' }
 )

@@ -4,7 +4,7 @@ with
 seed as (
     select *
     from read_csv(
-        getvariable('licenses_csv'),
+        $licenses_csv,
         header = true,
         nullstr = '',
         columns = {

@@ -23,7 +23,7 @@ staged as not materialized (
         card_license,
         card_license_name,
         card_license_link,
-    from read_parquet(getvariable('staged_path'), file_row_number = true)
+    from read_parquet($staged_path, file_row_number = true)
 ),
 
 weight_files as not materialized (
@@ -135,7 +135,7 @@ declared as (
 
 -- a `license_link` to another Hub repo's LICENSE takes that repo's own licence, read this day
 linked_keys as (
-    select distinct lower(linked_repo) as target_key
+    select distinct lower(linked_repo) as target_key,
     from declared
     where linked_repo is not null
 ),
@@ -178,7 +178,7 @@ adapter_bases as (
         bool_or(bases.has_weight_files) as base_has_weights,
     from adapter_base_ids
     inner join (
-        select lower(declared.model_id) as base_key, declared.has_weight_files
+        select lower(declared.model_id) as base_key, declared.has_weight_files,
         from declared
         semi join adapter_base_ids
             on lower(declared.model_id) = adapter_base_ids.base_key
@@ -198,7 +198,7 @@ data_basis as (
             when bool_and((status in ('resolved', 'renamed') and is_open) or status = 'external')
                 then 'external_documented'
         end as open_data_basis,
-    from read_parquet(getvariable('model_datasets_path'))
+    from read_parquet($model_datasets_path)
     group by model_id
 ),
 
@@ -295,5 +295,5 @@ final as (
 )
 
 -- the staged partition's row order (sorted by model_id there) keeps the output deterministic
-select * exclude (file_row_number) from final
+select * exclude (file_row_number), from final
 order by file_row_number

@@ -16,4 +16,4 @@ to_current as (
     ) = 1
 )
 
-select * from to_current
+select *, from to_current

@@ -11,7 +11,7 @@ dag as (
     where is_walked
 ),
 
-walk(model_id, ancestor_id, distance) as (
+walk (model_id, ancestor_id, distance) as (
     select
         child_id,
         parent_id,
@@ -27,11 +27,11 @@ walk(model_id, ancestor_id, distance) as (
         on dag.child_id = walk.ancestor_id
     -- cycles are broken above; the bound only stops a runaway walk should one slip through
     -- (cycle_edges_in_ancestry then reports it)
-    where walk.distance < getvariable('lin_max_depth')
+    where walk.distance < $max_depth
 ),
 
 has_parent as (
-    select distinct child_id as model_id from dag
+    select distinct child_id as model_id, from dag
 ),
 
 final as (
@@ -47,4 +47,4 @@ final as (
     group by all
 )
 
-select * from final
+select *, from final

@@ -16,7 +16,7 @@ draws as (
         (hash(i, 6) % 1000000) / 1000000.0 as u_parent2,
         hash(i, 7) % 100000 = 0 as is_self_loop,
         hash(i, 8) % 10 = 0 as is_gguf,
-    from range(getvariable('bench_n')) as t(i)
+    from range($n_models) as t(i)
 ),
 
 parents as (
@@ -62,7 +62,7 @@ refs as (
 
 final as (
     select
-        getvariable('bench_date')::date as snapshot_date,
+        $snapshot_date::date as snapshot_date,
         model_id,
         printf('%024x', i) as hub_id,
         -- models are created in row order, one a second
@@ -93,4 +93,4 @@ final as (
     from refs
 )
 
-select * from final
+select *, from final

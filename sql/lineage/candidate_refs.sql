@@ -9,7 +9,7 @@ models as (
         model_id,
         base_model_tags,
         card_base_model,
-    from read_parquet(getvariable('lin_staged_path'))
+    from read_parquet($staged_path)
     where model_id is not null
         and (len(base_model_tags) > 0 or len(card_base_model) > 0)
 ),
@@ -49,10 +49,10 @@ card_refs as (
 ),
 
 all_refs as (
-    select * from tag_refs
+    select *, from tag_refs
     union all
-    select * from card_refs
+    select *, from card_refs
 )
 
-select * from all_refs
+select *, from all_refs
 where raw_ref is not null and trim(raw_ref) <> ''

@@ -7,7 +7,7 @@ not_walkable as (
     select
         child_id,
         parent_id,
-    from read_parquet(getvariable('lin_edges_path'))
+    from read_parquet($edges_path)
     where parent_status in ('cycle', 'self_loop') and not is_walked
 ),
 
@@ -16,11 +16,11 @@ ancestry as (
         model_id,
         ancestor_id,
         distance,
-    from read_parquet(getvariable('lin_ancestry_path'))
+    from read_parquet($ancestry_path)
 ),
 
 walked_anyway as (
-    select count(*) as n
+    select count(*) as n,
     from ancestry
     semi join not_walkable
         on not_walkable.child_id = ancestry.model_id
@@ -29,10 +29,10 @@ walked_anyway as (
 ),
 
 own_ancestor as (
-    select count(*) as n
+    select count(*) as n,
     from ancestry
     where lower(model_id) = lower(ancestor_id)
 )
 
-select walked_anyway.n + own_ancestor.n as n
+select walked_anyway.n + own_ancestor.n as n,
 from walked_anyway, own_ancestor

@@ -12,7 +12,7 @@ staged as (
         -- string search per model rather than a lambda per list element
         chr(10) || lower(array_to_string(coalesce(siblings, []), chr(10))) || chr(10) as files,
         chr(10) || lower(array_to_string(coalesce(tags, []), chr(10))) || chr(10) as tag_text,
-    from read_parquet(getvariable('lin_staged_path'))
+    from read_parquet($staged_path)
     where model_id is not null
         and (len(base_model_tags) > 0 or len(card_base_model) > 0)
 ),
@@ -43,4 +43,4 @@ hinted as (
     from staged
 )
 
-select * from hinted
+select *, from hinted

@@ -4,7 +4,7 @@
 create or replace temp table lin_cycle_edges as
 with recursive
 
-reach(source_id, target_id) as (
+reach (source_id, target_id) as (
     select
         child_id,
         parent_id,
@@ -19,7 +19,7 @@ reach(source_id, target_id) as (
 ),
 
 on_cycle as (
-    select graph.*
+    select graph.*,
     from lin_cycle_graph as graph
     semi join reach
         on reach.source_id = graph.parent_id
@@ -48,4 +48,4 @@ final as (
         on component.model_id = on_cycle.child_id
 )
 
-select * from final
+select *, from final

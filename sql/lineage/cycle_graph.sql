@@ -11,7 +11,7 @@ resolved as (
 ),
 
 candidates as (
-    select resolved.*
+    select resolved.*,
     from resolved
     semi join resolved as has_child
         on has_child.parent_id = resolved.child_id
@@ -19,4 +19,4 @@ candidates as (
         on has_parent.child_id = resolved.parent_id
 )
 
-select * from candidates
+select *, from candidates

@@ -2,8 +2,8 @@
 -- left, is on no cycle. Repeated until nothing is deleted.
 delete from lin_cycle_graph as graph
 where not exists (
-    select 1 from lin_cycle_graph as below where below.parent_id = graph.child_id
+    select 1, from lin_cycle_graph as below where below.parent_id = graph.child_id
 )
 or not exists (
-    select 1 from lin_cycle_graph as above where above.child_id = graph.parent_id
+    select 1, from lin_cycle_graph as above where above.child_id = graph.parent_id
 )

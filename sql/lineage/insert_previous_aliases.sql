@@ -1,8 +1,8 @@
--- The latest earlier lineage_aliases partition (getvariable('lin_previous_aliases')).
+-- The latest earlier lineage_aliases partition ($previous_aliases).
 insert into lin_alias_seen
 select
     alias_key,
     hub_id,
     last_seen_date,
     alias_id,
-from read_parquet(getvariable('lin_previous_aliases'))
+from read_parquet($previous_aliases)

@@ -4,7 +4,7 @@ create or replace temp table lin_alias_seen as
 with
 
 not_current as (
-    select seen.*
+    select seen.*,
     from lin_alias_seen as seen
     anti join lin_models as current_models
         on current_models.model_key = seen.alias_key
@@ -20,4 +20,4 @@ final as (
     group by alias_key, hub_id
 )
 
-select * from final
+select *, from final

@@ -2,29 +2,29 @@
 with
 
 edges as (
-    select * from lin_edges_out
+    select *, from lin_edges_out
 ),
 
 disagreements as (
-    select unnest(disagreements) as disagreement from edges
+    select unnest(disagreements) as disagreement, from edges
 ),
 
 counts as (
-    select 'parent_status' as dimension, parent_status as value, count(*) as n
+    select 'parent_status' as dimension, parent_status as value, count(*) as n,
     from edges group by all
     union all
-    select 'relation', relation, count(*) from edges group by all
+    select 'relation', relation, count(*), from edges group by all
     union all
-    select 'relation_source', relation_source, count(*) from edges group by all
+    select 'relation_source', relation_source, count(*), from edges group by all
     union all
-    select 'status_relation', parent_status || '/' || relation, count(*) from edges group by all
+    select 'status_relation', parent_status || '/' || relation, count(*), from edges group by all
     union all
-    select 'evidence', array_to_string(evidence, '+'), count(*) from edges group by all
+    select 'evidence', array_to_string(evidence, '+'), count(*), from edges group by all
     union all
-    select 'license_check', license_check, count(*) from edges group by all
+    select 'license_check', license_check, count(*), from edges group by all
     union all
-    select 'disagreement', disagreement, count(*) from disagreements group by all
+    select 'disagreement', disagreement, count(*), from disagreements group by all
 )
 
-select * from counts
+select *, from counts
 order by dimension, value

@@ -7,4 +7,4 @@ from lin_edges_out
 where parent_status = 'missing'
 group by all
 order by n_children desc, parent_key
-limit getvariable('lin_ledger_top_n')
+limit $ledger_top_n

@@ -1,6 +1,6 @@
 -- One row per model: its declared license category (the most restrictive when it has several)
 -- and whether its file list holds a license file (null when the source gave no file list).
--- Input: getvariable('lin_licenses_path'), the day's model_licenses partition.
+-- Input: $licenses_path, the day's model_licenses partition.
 create or replace temp table lin_licenses as
 with
 
@@ -9,7 +9,7 @@ licenses as (
         model_id,
         license_category,
         has_license_file,
-    from read_parquet(getvariable('lin_licenses_path'))
+    from read_parquet($licenses_path)
 ),
 
 ranked as (
@@ -26,4 +26,4 @@ ranked as (
     group by licenses.model_id
 )
 
-select * from ranked
+select *, from ranked

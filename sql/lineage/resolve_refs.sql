@@ -5,7 +5,7 @@ create or replace temp table lin_resolved as
 with
 
 distinct_refs as (
-    select distinct raw_ref from lin_refs
+    select distinct raw_ref, from lin_refs
 ),
 
 normalized as (
@@ -54,4 +54,4 @@ resolved as (
     from matched
 )
 
-select * from resolved
+select *, from resolved

@@ -2,7 +2,7 @@
 with
 
 edges as (
-    select * from lin_edges
+    select *, from lin_edges
 ),
 
 with_licenses as (
@@ -41,7 +41,7 @@ checked as (
 
 final as (
     select
-        getvariable('lin_snapshot_date') as snapshot_date,
+        $snapshot_date::date as snapshot_date,
         ---------- ids
         child_id,
         parent_id,
@@ -67,5 +67,5 @@ final as (
     from checked
 )
 
-select * from final
+select *, from final
 order by child_id, parent_id

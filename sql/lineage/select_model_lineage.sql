@@ -129,7 +129,7 @@ facts as (
 
 joined as (
     select
-        getvariable('lin_snapshot_date') as snapshot_date,
+        $snapshot_date::date as snapshot_date,
         ---------- ids
         models.model_id,
         ---------- direct parents

@@ -38,4 +38,4 @@ walked as (
         and cycle_ages.parent_id = edges.parent_id
 )
 
-select * from walked
+select *, from walked

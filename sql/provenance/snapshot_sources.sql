@@ -11,19 +11,19 @@ coverage as (
             and field not in ('gguf', 'safetensors', 'library_name', 'pipeline_tag', 'disabled')
         ) as missing_fields,
         min(source_shape) as source_shape,
-    from read_parquet(getvariable('field_coverage_path'))
-    where snapshot_date = getvariable('snapshot_date')::date
+    from read_parquet($field_coverage_path)
+    where snapshot_date = $snapshot_date::date
 )
 
 select
-    getvariable('snapshot_date')::date as snapshot_date,
-    getvariable('source_kind')::varchar as source_kind,
-    getvariable('source_name')::varchar as source_name,
-    getvariable('source_sha256')::varchar as source_sha256,
-    getvariable('source_records')::bigint as source_records,
-    (select count(*) from read_parquet(getvariable('models_path')))::bigint as models,
-    (select count(*) from read_parquet(getvariable('quarantine_path')))::bigint as quarantined,
-    getvariable('coverage')::varchar as coverage,
+    $snapshot_date::date as snapshot_date,
+    $source_kind::varchar as source_kind,
+    $source_name::varchar as source_name,
+    $source_sha256::varchar as source_sha256,
+    $source_records::bigint as source_records,
+    (select count(*), from read_parquet($models_path))::bigint as models,
+    (select count(*), from read_parquet($quarantine_path))::bigint as quarantined,
+    $coverage::varchar as coverage,
     coverage.source_shape,
     coalesce(coverage.missing_fields, []::varchar[]) as missing_fields,
 from coverage

@@ -1,13 +1,13 @@
 -- snapshot_sources without field_coverage (staging did not record it): the source's shape and
 -- missing fields are unknown, so they are null rather than "nothing missing"
 select
-    getvariable('snapshot_date')::date as snapshot_date,
-    getvariable('source_kind')::varchar as source_kind,
-    getvariable('source_name')::varchar as source_name,
-    getvariable('source_sha256')::varchar as source_sha256,
-    getvariable('source_records')::bigint as source_records,
-    (select count(*) from read_parquet(getvariable('models_path')))::bigint as models,
-    (select count(*) from read_parquet(getvariable('quarantine_path')))::bigint as quarantined,
-    getvariable('coverage')::varchar as coverage,
+    $snapshot_date::date as snapshot_date,
+    $source_kind::varchar as source_kind,
+    $source_name::varchar as source_name,
+    $source_sha256::varchar as source_sha256,
+    $source_records::bigint as source_records,
+    (select count(*), from read_parquet($models_path))::bigint as models,
+    (select count(*), from read_parquet($quarantine_path))::bigint as quarantined,
+    $coverage::varchar as coverage,
     null::varchar as source_shape,
     null::varchar[] as missing_fields,

@@ -2,7 +2,7 @@
 with
 
 models as (
-    select * from models
+    select *, from models
 ),
 
 final as (
@@ -22,4 +22,4 @@ final as (
     from models
 )
 
-select * from final
+select *, from final

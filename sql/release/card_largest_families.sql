@@ -2,7 +2,7 @@
 with
 
 models as (
-    select * from models
+    select *, from models
 ),
 
 final as (
@@ -16,6 +16,6 @@ final as (
     having count(*) > 1
 )
 
-select * from final
+select *, from final
 order by count_models desc, family
 limit 10

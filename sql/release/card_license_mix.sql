@@ -2,7 +2,7 @@
 with
 
 models as (
-    select * from models
+    select *, from models
 ),
 
 counted as (
@@ -21,5 +21,5 @@ final as (
     from counted
 )
 
-select * from final
+select *, from final
 order by count_models desc, license_category

@@ -2,7 +2,7 @@
 with
 
 edges as (
-    select * from lineage_edges
+    select *, from lineage_edges
 ),
 
 final as (
@@ -14,5 +14,5 @@ final as (
     group by all
 )
 
-select * from final
+select *, from final
 order by count_edges desc, parent_status

@@ -2,7 +2,7 @@
 with
 
 quarantine as (
-    select * from quarantine
+    select *, from quarantine
 ),
 
 final as (
@@ -14,5 +14,5 @@ final as (
     group by all
 )
 
-select * from final
+select *, from final
 order by count_records desc, stage, reason

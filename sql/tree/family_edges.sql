@@ -5,11 +5,11 @@ with
 family as (
     select $model_id::varchar as model_id
     union
-    select ancestry.ancestor_id
+    select ancestry.ancestor_id,
     from lineage_ancestry as ancestry
     where ancestry.model_id = $model_id and ancestry.distance <= $depth
     union
-    select ancestry.model_id
+    select ancestry.model_id,
     from lineage_ancestry as ancestry
     where ancestry.ancestor_id = $model_id and ancestry.distance <= $depth
 ),
@@ -22,9 +22,9 @@ final as (
     from lineage_edges as edges
     where
         edges.is_walked
-        and edges.child_id in (select family.model_id from family)
-        and edges.parent_id in (select family.model_id from family)
+        and edges.child_id in (select family.model_id, from family)
+        and edges.parent_id in (select family.model_id, from family)
 )
 
-select * from final
+select *, from final
 order by parent_id, child_id

@@ -5,26 +5,26 @@ with
 
 staged as (
 
-    select * from read_parquet(getvariable('staged_path'))
+    select *, from read_parquet($staged_path)
 
 ),
 
 licenses as (
 
-    select * exclude (snapshot_date) from read_parquet(getvariable('licenses_path'))
+    select * exclude (snapshot_date), from read_parquet($licenses_path)
 
 ),
 
 lineage as (
 
-    select * exclude (snapshot_date, license_category)
-    from read_parquet(getvariable('lineage_path'))
+    select * exclude (snapshot_date, license_category),
+    from read_parquet($lineage_path)
 
 ),
 
 ancestry as (
 
-    select model_id, ancestor_id from read_parquet(getvariable('ancestry_path'))
+    select model_id, ancestor_id, from read_parquet($ancestry_path)
 
 ),
 

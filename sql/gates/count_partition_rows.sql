@@ -1,0 +1,3 @@
+-- Rows in one partition file.
+select count(*) as rows_in_partition,
+from read_parquet($path)
