@@ -1,6 +1,6 @@
 -- The lines of a JSON Lines source with more than $max_depth brackets: only these can nest
 -- deeper than the limit, and Python checks each exactly (pipeline.hub.raw.too_deep).
-select line
+select line,
 from (
     select json::varchar as line,
     from read_ndjson_objects(

@@ -16,7 +16,7 @@ draws as (
         (hash(i, 6) % 1000000) / 1000000.0 as u_parent2,
         hash(i, 7) % 100000 = 0 as is_self_loop,
         hash(i, 8) % 10 = 0 as is_gguf,
-    from range($n_models) as t(i)
+    from range($n_models) as t (i)
 ),
 
 parents as (
