@@ -148,3 +148,20 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+PUBLISH_LOCK = ".publish.lock"
+
+
+@contextmanager
+def publish_lock(layout: Layout) -> Iterator[None]:
+    """Serialise what changes `releases/` and the catalog: a publish, and a catalog rebuild,
+    each read the releases as a whole and must not interleave."""
+    releases = layout.releases()
+    releases.mkdir(parents=True, exist_ok=True)
+    with (releases / PUBLISH_LOCK).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from pipeline.paths import Layout
-from pipeline.storage import EmptyPartitionError, write_partition
+from pipeline.storage import EmptyPartitionError, previous_date, write_partition
 
 DAY = date(2026, 1, 2)
 ROWS = "select * from range(?) as t(x) order by x"
@@ -51,14 +51,14 @@ def test_a_failing_query_leaves_the_old_partition_and_no_temp_file(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["data.parquet"]
 
 
-def test_previous_partition_skips_gaps(tmp_path):
+def test_previous_date_skips_gaps(tmp_path):
     layout = Layout(tmp_path)
     with duckdb.connect() as conn:
         for day in (date(2026, 1, 1), date(2026, 1, 4)):
             write_partition(conn, layout, "t", day, ROWS, [1])
-    assert layout.previous_partition("t", date(2026, 1, 4)) == date(2026, 1, 1)
-    assert layout.previous_partition("t", date(2026, 1, 3)) == date(2026, 1, 1)
-    assert layout.previous_partition("t", date(2026, 1, 1)) is None
+    assert previous_date(layout, "t", date(2026, 1, 4)) == date(2026, 1, 1)
+    assert previous_date(layout, "t", date(2026, 1, 3)) == date(2026, 1, 1)
+    assert previous_date(layout, "t", date(2026, 1, 1)) is None
 
 
 def test_debris_of_a_killed_writer_is_swept(tmp_path):
