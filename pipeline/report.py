@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.history.build import ECOSYSTEM_DAILY, MODELS
+from pipeline.locks import process_alive
 from pipeline.paths import Layout, literal_path
 from pipeline.release.card import bibtex
 from pipeline.report_svg import chart
@@ -760,15 +761,7 @@ def _alive(name: str) -> bool:
     """Whether the pid in a `.report-<pid>-…` or `.report.<pid>.link` name is a live process."""
     fields = name.replace(".", "-").split("-")
     pid = next((int(f) for f in fields if f.isdigit()), None)
-    if pid is None or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid is not None and pid != os.getpid() and process_alive(pid)
 
 
 def simulated_days(layout: Layout, dates: list[date]) -> list[date]:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.locks import process_alive
 from pipeline.paths import PARTITION_KEY, Layout, literal_path
 
 # Fixed writer settings so that the same rows give the same bytes on every run.
@@ -69,16 +70,6 @@ def temp_name(path: Path, suffix: str = "tmp") -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{suffix}")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's live process
-    return True
-
-
 def sweep_stale_temps(path: Path, suffix: str = "tmp") -> None:
     """Remove the temporary files of writers of `path` that died before renaming them.
 
@@ -86,7 +77,7 @@ def sweep_stale_temps(path: Path, suffix: str = "tmp") -> None:
     """
     for stale in path.parent.glob(f".{path.name}.*.{suffix}"):
         pid = stale.name.removeprefix(f".{path.name}.").removesuffix(f".{suffix}")
-        if not pid.isdigit() or int(pid) == os.getpid() or not _alive(int(pid)):
+        if not pid.isdigit() or int(pid) == os.getpid() or not process_alive(int(pid)):
             stale.unlink(missing_ok=True)
 
 
