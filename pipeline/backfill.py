@@ -202,7 +202,7 @@ def main_backfill(args: argparse.Namespace, root: Path) -> int:
     """The CLI command: exit codes as `run` (see pipeline/cli.py)."""
     from pipeline.cli import EXIT_OK, EXIT_USAGE, date_problem
     from pipeline.counters import CounterFileError, fold_counters
-    from pipeline.release.publish import refresh_catalog
+    from pipeline.release.catalog import refresh_catalog
 
     if args.source is None and args.counters is None:
         print("error: give a SOURCE folder of snapshots, --counters FILE, or both", file=sys.stderr)

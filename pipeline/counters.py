@@ -18,7 +18,6 @@ ends (`downloads_all_time_delta` between consecutive observations), null when an
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from duckdb import ColumnExpression, ConstantExpression
 from pipeline.hub.replay import source_sha256
 from pipeline.paths import Layout
 from pipeline.sql import load_sql
+from pipeline.storage import atomic_target
 
 TABLE = "counter_series"
 # canonical column -> the spellings accepted, matched case-insensitively
@@ -109,16 +109,11 @@ def fold_counters(layout: Layout, path: Path) -> FoldResult:
             conn.read_parquet(str(target)).filter("observed").create_view("counter_old")
         else:
             conn.table("counter_new").limit(0).create_view("counter_old")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        try:
+        with atomic_target(target) as tmp:
             conn.sql(load_sql("counters/counter_series")).write_parquet(
                 str(tmp), compression="zstd"
             )
             rows, observed, models = conn.execute(
                 load_sql("counters/count_series"), {"path": str(tmp)}
             ).fetchone()
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
     return FoldResult(target, rows, observed, models, rows - observed)

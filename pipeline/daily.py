@@ -64,7 +64,7 @@ def refresh_stale_days(
     (a run for an earlier date finished after it), oldest first, and republish it (replacing
     its release, which the new manifest records) when it had one. So the result is the same as
     running the dates in order. A day whose own run holds its lock is left to that run."""
-    from pipeline.release.publish import publish_release
+    from pipeline.release.publish import write_release
 
     refresh = Refresh()
     for day in stale_history_dates(layout):
@@ -72,7 +72,7 @@ def refresh_stale_days(
             with date_lock(layout, day):
                 build_history(layout, day, conn)
                 if layout.release(day).is_dir():
-                    publish_release(
+                    write_release(
                         layout,
                         day,
                         force=True,

@@ -22,7 +22,7 @@ from pipeline.licenses.build import load_license_map, load_license_reference
 from pipeline.licenses.openness import install_macros
 from pipeline.paths import Layout, literal_path
 from pipeline.sql import connection, load_sql
-from pipeline.storage import write_partition
+from pipeline.storage import partition_dates, write_partition
 
 STAGED_TABLE = "models_staged"
 DATASETS = "datasets"
@@ -78,7 +78,7 @@ def build_datasets(
         )
         history = [
             literal_path(layout.table_partition(DATASETS, day))
-            for day in layout.partition_dates(DATASETS)
+            for day in partition_dates(layout, DATASETS)
             if day <= snapshot_date
         ]
         path, rows = write_partition(

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -31,6 +30,7 @@ import duckdb
 
 from pipeline.paths import Layout, literal_path
 from pipeline.sql import load_sql
+from pipeline.storage import atomic_write_json, previous_date
 
 # Shares chosen from how the real Hub moves: it grows by well under 1% a day and deletions are a
 # small fraction of that, so a 10% fall in one day is a broken crawl, not the ecosystem.
@@ -230,12 +230,8 @@ def judge(name: str, result: GateResult, accepted: list[str], reason: str | None
 
 def record_gate(layout: Layout, day: date, record: GateRecord) -> None:
     """Write the day's outcome of one gate (replacing an earlier run's) under `<root>/gates/`."""
-    directory = layout.root / GATES_DIR / day.isoformat()
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{record.gate}.json"
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(asdict(record), sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    path = layout.root / GATES_DIR / day.isoformat() / f"{record.gate}.json"
+    atomic_write_json(path, asdict(record), sort_keys=True)
 
 
 def acceptances(layout: Layout, day: date) -> list[dict]:
@@ -265,7 +261,7 @@ def previous_to_compare(layout: Layout, table: str, day: date) -> tuple[date | N
     # snapshot before that one (the history stage waits for the same reason): wait for it, or
     # stop with EarlierDateBusyError (exit 4) rather than judge against the wrong day.
     wait_for_earlier_runs(layout, day, lambda message: print(message, file=sys.stderr, flush=True))
-    previous = layout.previous_partition(table, day)
+    previous = previous_date(layout, table, day)
     if previous is not None and comparable(layout, day, previous) is False:
         return None, (
             f"; not compared with {previous}, whose source differs in coverage, shape or "

@@ -91,7 +91,7 @@ def earlier_runs(layout: Layout, snapshot_date: date) -> dict[date, int]:
     Read from the pid a holder writes into its lock file (emptied on release) rather than by
     trying the lock: a probe would itself hold the lock for an instant, and a run starting in that
     instant would be turned away as busy. A holder killed without cleanup leaves its pid, which
-    `_alive` no longer finds.
+    `process_alive` no longer finds.
     """
     busy = {}
     for path in (layout.root / LOCKS_DIR).glob("*.lock"):
@@ -102,7 +102,7 @@ def earlier_runs(layout: Layout, snapshot_date: date) -> dict[date, int]:
             continue
         if day < snapshot_date and text.isdigit():
             pid = int(text)
-            if pid != os.getpid() and _alive(pid):
+            if pid != os.getpid() and process_alive(pid):
                 busy[day] = pid
     return dict(sorted(busy.items()))
 
@@ -140,7 +140,8 @@ def wait_for_earlier_runs(
     return time.monotonic() - started
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether `pid` is a live process on this machine (someone else's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -148,3 +149,20 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+PUBLISH_LOCK = ".publish.lock"
+
+
+@contextmanager
+def publish_lock(layout: Layout) -> Iterator[None]:
+    """Serialise what changes `releases/` and the catalog: a publish, and a catalog rebuild,
+    each read the releases as a whole and must not interleave."""
+    releases = layout.releases()
+    releases.mkdir(parents=True, exist_ok=True)
+    with (releases / PUBLISH_LOCK).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

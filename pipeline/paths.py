@@ -36,8 +36,12 @@ def literal_path(path: Path | str) -> str:
     return re.sub(r"[\[*?]", lambda m: f"[{m.group()}]", str(path))
 
 
+# The key of every dated folder under raw/ and warehouse/.
+PARTITION_KEY = "snapshot_date"
+
+
 def partition_dir_name(snapshot_date: date) -> str:
-    return f"snapshot_date={snapshot_date.isoformat()}"
+    return f"{PARTITION_KEY}={snapshot_date.isoformat()}"
 
 
 # The key of `history/`'s folders. Not `snapshot_date`: that is a column of every file, and a
@@ -71,22 +75,7 @@ class Layout:
         return self.table_dir(table) / partition_dir_name(snapshot_date) / "data.parquet"
 
     def table_glob(self, table: str) -> str:
-        return literal_path(self.table_dir(table)) + "/snapshot_date=*/data.parquet"
-
-    def partition_dates(self, table: str) -> list[date]:
-        """Dates that have a written partition of `table`, oldest first."""
-        found = []
-        for path in self.table_dir(table).glob("snapshot_date=*/data.parquet"):
-            try:
-                found.append(date.fromisoformat(path.parent.name.removeprefix("snapshot_date=")))
-            except ValueError:
-                continue
-        return sorted(found)
-
-    def previous_partition(self, table: str, snapshot_date: date) -> date | None:
-        """The latest date before `snapshot_date` with a partition of `table` (gaps allowed)."""
-        earlier = [d for d in self.partition_dates(table) if d < snapshot_date]
-        return earlier[-1] if earlier else None
+        return literal_path(self.table_dir(table)) + f"/{PARTITION_KEY}=*/data.parquet"
 
     def releases(self) -> Path:
         return self.root / "releases"

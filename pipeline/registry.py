@@ -24,6 +24,9 @@ SAME = "same"
 PREVIOUS = "previous"
 ALL_EARLIER = "all_earlier"
 _WINDOW = re.compile(r"^window_([1-9]\d*)$")
+# Where a table lives: warehouse/<name>/snapshot_date=D/<file>, raw/<name>/snapshot_date=D/,
+# releases/D/, or one file (`file`) at the output root, rebuilt for each date.
+LOCATIONS = ("warehouse", "raw", "releases", "root")
 # Reads of earlier dates that Dagster cannot state exactly (see registry.yaml's header).
 GAP_TOLERANT = (PREVIOUS, ALL_EARLIER)
 
@@ -133,6 +136,8 @@ def _problems(registry: Registry) -> list[str]:
             if not _TYPES.match(c.type)
         ]
         problems += [f"{name}: key {k!r} is not a column" for k in t.keys if k not in names]
+        if t.location not in LOCATIONS:
+            problems.append(f"{name}: unknown location {t.location!r}")
         if t.is_warehouse and t.file.endswith(".parquet") and not names:
             problems.append(f"{name}: a Parquet table needs its columns")
         same_day = {r.table for r in t.reads if r.dates == SAME}
@@ -172,6 +177,8 @@ def _path(entry: TableEntry) -> str:
         return f"raw/{entry.name.removeprefix('raw_')}/snapshot_date=D/"
     if entry.location == "releases":
         return "releases/D/"
+    if entry.location == "root":
+        return entry.file
     return f"warehouse/{entry.name}/snapshot_date=D/{entry.file}"
 
 

@@ -24,12 +24,13 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.history.build import ECOSYSTEM_DAILY, MODELS, snapshot_dates
+from pipeline.history.build import ECOSYSTEM_DAILY, MODELS
+from pipeline.locks import process_alive
 from pipeline.paths import Layout, literal_path
 from pipeline.release.card import bibtex
-from pipeline.release.manifest import fsync_dir, fsync_file
 from pipeline.report_svg import chart
 from pipeline.sql import load_sql
+from pipeline.storage import fsync_dir, fsync_file, partition_dates, replace_symlink
 
 LINEAGE_EDGES = "lineage_edges"
 STATIC = Path(__file__).with_name("report_static")
@@ -132,14 +133,14 @@ class _ReportData:
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
-        self.dates = snapshot_dates(layout, ECOSYSTEM_DAILY)
+        self.dates = partition_dates(layout, ECOSYSTEM_DAILY)
         if not self.dates:
             raise ReportError(
                 f"no history under {layout.root}: run the daily pipeline (or build history) first"
             )
         self.conn = duckdb.connect()
         self.paths = [literal_path(layout.table_partition(ECOSYSTEM_DAILY, d)) for d in self.dates]
-        model_dates = [d for d in snapshot_dates(layout, MODELS) if d <= self.dates[-1]]
+        model_dates = [d for d in partition_dates(layout, MODELS) if d <= self.dates[-1]]
         self.model_paths = [literal_path(layout.table_partition(MODELS, d)) for d in model_dates]
         self.latest = model_dates[-1] if model_dates else None
         self.days = self._rows("history/report_daily_totals", paths=self.paths)
@@ -739,11 +740,7 @@ def _switch(report_dir: Path, build: Path) -> None:
         # (the one moment with no report) and removed.
         previous = parent / f".{report_dir.name}-old-{secrets.token_hex(4)}"
         report_dir.rename(previous)
-    link = parent / f".{report_dir.name}.{os.getpid()}.link"
-    link.unlink(missing_ok=True)
-    link.symlink_to(build.name, target_is_directory=True)
-    os.replace(link, report_dir)
-    fsync_dir(parent)
+    replace_symlink(report_dir, build.name)
     if previous is not None and previous.resolve() != build.resolve():
         shutil.rmtree(previous, ignore_errors=True)
 
@@ -764,15 +761,7 @@ def _alive(name: str) -> bool:
     """Whether the pid in a `.report-<pid>-…` or `.report.<pid>.link` name is a live process."""
     fields = name.replace(".", "-").split("-")
     pid = next((int(f) for f in fields if f.isdigit()), None)
-    if pid is None or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid is not None and pid != os.getpid() and process_alive(pid)
 
 
 def simulated_days(layout: Layout, dates: list[date]) -> list[date]:

@@ -1,27 +1,137 @@
-"""Writing partitions of Parquet tables safely.
+"""Partitions and files under the output root: listing dates, and writing safely.
 
-Parquet is the record. A partition is written beside its final place and renamed into it, so a
-reader sees the old file or the new one and never half of one; a write that would replace rows
-with nothing is refused unless the caller says an empty partition is legitimate.
+Parquet is the record. Every file a reader may see (a partition, a JSON record, a pointer, the
+catalog) is written beside its final place under a hidden temporary name, fsynced and renamed
+into it, and the directory fsynced: a reader sees the old file or the new one, never half of
+one, and a crash or power loss after the rename keeps the new one. A partition write that would
+replace rows with nothing is refused unless the caller says an empty partition is legitimate.
+
+A writer killed mid-write leaves its temporary file (`.<name>.<pid>.tmp`); the next write of the
+same file removes it when that process is gone.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
-from pipeline.paths import Layout, literal_path
+from pipeline.locks import process_alive
+from pipeline.paths import PARTITION_KEY, Layout, literal_path
 
 # Fixed writer settings so that the same rows give the same bytes on every run.
 PARQUET_COMPRESSION = "zstd"
 PARQUET_ROW_GROUP_SIZE = 122_880
+_PARTITION_PREFIX = f"{PARTITION_KEY}="
 
 
 class EmptyPartitionError(RuntimeError):
     """A write would have replaced a partition with no rows."""
+
+
+def partition_dates(layout: Layout, table: str) -> list[date]:
+    """Dates that have a written partition of `table`, oldest first."""
+    table_dir = layout.table_dir(table)
+    found = []
+    for path in table_dir.glob(f"{_PARTITION_PREFIX}*/data.parquet"):
+        try:
+            found.append(date.fromisoformat(path.parent.name.removeprefix(_PARTITION_PREFIX)))
+        except ValueError:
+            continue  # not a partition this layout writes
+    return sorted(found)
+
+
+def previous_date(layout: Layout, table: str, day: date) -> date | None:
+    """The latest date before `day` with a partition of `table` (gaps allowed)."""
+    earlier = [d for d in partition_dates(layout, table) if d < day]
+    return earlier[-1] if earlier else None
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new entry in `path` durable (a directory fsync on POSIX)."""
+    fsync_file(path)
+
+
+def temp_name(path: Path, suffix: str = "tmp") -> Path:
+    """The hidden name this process writes `path` under before renaming it into place."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{suffix}")
+
+
+def sweep_stale_temps(path: Path, suffix: str = "tmp") -> None:
+    """Remove the temporary files of writers of `path` that died before renaming them.
+
+    A live writer's file is kept, so this needs no lock; a recycled pid only delays a sweep.
+    """
+    for stale in path.parent.glob(f".{path.name}.*.{suffix}"):
+        pid = stale.name.removeprefix(f".{path.name}.").removesuffix(f".{suffix}")
+        if not pid.isdigit() or int(pid) == os.getpid() or not process_alive(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_target(path: Path) -> Iterator[Path]:
+    """A temporary path to write `path`'s new content to; on leaving the block without an
+    error it is fsynced and renamed over `path`, and the directory fsynced. On an error the
+    temporary file is removed and `path` is untouched."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sweep_stale_temps(path)
+    tmp = temp_name(path)
+    try:
+        yield tmp
+        fsync_file(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(path.parent)
+
+
+def write_durably(path: Path, data: bytes) -> None:
+    """Write a file not yet visible to readers (inside a staging directory) and fsync it."""
+    with path.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def write_text_durably(path: Path, text: str) -> None:
+    write_durably(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Replace `path` with `data`: readers see the old content or the new, never a part."""
+    with atomic_target(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: Path, value: object, **dumps_args) -> None:
+    """Replace `path` with `value` as JSON (`dumps_args` go to `json.dumps`)."""
+    atomic_write_text(path, json.dumps(value, **dumps_args))
+
+
+def replace_symlink(link: Path, target: str) -> None:
+    """Point the symlink `link` at `target` with one rename (readers never see it missing)."""
+    tmp = temp_name(link, "link")
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+    fsync_dir(link.parent)
 
 
 def write_partition(
@@ -29,28 +139,22 @@ def write_partition(
     layout: Layout,
     table: str,
     snapshot_date: date,
-    relation_sql: str,
+    relation: str | duckdb.DuckDBPyRelation,
     params: list | None = None,
     *,
     allow_empty: bool = False,
 ) -> tuple[Path, int]:
     """Write the rows of a `select` to one partition of `table`; return (path, rows).
 
-    `relation_sql` is a query text from `sql/` (never assembled from data); `params` are bound.
+    `relation` is a query text from `sql/` (never assembled from data) with bound `params`, or a
+    relation (a materialised table, say) written as it is.
     """
     target = layout.table_partition(table, snapshot_date)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # A writer killed mid-write leaves its hidden temp file; the day's run lock means no other
-    # writer of this partition is alive, so whatever is there now is debris.
-    for stale in target.parent.glob(f".{target.name}.*.tmp"):
-        stale.unlink(missing_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
+    rel = conn.sql(relation, params=params or None) if isinstance(relation, str) else relation
+    with atomic_target(target) as tmp:
         # Streamed from the query into the file: the rows are never held a second time in memory.
-        conn.sql(relation_sql, params=params or None).write_parquet(
-            str(tmp),
-            compression=PARQUET_COMPRESSION,
-            row_group_size=PARQUET_ROW_GROUP_SIZE,
+        rel.write_parquet(
+            str(tmp), compression=PARQUET_COMPRESSION, row_group_size=PARQUET_ROW_GROUP_SIZE
         )
         # Counted from the file written, so the count and the file are the same rows.
         rows = conn.execute(
@@ -61,7 +165,4 @@ def write_partition(
             raise EmptyPartitionError(
                 f"refusing to write an empty partition of {table} for {snapshot_date}"
             )
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
     return target, rows

@@ -124,8 +124,6 @@ class _Tracer:
         "table_partition",
         "table_dir",
         "table_glob",
-        "partition_dates",
-        "previous_partition",
     )
 
     def __init__(self) -> None:

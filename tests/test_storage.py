@@ -1,12 +1,26 @@
-"""Partition writes: idempotent, and never replace good data with nothing."""
+"""Partition I/O: dates listed from what is written; writes idempotent, durable (fsynced file
+and directory), never replacing good data with nothing, and sweeping only dead writers' debris."""
 
+import json
+import os
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipeline.paths import Layout
-from pipeline.storage import EmptyPartitionError, write_partition
+from pipeline.storage import (
+    EmptyPartitionError,
+    atomic_target,
+    atomic_write_json,
+    atomic_write_text,
+    partition_dates,
+    previous_date,
+    write_partition,
+)
 
 DAY = date(2026, 1, 2)
 ROWS = "select * from range(?) as t(x) order by x"
@@ -51,14 +65,14 @@ def test_a_failing_query_leaves_the_old_partition_and_no_temp_file(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["data.parquet"]
 
 
-def test_previous_partition_skips_gaps(tmp_path):
+def test_previous_date_skips_gaps(tmp_path):
     layout = Layout(tmp_path)
     with duckdb.connect() as conn:
         for day in (date(2026, 1, 1), date(2026, 1, 4)):
             write_partition(conn, layout, "t", day, ROWS, [1])
-    assert layout.previous_partition("t", date(2026, 1, 4)) == date(2026, 1, 1)
-    assert layout.previous_partition("t", date(2026, 1, 3)) == date(2026, 1, 1)
-    assert layout.previous_partition("t", date(2026, 1, 1)) is None
+    assert previous_date(layout, "t", date(2026, 1, 4)) == date(2026, 1, 1)
+    assert previous_date(layout, "t", date(2026, 1, 3)) == date(2026, 1, 1)
+    assert previous_date(layout, "t", date(2026, 1, 1)) is None
 
 
 def test_debris_of_a_killed_writer_is_swept(tmp_path):
@@ -71,3 +85,87 @@ def test_debris_of_a_killed_writer_is_swept(tmp_path):
         write_partition(conn, layout, "t", DAY, ROWS, [2])
     assert not debris.exists()
     assert _values(path) == [0, 1]
+
+
+def test_partition_dates_lists_only_written_partitions(tmp_path):
+    layout = Layout(tmp_path)
+    with duckdb.connect() as conn:
+        for day in (date(2026, 1, 3), date(2026, 1, 1)):
+            write_partition(conn, layout, "t", day, ROWS, [1])
+    # a folder without its file (a killed writer's) and one whose key is not a date
+    (layout.table_dir("t") / "snapshot_date=2026-01-02").mkdir()
+    (layout.table_dir("t") / "snapshot_date=soon").mkdir()
+    (layout.table_dir("t") / "snapshot_date=soon" / "data.parquet").write_bytes(b"")
+    assert partition_dates(layout, "t") == [date(2026, 1, 1), date(2026, 1, 3)]
+    assert partition_dates(layout, "never_written") == []
+
+
+def _fsynced(monkeypatch) -> list[str]:
+    """Paths fsynced from now on, as os.fsync saw them (files and directories)."""
+    synced: list[str] = []
+    real = os.fsync
+
+    def recording(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", recording)
+    return synced
+
+
+def test_atomic_write_fsyncs_the_file_and_its_directory(tmp_path, monkeypatch):
+    path = tmp_path / "d" / "x.json"
+    synced = _fsynced(monkeypatch)
+    atomic_write_json(path, {"a": 1})
+    assert json.loads(path.read_text()) == {"a": 1}
+    # the temporary file's content before the rename, then the rename itself
+    assert any(Path(p).name.startswith(".x.json.") for p in synced), synced
+    assert str(path.parent) in synced
+    assert [p.name for p in path.parent.iterdir()] == ["x.json"]
+
+
+def test_a_failed_atomic_write_leaves_the_old_file_and_no_temp(tmp_path):
+    path = tmp_path / "x.txt"
+    atomic_write_text(path, "old")
+    with pytest.raises(RuntimeError, match="midway"), atomic_target(path) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("midway")
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.txt"]
+
+
+def test_only_a_dead_writers_temp_file_is_swept(tmp_path):
+    path = tmp_path / "x.txt"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    debris = tmp_path / f".x.txt.{dead.pid}.tmp"
+    debris.write_text("half")
+    live = tmp_path / f".x.txt.{os.getppid()}.tmp"
+    live.write_text("being written")
+    atomic_write_text(path, "new")
+    assert not debris.exists()
+    assert live.read_text() == "being written"
+    assert path.read_text() == "new"
+
+
+@pytest.mark.parametrize("writer", ["gate", "history_basis", "lineage_ledger"])
+def test_day_records_are_written_durably(tmp_path, monkeypatch, writer):
+    """Gate outcomes, history's basis and the lineage ledger used to be renamed into place
+    without an fsync: a power loss could leave an empty file under the final name."""
+    from pipeline.gates import GateRecord, record_gate
+    from pipeline.history.build import _basis_path, _write_basis
+    from pipeline.lineage.build import _write_ledger
+
+    layout = Layout(tmp_path)
+    synced = _fsynced(monkeypatch)
+    if writer == "gate":
+        record_gate(layout, DAY, GateRecord("row_count", True, "fine"))
+        path = layout.root / "gates" / DAY.isoformat() / "row_count.json"
+    elif writer == "history_basis":
+        _write_basis(layout, DAY, None)
+        path = _basis_path(layout, DAY)
+    else:
+        path = _write_ledger(layout, DAY, {"n_models": 1})
+    assert json.loads(path.read_text())
+    assert any(Path(p).name.startswith(f".{path.name}.") for p in synced), synced
+    assert str(path.parent) in synced

@@ -13,7 +13,8 @@ from pipeline.defs.specs import asset_args
 from pipeline.gates import acceptances
 from pipeline.history.build import build_history, stale_history_dates
 from pipeline.provenance import build_snapshot_sources, day_source
-from pipeline.release.publish import ReleaseExistsError, publish_release
+from pipeline.release.catalog import refresh_catalog
+from pipeline.release.publish import ReleaseExistsError, write_release
 
 
 @dg.asset(
@@ -59,7 +60,7 @@ def release(
         if day in stale_history_dates(output.layout):
             build_history(output.layout, day, conn)
     try:
-        result = publish_release(
+        result = write_release(
             output.layout,
             day,
             force=config.force,
@@ -94,6 +95,15 @@ def release(
             "stale_days_left": [str(d) for d in refresh.left_stale],
         }
     )
+
+
+@dg.asset(
+    **asset_args("catalog"),
+)
+def catalog(context: dg.AssetExecutionContext, output: OutputRoot) -> dg.MaterializeResult:
+    day = date.fromisoformat(context.partition_key)
+    path = refresh_catalog(output.layout, published=day)
+    return dg.MaterializeResult(metadata={"dagster/uri": str(path)})
 
 
 def source_commit() -> str | None:

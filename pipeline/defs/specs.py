@@ -14,7 +14,7 @@ from pipeline.registry import TableEntry, load_registry
 # the reader depends on its own previous day instead, so a backfill builds dates in order.
 PREVIOUS_DAY = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
 
-_KINDS = {"raw": {"huggingface", "json"}, "releases": {"parquet"}}
+_KINDS = {"raw": {"huggingface", "json"}, "releases": {"parquet"}, "root": {"duckdb"}}
 
 
 def partition_mapping(entry: TableEntry, upstream: str) -> dg.PartitionMapping | None:

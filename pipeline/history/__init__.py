@@ -11,8 +11,6 @@ from pipeline.history.build import (
     attribute_history,
     backfill_history,
     build_history,
-    previous_snapshot,
-    snapshot_dates,
 )
 
 __all__ = [
@@ -25,6 +23,4 @@ __all__ = [
     "attribute_history",
     "backfill_history",
     "build_history",
-    "previous_snapshot",
-    "snapshot_dates",
 ]

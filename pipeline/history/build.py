@@ -11,7 +11,6 @@ the series, and after the first day it is mostly the day's delta.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,7 +21,7 @@ from pipeline.lineage.build import ALIASES_TABLE
 from pipeline.paths import Layout, literal_path
 from pipeline.provenance import comparable, day_source
 from pipeline.sql import connection, load_sql
-from pipeline.storage import write_partition
+from pipeline.storage import atomic_write_json, partition_dates, previous_date, write_partition
 
 MODELS = "models"
 MODEL_CHANGES = "model_changes"
@@ -106,22 +105,6 @@ class HistoryResult:
         return self.previous_snapshot_date is None
 
 
-def snapshot_dates(layout: Layout, table: str = MODELS) -> list[date]:
-    """Dates with a complete partition of `table`, oldest first."""
-    dates = []
-    for path in layout.table_dir(table).glob("snapshot_date=*/data.parquet"):
-        try:
-            dates.append(date.fromisoformat(path.parent.name.removeprefix("snapshot_date=")))
-        except ValueError:
-            continue  # not a partition this layout writes
-    return sorted(dates)
-
-
-def previous_snapshot(layout: Layout, snapshot_date: date) -> date | None:
-    earlier = [d for d in snapshot_dates(layout) if d < snapshot_date]
-    return earlier[-1] if earlier else None
-
-
 def build_history(
     layout: Layout, snapshot_date: date, conn: duckdb.DuckDBPyConnection | None = None
 ) -> HistoryResult:
@@ -130,8 +113,8 @@ def build_history(
         current = layout.table_partition(MODELS, snapshot_date)
         if not current.is_file():
             raise HistoryInputError(f"no models partition for {snapshot_date}: {current}")
-        previous_date = previous_snapshot(layout, snapshot_date)
-        previous = layout.table_partition(MODELS, previous_date) if previous_date else None
+        previous_day = previous_date(layout, MODELS, snapshot_date)
+        previous = layout.table_partition(MODELS, previous_day) if previous_day else None
         # A field one of the two sources lacked cannot say what changed: such a source's rows are
         # matched by id, and attributes it lacked are not compared (docs/HISTORY.md, "Across eras").
         _check_columns(con, current)
@@ -139,7 +122,7 @@ def build_history(
             _check_columns(con, previous)
         fields = _source_fields(con, layout, snapshot_date, current)
         if previous is not None:
-            prev_fields = _source_fields(con, layout, previous_date, previous)
+            prev_fields = _source_fields(con, layout, previous_day, previous)
             fields = {name: has and prev_fields[name] for name, has in fields.items()}
         match_by_id = not fields["has_id"]
         # Four steps read the joined snapshots: join them once. The first snapshot has nothing to
@@ -155,14 +138,14 @@ def build_history(
                 match_by_id=match_by_id,
             )
             # A previous snapshot whose history was built was checked then, as a day of its own.
-            check_prev = previous_date is not None and not _history_complete(layout, previous_date)
+            check_prev = previous_day is not None and not _history_complete(layout, previous_day)
             dupes = con.execute(load_sql("history/duplicate_keys"), {"check_prev": check_prev})
             dupes = dupes.fetchall()
             if dupes:
                 shown = ", ".join(f"{key} x{n} ({side})" for side, key, n in dupes)
                 raise HistoryInputError(f"models partitions repeat models: {shown}")
             # Each statement is bound with the values it reads, and only those.
-            dates = {"snapshot_date": snapshot_date, "previous_snapshot_date": previous_date}
+            dates = {"snapshot_date": snapshot_date, "previous_snapshot_date": previous_day}
             source = day_source(layout, snapshot_date)
             table_params = {
                 MODEL_CHANGES: dates
@@ -176,7 +159,7 @@ def build_history(
                 ECOSYSTEM_DAILY: dates
                 | {
                     "coverage": source.coverage if source else None,
-                    "comparable_to_previous": comparable(layout, snapshot_date, previous_date),
+                    "comparable_to_previous": comparable(layout, snapshot_date, previous_day),
                 },
             }
             joined_sql = "join_snapshots" if previous else "first_snapshot"
@@ -186,12 +169,12 @@ def build_history(
             )
             con.execute(
                 "create or replace temp table hist_delta_keys as " + load_sql("history/delta_keys"),
-                {"previous_snapshot_date": previous_date},
+                {"previous_snapshot_date": previous_day},
             )
             con.execute(
                 "create or replace temp table hist_pairs as " + load_sql("history/pair_snapshots")
             )
-            _load_aliases(con, layout, snapshot_date, previous_date)
+            _load_aliases(con, layout, snapshot_date, previous_day)
             con.execute(
                 "create or replace temp table hist_parent_changes as "
                 + load_sql("history/parent_changes")
@@ -216,7 +199,7 @@ def build_history(
                     allow_empty=table in (MODEL_CHANGES, MODEL_ATTRIBUTE_HISTORY),
                 )
             previous_timeline = (
-                layout.table_partition(CREATION_TIMELINE, previous_date) if previous_date else None
+                layout.table_partition(CREATION_TIMELINE, previous_day) if previous_day else None
             )
             paths[CREATION_TIMELINE], rows[CREATION_TIMELINE], timeline_mode = _write_timeline(
                 con, layout, snapshot_date, previous_timeline, public_models=rows[MODEL_COUNTERS]
@@ -240,11 +223,11 @@ def build_history(
                 ("view", "hist_curr"),
             ):
                 con.execute(f"drop {kind} if exists {name}")
-    _write_basis(layout, snapshot_date, previous_date)
+    _write_basis(layout, snapshot_date, previous_day)
     return HistoryResult(
         snapshot_date=snapshot_date,
-        previous_snapshot_date=previous_date,
-        days_since_previous=(snapshot_date - previous_date).days if previous_date else None,
+        previous_snapshot_date=previous_day,
+        days_since_previous=(snapshot_date - previous_day).days if previous_day else None,
         rows=rows,
         paths=paths,
         changes={kind: changes.get(kind, 0) for kind in CHANGE_KINDS},
@@ -258,12 +241,10 @@ def _basis_path(layout: Layout, day: date) -> Path:
 
 def _write_basis(layout: Layout, day: date, previous: date | None) -> None:
     """Record which previous snapshot the day's history was built against."""
-    path = _basis_path(layout, day)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    text = json.dumps({"previous_snapshot_date": previous.isoformat() if previous else None})
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_json(
+        _basis_path(layout, day),
+        {"previous_snapshot_date": previous.isoformat() if previous else None},
+    )
 
 
 def history_basis(layout: Layout, day: date) -> date | str | None:
@@ -280,7 +261,7 @@ def stale_history_dates(layout: Layout) -> list[date]:
     """Days whose history was built against another previous snapshot than the one they have
     now: an earlier date's `models` arrived after their history was built (runs side by side, or
     a date filled in later). Oldest first."""
-    dates = snapshot_dates(layout)
+    dates = partition_dates(layout, MODELS)
     return [
         day
         for i, day in enumerate(dates)
@@ -302,7 +283,7 @@ def backfill_history(
     """
     built = []
     with connection(conn) as con:
-        for day in snapshot_dates(layout):
+        for day in partition_dates(layout, MODELS):
             if until is not None and day > until:
                 break
             if not rebuild and _history_complete(layout, day):
@@ -334,8 +315,8 @@ def as_of(layout: Layout, day: date, conn: duckdb.DuckDBPyConnection) -> duckdb.
 def _attribute_history(
     layout: Layout, conn: duckdb.DuckDBPyConnection, until: date | None, as_of_day: date | None
 ) -> duckdb.DuckDBPyRelation:
-    dates = [d for d in snapshot_dates(layout) if until is None or d <= until]
-    built = set(snapshot_dates(layout, MODEL_ATTRIBUTE_HISTORY))
+    dates = [d for d in partition_dates(layout, MODELS) if until is None or d <= until]
+    built = set(partition_dates(layout, MODEL_ATTRIBUTE_HISTORY))
     missing = [d for d in dates if d not in built]
     if missing:
         shown = ", ".join(d.isoformat() for d in missing[:5])
@@ -411,12 +392,12 @@ def _count_timeline(
 
 
 def _load_aliases(
-    conn: duckdb.DuckDBPyConnection, layout: Layout, day: date, previous_date: date | None
+    conn: duckdb.DuckDBPyConnection, layout: Layout, day: date, previous_day: date | None
 ) -> None:
     """The lineage stage's old ids of D and P, when it wrote them (history also runs on bare
     `models` partitions, where a parent named by an id it gave up stays that id)."""
     conn.execute(load_sql("history/create_aliases"))
-    for side, when in (("curr", day), ("prev", previous_date)):
+    for side, when in (("curr", day), ("prev", previous_day)):
         path = layout.table_partition(ALIASES_TABLE, when) if when else None
         if path is not None and path.is_file():
             conn.execute(

@@ -10,9 +10,6 @@ model id (`pipeline.lineage.refs`) and repeats the cycle trimming until it settl
 
 from __future__ import annotations
 
-import json
-import os
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,7 +19,7 @@ import duckdb
 from pipeline.lineage.refs import normalize_ref
 from pipeline.paths import Layout, literal_path
 from pipeline.sql import connection, load_sql, sql_dir
-from pipeline.storage import PARQUET_COMPRESSION, PARQUET_ROW_GROUP_SIZE, EmptyPartitionError
+from pipeline.storage import atomic_write_json, partition_dates, previous_date, write_partition
 
 STAGED_TABLE = "models_staged"
 LICENSES_TABLE = "model_licenses"
@@ -40,7 +37,6 @@ MAX_TRIM_ROUNDS = 10_000
 LEDGER_TOP_MISSING = 25
 
 
-_PARTITION = re.compile(r"^snapshot_date=(\d{4}-\d{2}-\d{2})$")
 _TEMP_TABLES = (
     "lin_models",
     "lin_child_hints",
@@ -73,51 +69,10 @@ class LineageResult:
     licenses_available: bool = False
 
 
-def _partition_dates(layout: Layout, table: str) -> dict[date, Path]:
-    table_dir = layout.table_dir(table)
-    found: dict[date, Path] = {}
-    if not table_dir.is_dir():
-        return found
-    for child in table_dir.iterdir():
-        match = _PARTITION.match(child.name)
-        if match and (child / "data.parquet").is_file():
-            found[date.fromisoformat(match.group(1))] = child / "data.parquet"
-    return found
-
-
 def _run(
     conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, object] | None = None
 ) -> None:
     conn.execute(load_sql(f"lineage/{name}"), params)
-
-
-def _write_table(
-    conn: duckdb.DuckDBPyConnection,
-    layout: Layout,
-    table: str,
-    snapshot_date: date,
-    temp_table: str,
-    *,
-    allow_empty: bool,
-) -> tuple[Path, int]:
-    """Write a materialised temp table as one partition (temp file + rename, like
-    `pipeline.storage.write_partition`, without materialising the rows a second time)."""
-    rows = conn.table(temp_table).aggregate("count(*)").fetchall()[0][0]
-    if rows == 0 and not allow_empty:
-        raise EmptyPartitionError(
-            f"refusing to write an empty partition of {table} for {snapshot_date}"
-        )
-    target = layout.table_partition(table, snapshot_date)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        conn.table(temp_table).write_parquet(
-            str(tmp), compression=PARQUET_COMPRESSION, row_group_size=PARQUET_ROW_GROUP_SIZE
-        )
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return target, rows
 
 
 def _materialise(
@@ -133,21 +88,18 @@ def _materialise(
 def _load_aliases(conn: duckdb.DuckDBPyConnection, layout: Layout, snapshot_date: date) -> None:
     """Old ids known on the day: the latest earlier alias partition, plus every staged partition
     from its date on (so that a backfill or a gap still sees each day), minus today's ids."""
-    earlier = {
-        d: p for d, p in _partition_dates(layout, ALIASES_TABLE).items() if d < snapshot_date
-    }
-    since = max(earlier) if earlier else None
+    since = previous_date(layout, ALIASES_TABLE, snapshot_date)
     sources = [
-        literal_path(path)
-        for day, path in sorted(_partition_dates(layout, STAGED_TABLE).items())
+        literal_path(layout.table_partition(STAGED_TABLE, day))
+        for day in partition_dates(layout, STAGED_TABLE)
         if day < snapshot_date and (since is None or day >= since)
     ]
     _run(conn, "create_alias_seen")
     if sources:
         _run(conn, "insert_staged_aliases", {"alias_sources": sources})
     if since is not None:
-        previous = {"previous_aliases": literal_path(earlier[since])}
-        _run(conn, "insert_previous_aliases", previous)
+        previous = layout.table_partition(ALIASES_TABLE, since)
+        _run(conn, "insert_previous_aliases", {"previous_aliases": literal_path(previous)})
     _run(conn, "keep_old_ids")
     _run(conn, "alias_map")
 
@@ -233,12 +185,8 @@ def _ledger(conn: duckdb.DuckDBPyConnection, snapshot_date: date, licenses_avail
 
 
 def _write_ledger(layout: Layout, snapshot_date: date, ledger: dict) -> Path:
-    target = layout.root / "warehouse" / LEDGER_DIR / f"snapshot_date={snapshot_date.isoformat()}"
-    target.mkdir(parents=True, exist_ok=True)
-    path = target / "ledger.json"
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(ledger, indent=2, sort_keys=True, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+    path = layout.table_partition(LEDGER_DIR, snapshot_date).with_name("ledger.json")
+    atomic_write_json(path, ledger, indent=2, sort_keys=True, default=str)
     return path
 
 
@@ -288,8 +236,14 @@ def build_lineage(
                 (MODEL_LINEAGE_TABLE, "lin_model_lineage_out", False),
                 (ALIASES_TABLE, "lin_aliases_out", True),
             ):
-                paths[table], rows[table] = _write_table(
-                    conn, layout, table, snapshot_date, temp_table, allow_empty=allow_empty
+                # Written from the materialised table: its rows are not computed a second time.
+                paths[table], rows[table] = write_partition(
+                    conn,
+                    layout,
+                    table,
+                    snapshot_date,
+                    conn.table(temp_table),
+                    allow_empty=allow_empty,
                 )
             ledger = _ledger(conn, snapshot_date, licenses_available)
             ledger["cycle_trim_rounds"] = trim_rounds

@@ -7,7 +7,8 @@ release's file, `<table>_history` over `history/<table>/day=*/` (every file carr
 a view `counter_series` over the folded counter series when there is one,
 and two small tables, `releases` (one row per release) and `schema_columns` (the contract).
 
-Each publish writes a new catalog file beside the old one and renames it into place. Readers
+After each publish (the Dagster asset `catalog`, downstream of `release`), a new catalog file is
+written beside the old one and renamed into place. Readers
 open it read-only (and sandboxed: see `connect`), so they never hold a lock the publisher
 needs, and the views of the catalog they opened point at one release's immutable files
 (through `releases/.by-id/<release_id>/`, which even a forced replacement of the date leaves
@@ -28,15 +29,15 @@ import duckdb
 from pipeline.contract import Contract, load_contract
 from pipeline.counters import TABLE as COUNTER_SERIES
 from pipeline.counters import series_path
+from pipeline.locks import publish_lock
 from pipeline.paths import HISTORY_KEY, Layout, default_root, literal_path
 from pipeline.release.manifest import (
     by_id_dir,
-    fsync_dir,
-    fsync_file,
     latest_release_date,
     read_manifest,
     release_dates,
 )
+from pipeline.storage import atomic_target
 
 ENGINES = ("polars", "duckdb")
 
@@ -73,30 +74,41 @@ def _history_files(layout: Layout, table: str) -> list[Path]:
 def rebuild_catalog(layout: Layout) -> Path:
     """Write a fresh `catalog.duckdb` for the current releases and swap it in with one rename."""
     contract = load_contract()
-    root = layout.root.resolve()
-    target = layout.catalog()
-    tmp = root / f".catalog.duckdb.{os.getpid()}.tmp"
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-        leftover.unlink(missing_ok=True)
     latest = latest_release_date(layout)
-    try:
-        # Written in a private temporary directory and copied beside the target: DuckDB reads
-        # a `?` in a database path as the start of options and puts its write-ahead log at
-        # `<path up to ?>.wal?<rest>`, so it cannot commit under a root such as `out?` (even
-        # through a symlink, which it resolves).
-        with tempfile.TemporaryDirectory(prefix="hub-census-catalog-") as scratch:
-            built = Path(scratch) / "catalog.duckdb"
-            _write_catalog(layout, built, latest, contract)
+    # Written in a private temporary directory and copied beside the target: DuckDB reads a `?`
+    # in a database path as the start of options and puts its write-ahead log at
+    # `<path up to ?>.wal?<rest>`, so it cannot commit under a root such as `out?` (even through
+    # a symlink, which it resolves).
+    with tempfile.TemporaryDirectory(prefix="hub-census-catalog-") as scratch:
+        built = Path(scratch) / "catalog.duckdb"
+        _write_catalog(layout, built, latest, contract)
+        with atomic_target(layout.catalog()) as tmp:
             shutil.copyfile(built, tmp)
-    except BaseException:
-        # The publish that called this has already made the release latest: leave no debris.
-        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-            leftover.unlink(missing_ok=True)
-        raise
-    fsync_file(tmp)
-    os.replace(tmp, target)
-    fsync_dir(root)
-    return target
+    return layout.catalog()
+
+
+def refresh_catalog(layout: Layout, published: date | None = None) -> Path | None:
+    """Bring the catalog up to date with `releases/` (what runs after a publish, and after
+    `backfill --counters` folds a counter series), under the publish lock so that it cannot undo
+    a concurrent publish's catalog; None when nothing is published yet.
+
+    `published`: the date just published, named in the error when the rebuild fails so that a
+    failed step is not read as "nothing was published".
+    """
+    if not layout.releases().is_dir():
+        return None
+    with publish_lock(layout):
+        if latest_release_date(layout) is None:
+            return None
+        try:
+            return rebuild_catalog(layout)
+        except (duckdb.Error, OSError) as exc:
+            if published is None:
+                raise
+            raise CatalogError(
+                f"releases/{published} is published and latest, but catalog.duckdb could "
+                f"not be rebuilt (queries still see the previous catalog): {exc}"
+            ) from exc
 
 
 def _write_catalog(layout: Layout, path: Path, latest: date | None, contract: Contract) -> None:

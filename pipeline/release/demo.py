@@ -10,7 +10,6 @@ the code under test. `write_rows` writes hand-made rows for small, hand-checked 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -21,6 +20,7 @@ import pyarrow.parquet as pq
 
 from pipeline.contract import Table, load_contract
 from pipeline.paths import Layout
+from pipeline.storage import atomic_target
 
 _SCALARS = {
     "VARCHAR": pa.string(),
@@ -88,10 +88,8 @@ def _conform(columns: dict[str, pa.Array], table: Table, n: int) -> pa.Table:
 
 def _write(layout: Layout, name: str, snapshot_date: date, data: pa.Table) -> int:
     target = layout.table_partition(name, snapshot_date)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    pq.write_table(data, tmp, compression="zstd")
-    os.replace(tmp, target)
+    with atomic_target(target) as tmp:
+        pq.write_table(data, tmp, compression="zstd")
     return data.num_rows
 
 

@@ -1,4 +1,4 @@
-"""The release manifest and the file-level helpers that make a release durable and checkable.
+"""The release manifest and the file-level helpers that make a release checkable.
 
 `manifest.json` is the last file written into a release and the proof that it is complete. It
 records what the release is (id, snapshot date, schema version, the code and raw snapshot it came
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from datetime import date
 from pathlib import Path
@@ -36,41 +35,9 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename or a new entry in `path` durable (a directory fsync on POSIX)."""
-    fsync_file(path)
-
-
 def canonical_json(value: object) -> str:
     """Deterministic JSON text: same value, same bytes."""
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
-
-
-def write_text_durably(path: Path, text: str) -> None:
-    """Write a file that is not yet visible to readers (inside a staging directory) and fsync it."""
-    with path.open("w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def replace_text_atomically(path: Path, text: str) -> None:
-    """Replace a visible file: readers see the old content or the new, never a partial file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write_text_durably(tmp, text)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    fsync_dir(path.parent)
 
 
 def data_digest(files: dict[str, dict]) -> str:

@@ -15,19 +15,19 @@ Publishing a date that already has a release is a no-op when the content is iden
 (`was_reused`), refused when it differs (`ReleaseExistsError`) unless forced, in which case the
 old release is moved to `releases/.replaced/` and the new manifest says so.
 
-Publishes are serialised by an advisory lock on `releases/.publish.lock`; the history tree, the
-`latest` pointer and the catalog are brought up to date under the same lock.
+Publishes are serialised by the publish lock (pipeline.locks.publish_lock); under it a publish
+first removes a killed publish's leftovers (pipeline.release.cleanup), and after the swap brings
+the `.by-id` links, the `latest` pointer (pipeline.release.links) and the history tree
+(pipeline.release.history_tree) up to date. The catalog is downstream of the release: the
+Dagster asset `catalog`, or `pipeline.release.publish_release` outside Dagster, rebuilds it.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -44,39 +44,32 @@ from pipeline.contract import (
     fingerprint,
     load_contract,
 )
-from pipeline.paths import HISTORY_KEY, Layout, literal_path
+from pipeline.locks import publish_lock
+from pipeline.paths import Layout, literal_path
 from pipeline.release import card, croissant
-from pipeline.release.catalog import CatalogError, rebuild_catalog
+from pipeline.release.cleanup import STAGING_PREFIX, remove_stale
+from pipeline.release.history_tree import update_history
+from pipeline.release.links import link_by_id, update_latest
 from pipeline.release.manifest import (
-    BY_ID_DIR,
-    LATEST_FILE,
-    LATEST_LINK,
     MANIFEST_NAME,
     SIMULATED,
     build_manifest,
-    by_id_dir,
     canonical_json,
     data_digest,
-    fsync_dir,
-    fsync_file,
-    latest_release_date,
     read_manifest,
     release_dates,
     release_id,
-    replace_text_atomically,
     sha256_file,
     source_kind,
-    write_text_durably,
 )
 from pipeline.sql import sql_dir
+from pipeline.storage import fsync_dir, fsync_file, write_text_durably
 
 # Fixed writer settings (with the contract's row group size): part of what makes a re-publish
 # byte-identical.
 COMPRESSION = "zstd"
 
-STAGING_PREFIX = ".staging-"
 REPLACED_DIR = ".replaced"
-LOCK_NAME = ".publish.lock"
 
 
 class ReleaseExistsError(RuntimeError):
@@ -232,46 +225,6 @@ def _write_table(
     }
 
 
-@contextmanager
-def _publish_lock(releases: Path) -> Iterator[None]:
-    with (releases / LOCK_NAME).open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def refresh_catalog(layout: Layout) -> Path | None:
-    """Rebuild the catalog after a change made outside a publish (counter series folded by
-    `backfill --counters`), under the publish lock so that it cannot undo a concurrent publish's
-    catalog; None when nothing is published yet (the first publish builds it)."""
-    releases = layout.releases()
-    if not releases.is_dir():
-        return None
-    with _publish_lock(releases):
-        if latest_release_date(layout) is None:
-            return None
-        return rebuild_catalog(layout)
-
-
-def _remove_stale(layout: Layout) -> None:
-    """Leftovers of a publish that was killed; safe to delete because we hold the lock."""
-    releases = layout.releases()
-    for path in releases.glob(f"{STAGING_PREFIX}*"):
-        shutil.rmtree(path, ignore_errors=True)
-    for path in releases.glob(".*.tmp"):
-        path.unlink(missing_ok=True)
-    for path in releases.glob(f"{BY_ID_DIR}/.*.tmp"):
-        shutil.rmtree(path, ignore_errors=True)
-    for path in layout.root.glob(".catalog.duckdb.*.tmp*"):
-        path.unlink(missing_ok=True)
-    history = layout.root / "history"
-    if history.is_dir():
-        for path in history.glob(f"*/{HISTORY_KEY}=*/.data.parquet.*.tmp"):
-            path.unlink(missing_ok=True)
-
-
 def _payload_shas(files: dict[str, dict]) -> dict[str, str]:
     return {name: meta["sha256"] for name, meta in files.items()}
 
@@ -284,105 +237,7 @@ def _previous_release(layout: Layout, snapshot_date: date) -> dict | None:
     return {"release_id": manifest["release_id"], "snapshot_date": earlier[-1].isoformat()}
 
 
-def _link(source: Path, target: Path) -> None:
-    try:
-        # Release files are never modified, so a hard link is as good as a copy.
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
-        fsync_file(target)
-
-
-def _link_by_id(layout: Layout, snapshot_date: date, manifest: dict) -> None:
-    """`releases/.by-id/<release_id>/`: what the catalog's views read.
-
-    A forced replacement changes what `releases/<date>/` holds; a reader still using the
-    previous catalog keeps reading the previous release's files through these paths.
-    """
-    target = by_id_dir(layout, manifest["release_id"])
-    if target.is_dir():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    for name, meta in manifest["files"].items():
-        if "table" in meta:
-            _link(layout.release(snapshot_date) / name, tmp / name)
-    fsync_dir(tmp)
-    os.rename(tmp, target)
-    fsync_dir(target.parent)
-
-
-def _update_history(
-    layout: Layout, snapshot_date: date, manifest: dict, contract: Contract
-) -> None:
-    """Link the release's files into `history/<table>/day=D/data.parquet`."""
-    _drop_old_history_layout(layout)
-    release_dir = layout.release(snapshot_date)
-    published = {meta["table"]: name for name, meta in manifest["files"].items() if "table" in meta}
-    for table in contract.tables:
-        target = layout.history_partition(table, snapshot_date)
-        if table not in published:
-            # A forced replacement may drop a table; its old history partition must go too.
-            if target.exists():
-                target.unlink()
-            continue
-        source = release_dir / published[table]
-        if target.exists() and os.path.samefile(source, target):
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".data.parquet.{os.getpid()}.tmp")
-        tmp.unlink(missing_ok=True)
-        _link(source, tmp)
-        os.replace(tmp, target)
-        fsync_dir(target.parent)
-
-
-def _drop_old_history_layout(layout: Layout) -> None:
-    """Re-link an output root written before `history/` was keyed by `day=`.
-
-    Folders keyed `snapshot_date=` (the column's name) made the tree unreadable by pandas and
-    pyarrow; every release still holds its files, so the history is re-linked from them.
-    """
-    history = layout.root / "history"
-    old = list(history.glob("*/snapshot_date=*")) if history.is_dir() else []
-    if not old:
-        return
-    for day in release_dates(layout):
-        manifest = read_manifest(layout.release(day))
-        for name, meta in manifest["files"].items():
-            if "table" not in meta:
-                continue
-            target = layout.history_partition(meta["table"], day)
-            if not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                _link(layout.release(day) / name, target)
-    for path in old:
-        shutil.rmtree(path)
-
-
-def _update_latest(layout: Layout) -> date | None:
-    """Point `LATEST` and the `latest` symlink at the newest complete release."""
-    dates = release_dates(layout)
-    if not dates:
-        return None
-    newest = dates[-1].isoformat()
-    releases = layout.releases()
-    pointer = releases / LATEST_FILE
-    if not pointer.is_file() or pointer.read_text(encoding="utf-8").strip() != newest:
-        replace_text_atomically(pointer, newest + "\n")
-    link = releases / LATEST_LINK
-    if not (link.is_symlink() and os.readlink(link) == newest):
-        tmp = releases / f".{LATEST_LINK}.{os.getpid()}.tmp"
-        tmp.unlink(missing_ok=True)
-        os.symlink(newest, tmp)
-        os.replace(tmp, link)
-        fsync_dir(releases)
-    return dates[-1]
-
-
-def publish_release(
+def write_release(
     layout: Layout,
     snapshot_date: date,
     *,
@@ -403,9 +258,8 @@ def publish_release(
         if raw_manifest.is_file():
             source_manifest = json.loads(raw_manifest.read_text(encoding="utf-8"))
     releases = layout.releases()
-    releases.mkdir(parents=True, exist_ok=True)
-    with _publish_lock(releases):
-        _remove_stale(layout)
+    with publish_lock(layout):
+        remove_stale(layout)
         sources = _sources(layout, snapshot_date, contract)
         staging = releases / f"{STAGING_PREFIX}{snapshot_date.isoformat()}-{secrets.token_hex(4)}"
         staging.mkdir()
@@ -424,17 +278,9 @@ def publish_release(
             )
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        _link_by_id(layout, snapshot_date, result.manifest)
-        _update_history(layout, snapshot_date, result.manifest, contract)
-        _update_latest(layout)
-        try:
-            rebuild_catalog(layout)
-        except (duckdb.Error, OSError) as exc:
-            # Said plainly, so that a failed step is not read as "nothing was published".
-            raise CatalogError(
-                f"releases/{snapshot_date} is published and latest, but catalog.duckdb could "
-                f"not be rebuilt (queries still see the previous catalog): {exc}"
-            ) from exc
+        link_by_id(layout, snapshot_date, result.manifest)
+        update_history(layout, snapshot_date, result.manifest, contract)
+        update_latest(layout)
     return result
 
 

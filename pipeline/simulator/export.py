@@ -12,6 +12,7 @@ from pathlib import Path
 from pipeline.simulator.eras import DEFAULT_ERA, EraState, check_era
 from pipeline.simulator.protocol import HubState
 from pipeline.simulator.world import World, WorldConfig
+from pipeline.storage import atomic_target
 
 _BATCH = 2_000
 
@@ -62,32 +63,26 @@ def export_listing(
     out = Path(out)
     if compress is ...:
         compress = compression_for(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
     started = time.perf_counter()
     n = 0
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    writers = _open(tmp, compress)
-    fh = writers[0]
-    try:
-        batch: list[str] = []
-        for item in state.iter_items():
-            batch.append(encode(item))
-            if len(batch) >= _BATCH:
+    with atomic_target(out) as tmp:
+        writers = _open(tmp, compress)
+        fh = writers[0]
+        try:
+            batch: list[str] = []
+            for item in state.iter_items():
+                batch.append(encode(item))
+                if len(batch) >= _BATCH:
+                    fh.write(_lines(batch))
+                    n += len(batch)
+                    batch = []
+            if batch:
                 fh.write(_lines(batch))
                 n += len(batch)
-                batch = []
-        if batch:
-            fh.write(_lines(batch))
-            n += len(batch)
-    except BaseException:
-        for w in writers:
-            w.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    for w in writers:
-        w.close()
-    tmp.replace(out)
+        finally:
+            for w in writers:
+                w.close()
     seconds = time.perf_counter() - started
     return {
         "path": str(out),

@@ -18,6 +18,7 @@ import pyarrow as pa
 from pipeline.simulator import eras, mess
 from pipeline.simulator.catalog import LICENSE_CATEGORY, LICENSES
 from pipeline.simulator.world import GATED, RELATIONS, DayState, World, file_evidence
+from pipeline.storage import atomic_target, atomic_write_json
 
 TRUTH_VERSION = 1
 
@@ -436,11 +437,9 @@ def write_truth(world: World, day: date, out_dir: Path, era: str = eras.DEFAULT_
     world's config in truth.json); return that directory."""
     truth = era_truth(world, day, era)
     target = Path(out_dir) / f"snapshot_date={day.isoformat()}"
-    target.mkdir(parents=True, exist_ok=True)
     for name in ("models", "edges", "changes", "legacy_ids"):
-        tmp = target / f".{name}.parquet.tmp"
-        getattr(truth, name).write_parquet(tmp)
-        tmp.replace(target / f"{name}.parquet")
+        with atomic_target(target / f"{name}.parquet") as tmp:
+            getattr(truth, name).write_parquet(tmp)
     cfg = world.config
     meta = {
         "truth_version": TRUTH_VERSION,
@@ -455,9 +454,7 @@ def write_truth(world: World, day: date, out_dir: Path, era: str = eras.DEFAULT_
         "era": truth.era,
         "absent_fields": list(truth.absent_fields),
     }
-    tmp = target / ".truth.json.tmp"
-    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True))
-    tmp.replace(target / "truth.json")
+    atomic_write_json(target / "truth.json", meta, indent=2, sort_keys=True)
     return target
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from pipeline.paths import Layout
 from pipeline.release import (
+    catalog,
     latest_release_date,
     publish,
     publish_release,
@@ -136,31 +137,31 @@ def test_publish_killed_at_random_moments(baseline, tmp_path, trials):
 
 
 @pytest.mark.parametrize(
-    "target",
+    ("module", "target"),
     [
-        "_write_table",
-        "write_text_durably",
-        "fsync_dir",
-        "_update_history",
-        "_update_latest",
-        "rebuild_catalog",
+        (publish, "_write_table"),
+        (publish, "write_text_durably"),
+        (publish, "fsync_dir"),
+        (publish, "update_history"),
+        (publish, "update_latest"),
+        (catalog, "rebuild_catalog"),
     ],
 )
-def test_publish_failing_at_each_step(baseline, tmp_path, monkeypatch, target):
+def test_publish_failing_at_each_step(baseline, tmp_path, monkeypatch, module, target):
     layout0, d1_bytes, _ = baseline
     root = tmp_path / "out"
     layout = copy_root(layout0, root)
     calls = {"n": 0}
-    original = getattr(publish, target)
+    original = getattr(module, target)
 
     def failing(*args, **kwargs):
         calls["n"] += 1
         # Let the first few calls through so the failure lands in the middle of the step.
-        if calls["n"] >= 2 or target in {"_update_history", "_update_latest", "rebuild_catalog"}:
+        if calls["n"] >= 2 or target in {"update_history", "update_latest", "rebuild_catalog"}:
             raise OSError(f"injected failure in {target}")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(publish, target, failing)
+    monkeypatch.setattr(module, target, failing)
     # A failed catalog rebuild comes after the release is published: it says so plainly.
     with pytest.raises((OSError, CatalogError), match="injected"):
         publish_release(layout, D2, **VERSION)
