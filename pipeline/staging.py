@@ -36,11 +36,11 @@ A quarantine row keeps the record's text cut to RAW_RECORD_CHARS, its full lengt
 its sha256 (`raw_length`, `raw_sha256`: the two columns beyond ARCHITECTURE.md's five that make
 "full length and sha256 kept" concrete); `record_key` is the id when one could be read.
 
-Every shape of record since 2021 is read (sql/load_raw_records.sql): API items, 2021-22 listings,
-huggingface_hub ModelInfo dicts (snake_case names), hub-stats Parquet rows (cardData and gguf as
-JSON text). A field the source lacks is NULL, never 0 or an empty list, and the day's
-`field_coverage` partition (one row per source field: records_with_field, records, source_shape)
-says which fields the source lacked.
+Every shape of record since 2021 is read (sql/staging/create_stage_records.sql): API items,
+2021-22 listings, huggingface_hub ModelInfo dicts (snake_case names), hub-stats Parquet rows
+(cardData and gguf as JSON text). A field the source lacks is NULL, never 0 or an empty list, and
+the day's `field_coverage` partition (one row per source field: records_with_field, records,
+source_shape) says which fields the source lacked.
 
 Everything else is nullable: a field of the wrong type or an impossible value becomes NULL in the
 staged row, never a reason to drop the model. Counters must be non-negative JSON integers,
@@ -134,26 +134,27 @@ def stage_models(
     rejected = raw_dir / REJECTED
     with connection(conn) as conn:
         try:
+            # Each statement is given only the values it reads.
+            conn.execute(load_sql("staging/create_json_string_list_macro"))
             conn.execute(
-                load_sql("set_stage_variables"),
+                load_sql("staging/create_stage_records"),
                 {
                     "pages": [literal_path(p) for p in pages],
-                    "rejected": [literal_path(rejected)] if rejected.is_file() else [],
                     "snapshot_date": snapshot_date,
-                    "max_record_bytes": MAX_RECORD_BYTES,
                     "max_object_size": MAX_OBJECT_SIZE,
-                    "raw_record_chars": RAW_RECORD_CHARS,
-                    "record_key_chars": RECORD_KEY_CHARS,
+                    "max_record_bytes": MAX_RECORD_BYTES,
                 },
             )
-            conn.execute(load_sql("create_json_string_list_macro"))
-            conn.execute(load_sql("load_raw_records"))
-            conn.execute(load_sql("mark_duplicate_records")).fetchall()
-            reject_pages = [p for (p,) in conn.execute(load_sql("select_reject_pages")).fetchall()]
+            conn.execute(load_sql("staging/mark_duplicate_records")).fetchall()
+            reject_pages = [p for (p,) in conn.execute(load_sql("staging/reject_pages")).fetchall()]
             if reject_pages:
                 conn.execute(
-                    load_sql("fill_quarantined_raw_records"),
-                    {"pages": [literal_path(p) for p in reject_pages]},
+                    load_sql("staging/fill_quarantined_raw_records"),
+                    {
+                        "pages": [literal_path(p) for p in reject_pages],
+                        "max_object_size": MAX_OBJECT_SIZE,
+                        "raw_record_chars": RAW_RECORD_CHARS,
+                    },
                 ).fetchall()
             # Quarantine first: when nothing at all can be staged, the refusal below leaves the
             # reasons on disk.
@@ -162,22 +163,34 @@ def stage_models(
                 layout,
                 QUARANTINE_TABLE,
                 snapshot_date,
-                load_sql("select_quarantine"),
+                load_sql("staging/quarantine"),
+                {
+                    "rejected": [literal_path(rejected)] if rejected.is_file() else [],
+                    "snapshot_date": snapshot_date,
+                    "raw_record_chars": RAW_RECORD_CHARS,
+                    "record_key_chars": RECORD_KEY_CHARS,
+                },
                 allow_empty=True,
             )
             staged_path, rows_staged = write_partition(
-                conn, layout, STAGED_TABLE, snapshot_date, load_sql("stage_models")
+                conn, layout, STAGED_TABLE, snapshot_date, load_sql("staging/models_staged")
             )
             coverage_path, _ = write_partition(
-                conn, layout, COVERAGE_TABLE, snapshot_date, load_sql("select_field_coverage")
+                conn,
+                layout,
+                COVERAGE_TABLE,
+                snapshot_date,
+                load_sql("staging/field_coverage"),
+                {"snapshot_date": snapshot_date},
             )
             by_reason = dict(
                 conn.execute(
-                    load_sql("count_quarantine_reasons"), {"path": literal_path(quarantine_path)}
+                    load_sql("staging/count_quarantine_reasons"),
+                    {"path": literal_path(quarantine_path)},
                 ).fetchall()
             )
         finally:
-            conn.execute(load_sql("drop_stage_records"))
+            conn.execute(load_sql("staging/drop_stage_records"))
     return StageResult(
         rows_staged=rows_staged,
         rows_quarantined=rows_quarantined,

@@ -34,16 +34,25 @@ class EmptyPartitionError(RuntimeError):
     """A write would have replaced a partition with no rows."""
 
 
+def dated_folders(parent: Path) -> list[tuple[date, Path]]:
+    """The `snapshot_date=YYYY-MM-DD` folders directly in `parent`, oldest first (the raw
+    snapshots of one kind, say, whose folders hold pages rather than one Parquet file)."""
+    found = []
+    for path in parent.glob(f"{_PARTITION_PREFIX}*"):
+        try:
+            found.append((date.fromisoformat(path.name.removeprefix(_PARTITION_PREFIX)), path))
+        except ValueError:
+            continue  # not a folder this layout writes
+    return sorted(found)
+
+
 def partition_dates(layout: Layout, table: str) -> list[date]:
     """Dates that have a written partition of `table`, oldest first."""
-    table_dir = layout.table_dir(table)
-    found = []
-    for path in table_dir.glob(f"{_PARTITION_PREFIX}*/data.parquet"):
-        try:
-            found.append(date.fromisoformat(path.parent.name.removeprefix(_PARTITION_PREFIX)))
-        except ValueError:
-            continue  # not a partition this layout writes
-    return sorted(found)
+    return [
+        day
+        for day, folder in dated_folders(layout.table_dir(table))
+        if (folder / "data.parquet").is_file()
+    ]
 
 
 def previous_date(layout: Layout, table: str, day: date) -> date | None:
@@ -82,20 +91,27 @@ def sweep_stale_temps(path: Path, suffix: str = "tmp") -> None:
 
 
 @contextmanager
-def atomic_target(path: Path) -> Iterator[Path]:
+def atomic_target(path: Path, *, durable: bool = True) -> Iterator[Path]:
     """A temporary path to write `path`'s new content to; on leaving the block without an
     error it is fsynced and renamed over `path`, and the directory fsynced. On an error the
-    temporary file is removed and `path` is untouched."""
+    temporary file is removed and `path` is untouched.
+
+    `durable=False` skips both fsyncs: the rename still means a killed process leaves the old
+    file or the new one, but a power cut may lose the new one. Only for files that are cheap to
+    write again and many (a crawl's pages: see pipeline/hub/raw.py).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     sweep_stale_temps(path)
     tmp = temp_name(path)
     try:
         yield tmp
-        fsync_file(tmp)
+        if durable:
+            fsync_file(tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
 
 
 def write_durably(path: Path, data: bytes) -> None:
@@ -110,19 +126,19 @@ def write_text_durably(path: Path, text: str) -> None:
     write_durably(path, text.encode("utf-8"))
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Replace `path` with `data`: readers see the old content or the new, never a part."""
-    with atomic_target(path) as tmp:
+    with atomic_target(path, durable=durable) as tmp:
         tmp.write_bytes(data)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: Path, text: str, *, durable: bool = True) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
 
 
-def atomic_write_json(path: Path, value: object, **dumps_args) -> None:
+def atomic_write_json(path: Path, value: object, *, durable: bool = True, **dumps_args) -> None:
     """Replace `path` with `value` as JSON (`dumps_args` go to `json.dumps`)."""
-    atomic_write_text(path, json.dumps(value, **dumps_args))
+    atomic_write_text(path, json.dumps(value, **dumps_args), durable=durable)
 
 
 def replace_symlink(link: Path, target: str) -> None:
@@ -140,7 +156,7 @@ def write_partition(
     table: str,
     snapshot_date: date,
     relation: str | duckdb.DuckDBPyRelation,
-    params: list | None = None,
+    params: list | dict | None = None,
     *,
     allow_empty: bool = False,
 ) -> tuple[Path, int]:

@@ -45,7 +45,8 @@ from tests.history.conftest import BUSY_SIMULATOR_RATES
 # The simulator's worlds start after the Hub's 2022-03-02 placeholder creation date.
 START = date(2022, 3, 3)
 KINDS = ("added", "removed", "renamed", "license_changed", "base_changed", "gated_changed")
-# The record shape each era's listings have, as staging names it (sql/load_raw_records.sql).
+# The record shape each era's listings have, as staging names it
+# (sql/staging/create_stage_records.sql).
 SHAPE = {"2022": "listing_2022", "2024": "api_2026", "2026": "api_2026"}
 # Fields a single model may lack on its own (no GGUF file, no safetensors, no known library or
 # task, `disabled` omitted when false): `snapshot_sources` leaves them out of `missing_fields`,

@@ -44,7 +44,7 @@ def test_installed_wheel_finds_sql_outside_the_checkout(wheel, tmp_path):
     probe = (
         "import pipeline.sql as s; p = s.sql_dir(); "
         "assert (p / 'seeds' / 'licenses.csv').is_file(), p; "
-        "print(p); print(len(s.load_sql('stage_models')))"
+        "print(p); print(len(s.load_sql('staging/models_staged')))"
     )
     # Run from an empty folder with only the installed copy importable, not the checkout.
     result = subprocess.run(

@@ -6,9 +6,10 @@ and a manifest written last that marks the snapshot complete.
     _checkpoint.json       where an interrupted crawl resumes (removed once complete)
     _manifest.json         written last: counts, files with rows/bytes/sha256, complete=true
 
-Every file is written beside its final name and renamed into place, so a reader (or a crawl
-resumed after SIGKILL) sees a whole file or none. No fsync: the failure guarded against is a killed
-process, whose written pages the OS still holds; a power cut mid-crawl means re-crawling the day.
+Every file is written beside its final name and renamed into place (pipeline.storage's
+atomic_target), so a reader (or a crawl resumed after SIGKILL) sees a whole file or none. No fsync
+(`durable=False`): the failure guarded against is a killed process, whose written pages the OS
+still holds; a power cut mid-crawl means re-crawling the day.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ import dataclasses
 import gzip
 import hashlib
 import json
-import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from pipeline.storage import atomic_target, atomic_write_text, dated_folders
 
 MANIFEST = "_manifest.json"
 CHECKPOINT = "_checkpoint.json"
@@ -140,9 +142,8 @@ class RawManifest:
 
 
 def write_json_atomic(path: Path, obj: Any, *, indent: int | None = 1) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(obj, indent=indent, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    text = json.dumps(obj, indent=indent, ensure_ascii=False) + "\n"
+    atomic_write_text(path, text, durable=False)
 
 
 def _dump_line(obj: Any) -> bytes:
@@ -166,21 +167,22 @@ def write_jsonl_gz(path: Path, records: Iterable[Any]) -> RawFile:
 
 def write_lines_gz(path: Path, lines: Iterable[bytes]) -> RawFile:
     """Write lines already encoded (each ending in a newline) gzipped via a temp file + rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     rows = 0
-    with (
-        open(tmp, "wb") as raw,
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=GZIP_LEVEL, mtime=0) as gz,
-    ):
-        for line in lines:
-            gz.write(line)
-            rows += 1
     digest = hashlib.sha256()
-    with open(tmp, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    size = tmp.stat().st_size
-    os.replace(tmp, path)
+    with atomic_target(path, durable=False) as tmp:
+        with (
+            open(tmp, "wb") as raw,
+            gzip.GzipFile(
+                filename="", mode="wb", fileobj=raw, compresslevel=GZIP_LEVEL, mtime=0
+            ) as gz,
+        ):
+            for line in lines:
+                gz.write(line)
+                rows += 1
+        with open(tmp, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        size = tmp.stat().st_size
     return RawFile(name=path.name, rows=rows, bytes=size, sha256=digest.hexdigest())
 
 
@@ -286,14 +288,11 @@ def page_bound(raw_dir: Path, snapshot_date: date, page_size: int) -> int:
     """The most pages a crawl into `raw_dir` may take: twice what the latest complete snapshot
     of an earlier date (beside `raw_dir`) would take at `page_size`, plus a margin; with no
     such snapshot, what FIRST_SNAPSHOT_MAX_MODELS take, plus the margin."""
-    earlier = []
-    for path in Path(raw_dir).parent.glob("snapshot_date=*"):
-        try:
-            day = date.fromisoformat(path.name.removeprefix("snapshot_date="))
-        except ValueError:
-            continue
-        if day < snapshot_date and RawSnapshot(path).is_complete():
-            earlier.append((day, path))
+    earlier = [
+        (day, path)
+        for day, path in dated_folders(Path(raw_dir).parent)
+        if day < snapshot_date and RawSnapshot(path).is_complete()
+    ]
     if not earlier:
         return -(-FIRST_SNAPSHOT_MAX_MODELS // page_size) + PAGE_BOUND_MARGIN
     previous = RawSnapshot(max(earlier)[1]).manifest()

@@ -30,7 +30,6 @@ import gzip
 import hashlib
 import io
 import json
-import os
 import shutil
 import time
 import zlib
@@ -62,6 +61,7 @@ from pipeline.hub.raw import (
     write_json_atomic,
     write_lines_gz,
 )
+from pipeline.storage import atomic_target
 
 PAGE_SIZE = 1000
 # Rows fetched from a Parquet dump at a time: bounded memory for a whole-Hub dump.
@@ -277,11 +277,11 @@ def _clean_source_lines(path: Path) -> int | None:
 def _copy_source(path: Path, raw_dir: Path, models: int) -> RawFile:
     """The source, already gzip JSON Lines of clean items, as the snapshot's one page."""
     page = raw_dir / page_name(1)
-    tmp = page.with_name(f".{page.name}.{os.getpid()}.tmp")
-    shutil.copyfile(path, tmp)
-    digest = source_sha256(tmp)
-    size = tmp.stat().st_size
-    os.replace(tmp, page)
+    # Not fsynced, as no page of a crawl is (pipeline/hub/raw.py says why).
+    with atomic_target(page, durable=False) as tmp:
+        shutil.copyfile(path, tmp)
+        digest = source_sha256(tmp)
+        size = tmp.stat().st_size
     return RawFile(name=page.name, rows=models, bytes=size, sha256=digest)
 
 
@@ -338,7 +338,6 @@ def replay_file(
     rejected = 0
     first_reason = ""
     page: list[bytes] = []
-    rejected_tmp = raw_dir / f".{REJECTED}.{os.getpid()}.tmp"
 
     def flush() -> None:
         nonlocal models
@@ -349,39 +348,35 @@ def replay_file(
         if progress is not None:
             progress(CrawlProgress(len(files), models, 0, 0, 0, time.monotonic() - started))
 
-    try:
-        with (
-            open(rejected_tmp, "wb") as rejects_out,
-            gzip.GzipFile(
-                filename="", mode="wb", fileobj=rejects_out, compresslevel=GZIP_LEVEL, mtime=0
-            ) as rejects,
-        ):
-            for record in records:
-                if record.line is None:
-                    extra: dict[str, Any] = {"file": record.file} if record.file else {}
-                    entry = rejected_record(
-                        record.line_no,
-                        record.reason,
-                        record.raw,
-                        length=record.length,
-                        sha256=record.sha256,
-                        **extra,
-                    )
-                    rejects.write(json.dumps(entry, ensure_ascii=False).encode() + b"\n")
-                    rejected += 1
-                    first_reason = first_reason or record.reason
-                    continue
-                page.append(record.line)
-                if len(page) >= page_size:
-                    flush()
-            if page:
+    with (
+        atomic_target(raw_dir / REJECTED, durable=False) as rejected_tmp,
+        open(rejected_tmp, "wb") as rejects_out,
+        gzip.GzipFile(
+            filename="", mode="wb", fileobj=rejects_out, compresslevel=GZIP_LEVEL, mtime=0
+        ) as rejects,
+    ):
+        for record in records:
+            if record.line is None:
+                extra: dict[str, Any] = {"file": record.file} if record.file else {}
+                entry = rejected_record(
+                    record.line_no,
+                    record.reason,
+                    record.raw,
+                    length=record.length,
+                    sha256=record.sha256,
+                    **extra,
+                )
+                rejects.write(json.dumps(entry, ensure_ascii=False).encode() + b"\n")
+                rejected += 1
+                first_reason = first_reason or record.reason
+                continue
+            page.append(record.line)
+            if len(page) >= page_size:
                 flush()
-    except BaseException:
-        rejected_tmp.unlink(missing_ok=True)
-        raise
+        if page:
+            flush()
     if models == 0:
-        rejected_tmp.unlink(missing_ok=True)
-        clear_snapshot(raw_dir)
+        clear_snapshot(raw_dir)  # the rejected file too
         if rejected:
             why = f"all {rejected} records rejected (the first as: {first_reason[:200]})"
         else:
@@ -389,10 +384,10 @@ def replay_file(
         raise ReplayError(
             f"{path} holds no model items ({why}); refusing to record an empty snapshot"
         )
-    if rejected:
-        os.replace(rejected_tmp, raw_dir / REJECTED)
-    else:
-        rejected_tmp.unlink()
+    if not rejected:
+        # No rejected file, as after a crawl that rejected nothing; the snapshot is not complete
+        # (readers refuse it) until the manifest below is written.
+        (raw_dir / REJECTED).unlink()
 
     manifest = RawManifest(
         snapshot_date=snapshot_date,

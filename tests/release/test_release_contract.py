@@ -207,9 +207,9 @@ def test_the_tables_the_stages_write_match_the_contract(tmp_path):
 
 
 def test_schema_md_says_what_snapshot_sources_holds_for_every_source_shape():
-    """Every record shape staging can name (sql/load_raw_records.sql) has a row in the era notes
-    of `snapshot_sources`, and the notes reach SCHEMA.md."""
-    sql = (REPO_ROOT / "sql" / "load_raw_records.sql").read_text()
+    """Every record shape staging can name (sql/staging/create_stage_records.sql) has a row in the
+    era notes of `snapshot_sources`, and the notes reach SCHEMA.md."""
+    sql = (REPO_ROOT / "sql" / "staging" / "create_stage_records.sql").read_text()
     case = sql[sql.index("-- which shape of record this is") : sql.index("end as source_shape")]
     shapes = set(re.findall(r"(?:then|else) '([a-z0-9_]+)'", case))
     assert shapes >= {"listing_2022", "api_2026", "hub_stats_parquet"}

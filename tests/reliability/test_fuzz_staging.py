@@ -27,7 +27,7 @@ SQL_TEXTS = (
     "x'; drop table models; --",
     "'); delete from _stage_records; --",
     "1 or 1=1",
-    "$1 getvariable('stage')",
+    "$1 $pages getvariable('stage')",
     '" || (select 1) || "',
 )
 PATH_IDS = ("../../x", "/etc/passwd", "a/b/c", "..", "x/../../y", "a\\b", "C:\\x", "%2e%2e/x", ".")

@@ -118,7 +118,8 @@ SIM_DAY = date(2026, 1, 1)
 
 def keys_read_by_staging() -> tuple[set[str], set[str]]:
     """The item keys and the cardData keys the staging SQL reads (its json_extract paths)."""
-    [paths] = re.findall(r"json_extract\(record, \[(.*?)\]\)", load_sql("load_raw_records"), re.S)
+    sql = load_sql("staging/create_stage_records")
+    [paths] = re.findall(r"json_extract\(record, \[(.*?)\]\)", sql, re.S)
     keys = [path.split(".") for path in re.findall(r"'\$\.([^']*)'", paths)]
     top = {k[0] for k in keys}
     card = {k[1] for k in keys if k[0] == "cardData" and len(k) > 1}

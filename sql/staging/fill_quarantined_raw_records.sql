@@ -7,7 +7,7 @@ from (
     with
 
     wanted as (
-        select distinct raw_sha256
+        select distinct raw_sha256,
         from _stage_records
         -- a private record's text is never kept (docs/SECURITY.md)
         where reason is not null and reason <> 'private_record' and raw_sha256 is not null
@@ -16,12 +16,12 @@ from (
     lines as (
         select
             sha256(json::varchar) as raw_sha256,
-            left(json::varchar, getvariable('stage').raw_record_chars) as raw_record,
+            left(json::varchar, $raw_record_chars) as raw_record,
         -- compression named: DuckDB guesses it from the path, which a `?` in the root defeats
         from read_ndjson_objects(
-            $pages,
+            $pages::varchar[],
             ignore_errors = true,
-            maximum_object_size = getvariable('stage').max_object_size,
+            maximum_object_size = $max_object_size,
             compression = 'gzip'
         )
         where json is not null

@@ -2,7 +2,7 @@
 -- be staged (null when it can). Lines are read as JSON values and each field is typed with
 -- json_type checks, so a field of the wrong type becomes null instead of failing the whole read.
 -- The line's text is not kept: the few records that end in quarantine get it from a second read
--- of just their pages (fill_quarantined_raw_records), matched by sha256.
+-- of just their pages (fill_quarantined_raw_records.sql), matched by sha256.
 --
 -- Every shape the Hub's metadata has had since 2021 is read: the API's camelCase items (`id`,
 -- `_id`), the 2021-22 listings (`modelId`, no `_id`, no `createdAt`, `cardData`, `gguf`),
@@ -19,18 +19,18 @@ raw_lines as (
         sha256(json::varchar) as raw_sha256,
     from (
         -- a line that is not JSON at all comes back as a null record (counted, never skipped)
-        select * from read_ndjson_objects(
-            getvariable('stage').pages,
+        select *, from read_ndjson_objects(
+            $pages::varchar[],
             ignore_errors = true,
             allow_empty = true,
             filename = true,
-            maximum_object_size = getvariable('stage').max_object_size,
+            maximum_object_size = $max_object_size,
             -- named: DuckDB guesses it from the path, which a `?` in the output root defeats
             compression = 'gzip'
         )
         -- without pages the reader has no `json` column; this gives it one
         union all by name
-        select null::json as json, null::varchar as filename where false
+        select null::json as json, null::varchar as filename, where false
     )
 ),
 
@@ -169,7 +169,7 @@ typed as (
         raw_page,
         raw_length,
         raw_sha256,
-        getvariable('stage').snapshot_date as snapshot_date,
+        $snapshot_date::date as snapshot_date,
         model_id,
         -- null when the source has no `_id`: renames cannot be followed for that source
         hub_id_text as hub_id,
@@ -290,7 +290,7 @@ typed as (
             -- (docs/SECURITY.md)
             when json_type(j_private) = 'BOOLEAN' and try_cast(j_private as boolean)
                 then 'private_record'
-            when raw_length > getvariable('stage').max_record_bytes then 'record_too_large'
+            when raw_length > $max_record_bytes then 'record_too_large'
             when model_id is null then 'missing_id'
             -- an id seen in a listing existed, whatever today's naming rules say (long names,
             -- a `.git` end): only ids unsafe as a key or a path are refused. At most one `/`,

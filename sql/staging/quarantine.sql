@@ -11,7 +11,7 @@ staging_rejects as (
         -- a private repository's name is itself private: only its length and hash are kept
         case
             when reason <> 'private_record'
-                then left(model_id, getvariable('stage').record_key_chars)
+                then left(model_id, $record_key_chars)
         end as record_key,
         raw_record,
         raw_length,
@@ -21,15 +21,15 @@ staging_rejects as (
 ),
 
 ingest_lines as (
-    select json as line
+    select json as line,
     from (
-        select * from read_ndjson_objects(
-            getvariable('stage').rejected, ignore_errors = true, allow_empty = true,
+        select *, from read_ndjson_objects(
+            $rejected::varchar[], ignore_errors = true, allow_empty = true,
             compression = 'gzip'  -- named, not guessed from the path (see load_raw_records)
         )
         -- without a rejected file the reader has no `json` column; this gives it one
         union all by name
-        select null::json as json where false
+        select null::json as json, where false
     )
 ),
 
@@ -49,25 +49,25 @@ ingest_fields as (
 
 ingest_rejects as (
     select
-        getvariable('stage').snapshot_date as snapshot_date,
+        $snapshot_date::date as snapshot_date,
         'ingest' as stage,
         coalesce(nullif(reason_text, ''), 'unknown') as reason,
         -- the raw text is often a cut-off line; an id is read from it only when it parses
         case
             when json_valid(raw_text) and json_type(raw_text::json, '$.id') = 'VARCHAR'
-                then left(raw_text::json ->> '$.id', getvariable('stage').record_key_chars)
+                then left(raw_text::json ->> '$.id', $record_key_chars)
         end as record_key,
         -- a rejected line without its text still leaves a row: the rejection record itself
-        left(coalesce(raw_text, line::varchar), getvariable('stage').raw_record_chars) as raw_record,
+        left(coalesce(raw_text, line::varchar), $raw_record_chars) as raw_record,
         coalesce(length_value, strlen(raw_text)) as raw_length,
         coalesce(sha256_text, sha256(raw_text)) as raw_sha256,
     from ingest_fields
 ),
 
 all_rejects as (
-    select * from staging_rejects
+    select *, from staging_rejects
     union all
-    select * from ingest_rejects
+    select *, from ingest_rejects
 )
 
 select

@@ -5,7 +5,7 @@
 with
 
 staged as (
-    select fields_present, source_shape
+    select fields_present, source_shape,
     from _stage_records
     where reason is null
 ),
@@ -19,14 +19,14 @@ day as (
 
 counts as (
     unpivot (
-        select sum(columns(*)::bigint) from (select fields_present.* from staged)
+        select sum(columns(*)::bigint), from (select fields_present.*, from staged)
     )
     on columns(*)
     into name field value records_with_field
 )
 
 select
-    getvariable('stage').snapshot_date::date as snapshot_date,
+    $snapshot_date::date as snapshot_date,
     counts.field::varchar as field,
     counts.records_with_field::bigint as records_with_field,
     day.records::bigint as records,

@@ -44,8 +44,8 @@ from (
         where hub_rank = 1
     )
 
-    select record_row, 'duplicate_hub_id' as reason from by_hub_id where hub_rank > 1
+    select record_row, 'duplicate_hub_id' as reason, from by_hub_id where hub_rank > 1
     union all
-    select record_row, 'duplicate_model_id' as reason from by_model_id where model_rank > 1
+    select record_row, 'duplicate_model_id' as reason, from by_model_id where model_rank > 1
 ) as duplicates
 where _stage_records.rowid = duplicates.record_row
