@@ -21,7 +21,7 @@ from pydantic import Field
 
 from pipeline import gates
 from pipeline.defs.partitions import simulated_from
-from pipeline.hub.crawl import RetryPolicy, crawl_models
+from pipeline.hub.crawl import RetryPolicy, crawl_datasets, crawl_models
 from pipeline.hub.raw import page_bound
 from pipeline.hub.replay import replay_file
 from pipeline.paths import DEFAULT_ROOT, ROOT_ENV, Layout
@@ -87,43 +87,30 @@ class HubSource(dg.ConfigurableResource):
             )
             return manifest.to_json()
 
-        def crawl(endpoint: str | None):
-            return crawl_models(
-                endpoint,
-                raw_dir,
-                snapshot_date,
-                page_size=self.page_size,
-                retry=RetryPolicy(total_retry_budget=self.retry_budget),
-                force=force,
-                max_pages=self.max_pages or page_bound(raw_dir, snapshot_date, self.page_size),
-                progress=progress,
-            )
-
-        if self.mode == "api":
-            return crawl(self.endpoint).to_json()
-        with self._simulated_hub(snapshot_date) as hub:
-            return crawl(hub.url).to_json()
+        return self._crawl(crawl_models, raw_dir, snapshot_date, force=force, progress=progress)
 
     def snapshot_datasets(
         self, raw_dir: Path, snapshot_date: date, *, force: bool, log
     ) -> dict | None:
         """Crawl (or reuse) the day's dataset listing; None in `file` mode, which replays only
         a model listing (the day's declared datasets are then `unchecked`)."""
-        from pipeline.hub.crawl import RetryPolicy, crawl_datasets
-        from pipeline.hub.raw import page_bound
-
         if self.mode == "file":
             return None
+        return self._crawl(crawl_datasets, raw_dir, snapshot_date, force=force)
+
+    def _crawl(self, crawl_listing, raw_dir: Path, snapshot_date: date, **kwargs) -> dict:
+        """One listing of the day from the live endpoint or a simulated Hub, with the same
+        retries and page bound for models and datasets."""
 
         def crawl(endpoint: str | None):
-            return crawl_datasets(
+            return crawl_listing(
                 endpoint,
                 raw_dir,
                 snapshot_date,
                 page_size=self.page_size,
                 retry=RetryPolicy(total_retry_budget=self.retry_budget),
-                force=force,
                 max_pages=self.max_pages or page_bound(raw_dir, snapshot_date, self.page_size),
+                **kwargs,
             )
 
         if self.mode == "api":

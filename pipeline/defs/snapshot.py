@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from datetime import date
 
 import dagster as dg
@@ -27,12 +28,9 @@ def raw_models(
 ) -> dg.MaterializeResult:
     day = date.fromisoformat(context.partition_key)
     raw_dir = output.layout.raw_models(day)
-    try:
-        # Two runs of one partition must never crawl into the same raw directory together.
-        with date_lock(output.layout, day):
-            manifest = hub.snapshot(raw_dir, day, force=config.force, log=context.log)
-    except (CrawlError, SnapshotDateError, DateBusyError) as exc:
-        raise dg.Failure(description=str(exc)) from exc
+    manifest = _take(
+        output, day, lambda: hub.snapshot(raw_dir, day, force=config.force, log=context.log)
+    )
     return dg.MaterializeResult(metadata=snapshot_metadata(manifest, raw_dir))
 
 
@@ -47,14 +45,24 @@ def raw_datasets(
 ) -> dg.MaterializeResult:
     day = date.fromisoformat(context.partition_key)
     raw_dir = output.layout.raw_datasets(day)
-    try:
-        with date_lock(output.layout, day):
-            manifest = hub.snapshot_datasets(raw_dir, day, force=config.force, log=context.log)
-    except (CrawlError, SnapshotDateError, DateBusyError) as exc:
-        raise dg.Failure(description=str(exc)) from exc
+    manifest = _take(
+        output,
+        day,
+        lambda: hub.snapshot_datasets(raw_dir, day, force=config.force, log=context.log),
+    )
     if manifest is None:
         return dg.MaterializeResult(metadata={"checked": False})
     return dg.MaterializeResult(metadata={"checked": True, **snapshot_metadata(manifest, raw_dir)})
+
+
+def _take(output: OutputRoot, day: date, snapshot: Callable[[], dict | None]) -> dict | None:
+    """Run one listing's snapshot under the date's lock: two runs of one partition must never
+    crawl into the same raw directory together. A crawl's refusal fails the step with its line."""
+    try:
+        with date_lock(output.layout, day):
+            return snapshot()
+    except (CrawlError, SnapshotDateError, DateBusyError) as exc:
+        raise dg.Failure(description=str(exc)) from exc
 
 
 def snapshot_metadata(manifest: dict, raw_dir) -> dict:
