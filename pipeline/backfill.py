@@ -6,8 +6,8 @@ is skipped (the backfill resumes where it stopped; a deleted release is built ag
 snapshot kept under `raw/`). A failed date stops the backfill: the dates after it would be
 compared with the wrong previous snapshot.
 
-Parquet dumps are read by DuckDB and replayed as JSON Lines (one object per row, nested columns
-as JSON); `snapshot_sources` still names the Parquet file and its sha256.
+Parquet dumps are replayed as they are (pipeline.hub.replay reads them through DuckDB);
+`snapshot_sources` names each file and its sha256.
 """
 
 from __future__ import annotations
@@ -15,18 +15,13 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import duckdb
-
-from pipeline.hub.replay import source_sha256
 from pipeline.paths import Layout
 from pipeline.release.manifest import MANIFEST_NAME
-from pipeline.sql import load_sql
 
 LISTING_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json.gz", ".ndjson", ".parquet")
 # The default date in a file name: 2022-02-21, 2022_02_21 or 20220221, not inside a longer number.
@@ -139,16 +134,6 @@ def is_released(layout: Layout, day: date) -> bool:
     return (layout.release(day) / MANIFEST_NAME).is_file()
 
 
-def _as_jsonl(path: Path, workdir: Path) -> Path:
-    """A Parquet dump as JSON Lines the replay reads (the dump itself is never changed)."""
-    target = workdir / (path.stem + ".jsonl.gz")
-    with duckdb.connect() as conn:
-        conn.execute(
-            load_sql("backfill/parquet_to_jsonl"), {"source": str(path), "target": str(target)}
-        )
-    return target
-
-
 def backfill(
     layout: Layout,
     files: list[DatedFile],
@@ -168,19 +153,15 @@ def backfill(
             echo(f"{head}: skipped (released)")
             continue
         started = time.monotonic()
-        with tempfile.TemporaryDirectory(prefix="hub-census-backfill-") as work:
-            replayed = item.path
-            if item.path.suffix == ".parquet":
-                replayed = _as_jsonl(item.path, Path(work))
-            hub = {
-                "mode": "file",
-                "from_file": str(replayed.resolve()),
-                "source_kind": "archive_import",
-                "coverage": coverage,
-                "source_name": item.path.name,
-                "source_sha256": source_sha256(item.path),
-            }
-            outcome = run_daily_job(item.day, layout.root, hub, progress=progress)
+        # The replay reads a Parquet dump as well as a listing, and names the file and its
+        # sha256 in the raw manifest, which `snapshot_sources` publishes.
+        hub = {
+            "mode": "file",
+            "from_file": str(item.path.resolve()),
+            "source_kind": "archive_import",
+            "coverage": coverage,
+        }
+        outcome = run_daily_job(item.day, layout.root, hub, progress=progress)
         seconds = time.monotonic() - started
         if outcome.exit_code != EXIT_OK:
             echo(f"{head}: {item.path.name}\n{outcome.summary()}")

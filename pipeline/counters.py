@@ -25,7 +25,7 @@ import duckdb
 from duckdb import ColumnExpression, ConstantExpression
 
 from pipeline.hub.replay import source_sha256
-from pipeline.paths import Layout
+from pipeline.paths import Layout, literal_path
 from pipeline.sql import load_sql
 from pipeline.storage import atomic_target
 
@@ -61,8 +61,8 @@ def series_path(layout: Layout) -> Path:
 def _read(conn: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyRelation:
     try:
         if path.suffix == ".parquet":
-            return conn.read_parquet(str(path))
-        return conn.read_csv(str(path), header=True, all_varchar=True)
+            return conn.read_parquet(literal_path(path))
+        return conn.read_csv(literal_path(path), header=True, all_varchar=True)
     except duckdb.Error as exc:
         raise CounterFileError(f"cannot read counter file {path}: {exc}") from None
 
@@ -106,7 +106,7 @@ def fold_counters(layout: Layout, path: Path) -> FoldResult:
             shown = "; ".join(f"{why}: {n:,}" for why, n in problems)
             raise CounterFileError(f"{path.name} cannot be folded: {shown}")
         if target.is_file():
-            conn.read_parquet(str(target)).filter("observed").create_view("counter_old")
+            conn.read_parquet(literal_path(target)).filter("observed").create_view("counter_old")
         else:
             conn.table("counter_new").limit(0).create_view("counter_old")
         with atomic_target(target) as tmp:
@@ -114,6 +114,6 @@ def fold_counters(layout: Layout, path: Path) -> FoldResult:
                 str(tmp), compression="zstd"
             )
             rows, observed, models = conn.execute(
-                load_sql("counters/count_series"), {"path": str(tmp)}
+                load_sql("counters/count_series"), {"path": literal_path(tmp)}
             ).fetchone()
     return FoldResult(target, rows, observed, models, rows - observed)

@@ -47,7 +47,9 @@ def build_datasets(
         raise FileNotFoundError(f"no {STAGED_TABLE} partition for {snapshot_date}: {staged}")
     raw = RawSnapshot(layout.raw_datasets(snapshot_date))
     with connection(conn) as conn:
-        staged_path = {"staged_path": literal_path(staged)}
+        conn.execute(
+            load_sql("datasets/create_declared_datasets"), {"staged_path": literal_path(staged)}
+        )
         if not raw.is_complete():
             stale = layout.table_partition(DATASETS, snapshot_date)
             # a rebuild after the listing's loss must not keep an older build's datasets
@@ -58,9 +60,9 @@ def build_datasets(
                 MODEL_DATASETS,
                 snapshot_date,
                 load_sql("datasets/model_datasets_unchecked"),
-                staged_path,
                 allow_empty=True,
             )
+            conn.execute("drop table declared_datasets")
             return DatasetsResult(False, 0, 0, rows, _status_counts(conn, path))
         load_license_reference(conn)
         install_macros(conn)
@@ -87,12 +89,12 @@ def build_datasets(
             MODEL_DATASETS,
             snapshot_date,
             load_sql("datasets/model_datasets"),
-            staged_path
-            | {"datasets_path": literal_path(datasets_path), "dataset_history": history},
+            {"datasets_path": literal_path(datasets_path), "dataset_history": history},
             allow_empty=True,
         )
         conn.execute("drop table if exists license_map")
         conn.execute("drop table if exists dataset_records")
+        conn.execute("drop table declared_datasets")
         return DatasetsResult(True, datasets, private, rows, _status_counts(conn, path))
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from pipeline.paths import Layout
+from pipeline.paths import Layout, literal_path
 from pipeline.sql import connection, load_sql
 from pipeline.storage import write_partition
 
@@ -75,9 +75,9 @@ def build_derivatives(
             snapshot_date,
             load_sql("derivatives/derivatives_daily"),
             {
-                "edges": str(edges),
-                "ancestry": str(ancestry),
-                "models": str(models),
+                "edges": literal_path(edges),
+                "ancestry": literal_path(ancestry),
+                "models": literal_path(models),
                 "snapshot_date": snapshot_date,
             },
             # a day on which no model names a listed parent has no derivatives
@@ -92,9 +92,9 @@ def build_derivatives(
             snapshot_date,
             load_sql("derivatives/family_downloads_window"),
             {
-                "current": str(models),
-                "paths": [str(models)]
-                + [str(layout.table_partition("models", d)) for d in earlier_dates],
+                "current": literal_path(models),
+                "paths": [literal_path(models)]
+                + [literal_path(layout.table_partition("models", d)) for d in earlier_dates],
                 "earlier_dates": earlier_dates,
                 "snapshot_date": snapshot_date,
             },
@@ -143,8 +143,8 @@ def build_reconciliation(
             snapshot_date,
             load_sql("reconciliation/reconciliation"),
             {
-                "staged": str(staged),
-                "quarantine": str(quarantine),
+                "staged": literal_path(staged),
+                "quarantine": literal_path(quarantine),
                 "snapshot_date": snapshot_date,
                 **_manifest_counts(layout.raw_models(snapshot_date)),
             },

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
 
-from pipeline.paths import Layout
+from pipeline.paths import Layout, literal_path
 from pipeline.sql import load_sql
 from pipeline.storage import write_partition
 
@@ -107,12 +107,12 @@ def build_snapshot_sources(
     params = {
         "snapshot_date": day,
         **row,
-        "models_path": str(layout.table_partition("models_staged", day)),
-        "quarantine_path": str(layout.table_partition("quarantine", day)),
+        "models_path": literal_path(layout.table_partition("models_staged", day)),
+        "quarantine_path": literal_path(layout.table_partition("quarantine", day)),
     }
     if coverage_path.is_file():
         sql = "provenance/snapshot_sources"
-        params["field_coverage_path"] = str(coverage_path)
+        params["field_coverage_path"] = literal_path(coverage_path)
     else:
         sql = "provenance/snapshot_sources_bare"
     return write_partition(conn, layout, TABLE, day, load_sql(sql), params)
@@ -131,7 +131,9 @@ def day_source(layout: Layout, day: date) -> DaySource | None:
     if not path.is_file():
         return None
     with duckdb.connect() as conn:
-        row = conn.execute(load_sql("provenance/day_source"), {"path": str(path)}).fetchone()
+        row = conn.execute(
+            load_sql("provenance/day_source"), {"path": literal_path(path)}
+        ).fetchone()
     if row is None:
         return None
     missing = tuple(sorted(row[2])) if row[2] is not None else None

@@ -31,6 +31,7 @@ import hashlib
 import io
 import json
 import shutil
+import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -64,8 +65,8 @@ from pipeline.hub.raw import (
 from pipeline.storage import atomic_target
 
 PAGE_SIZE = 1000
-# Rows fetched from a Parquet dump at a time: bounded memory for a whole-Hub dump.
-PARQUET_BATCH = 10_000
+# Lines fetched from DuckDB at a time when Python checks them one by one: bounded memory.
+FETCH_BATCH = 10_000
 # How a read of a compressed or corrupt source fails: reported as one line, never a traceback.
 _SOURCE_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, OSError)
 
@@ -178,26 +179,26 @@ def _lines(path: Path) -> Iterator[_Record]:
             raise ReplayError(f"{path} cannot be read: {exc or type(exc).__name__}") from None
 
 
-def _parquet_rows(path: Path) -> Iterator[_Record]:
-    """The rows of a Parquet dump, each as one JSON object (DuckDB converts them in bulk)."""
+def _parquet_as_jsonl(path: Path, workdir: Path) -> Path:
+    """A Parquet dump written by DuckDB as gzip JSON Lines (one object per row: structs become
+    objects, lists arrays, timestamps ISO text; columns holding JSON text stay text), to be read
+    like any recorded listing. The dump itself is never changed."""
     import duckdb
 
+    from pipeline.paths import literal_path
     from pipeline.sql import load_sql
 
-    conn = duckdb.connect()
-    try:
+    target = workdir / (path.stem + ".jsonl.gz")
+    with duckdb.connect() as conn:
         try:
-            rows = conn.execute(load_sql("hub/parquet_rows_as_json"), {"path": str(path)})
+            conn.execute(
+                load_sql("hub/parquet_as_jsonl"),
+                {"source": literal_path(path), "target": str(target)},
+            )
         except duckdb.Error as exc:
             first_line = str(exc).strip().splitlines()[0]
             raise ReplayError(f"{path} is not a readable Parquet file: {first_line}") from None
-        line_no = 0
-        while batch := rows.fetchmany(PARQUET_BATCH):
-            for (text,) in batch:
-                line_no += 1
-                yield _parse(text.encode(), line_no)
-    finally:
-        conn.close()
+    return target
 
 
 def _response_files(path: Path, skipped: list[dict]) -> Iterator[_Record]:
@@ -262,7 +263,7 @@ def _clean_source_lines(path: Path) -> int | None:
             return None
         if heavy:
             rows = conn.execute(load_sql("hub/select_bracket_heavy_lines"), params)
-            while batch := rows.fetchmany(PARQUET_BATCH):
+            while batch := rows.fetchmany(FETCH_BATCH):
                 if any(too_deep(line.encode()) for (line,) in batch):
                     return None
     except duckdb.Error:
@@ -307,8 +308,28 @@ def replay_file(
     raw_dir.mkdir(parents=True, exist_ok=True)
 
     started = time.monotonic()
-    if (clean := _clean_source_lines(path)) is not None:
-        page = _copy_source(path, raw_dir, clean)
+    if path.suffix == ".parquet":
+        # Read as the JSON Lines DuckDB writes of it: the same checks and the same fast path as a
+        # recorded listing; the manifest names the dump.
+        with tempfile.TemporaryDirectory(prefix="hub-census-parquet-") as work:
+            lines = _parquet_as_jsonl(path, Path(work))
+            return _replay_source(lines, path, raw_dir, snapshot_date, progress, page_size, started)
+    return _replay_source(path, path, raw_dir, snapshot_date, progress, page_size, started)
+
+
+def _replay_source(
+    read: Path,
+    path: Path,
+    raw_dir: Path,
+    snapshot_date: date,
+    progress: Callable[[CrawlProgress], None] | None,
+    page_size: int,
+    started: float,
+) -> RawManifest:
+    """Replay `read` into `raw_dir`; `path` is the recording the manifest names (the same file,
+    or the Parquet dump `read` was written from)."""
+    if (clean := _clean_source_lines(read)) is not None:
+        page = _copy_source(read, raw_dir, clean)
         if progress is not None:
             progress(CrawlProgress(1, clean, 0, 0, 0, time.monotonic() - started))
         manifest = RawManifest(
@@ -318,8 +339,8 @@ def replay_file(
             pages=1,
             files=[page],
             source_path=str(path.resolve()),
-            # the page is the source, byte for byte
-            source_sha256=page.sha256,
+            # the page is the source byte for byte, unless it was written from a Parquet dump
+            source_sha256=page.sha256 if read == path else source_sha256(path),
             page_size=clean,
             bytes=page.bytes,
             seconds=round(time.monotonic() - started, 3),
@@ -327,12 +348,7 @@ def replay_file(
         write_json_atomic(raw_dir / MANIFEST, manifest.to_json())
         return manifest
     skipped: list[dict] = []
-    if path.is_dir():
-        records = _response_files(path, skipped)
-    elif path.suffix == ".parquet":
-        records = _parquet_rows(path)
-    else:
-        records = _lines(path)
+    records = _response_files(read, skipped) if read.is_dir() else _lines(read)
     files: list[RawFile] = []
     models = 0
     rejected = 0

@@ -1,27 +1,8 @@
 -- model_datasets: one row per model per declared training dataset (`cardData.datasets`, then
--- `dataset:` tags; each name once), resolved against the day's dataset listing.
--- needs: variables staged_path, datasets_path, dataset_history (every datasets partition up to
--- this day, this day's included)
+-- `dataset:` tags; each name once: the temp table declared_datasets), resolved against the day's
+-- dataset listing. Bound: $datasets_path, $dataset_history (every datasets partition up to this
+-- day, this day's included)
 with
-
-declared as (
-    select
-        model_id,
-        snapshot_date,
-        trim(unnest(names)) as declared,
-        generate_subscripts(names, 1) as ordinal,
-    from (
-        select
-            model_id,
-            snapshot_date,
-            coalesce(card_datasets, [])
-            || list_transform(
-                list_filter(coalesce(tags, []), lambda t: starts_with(t, 'dataset:')),
-                lambda t: t[9:]
-            ) as names,
-        from read_parquet($staged_path)
-    )
-),
 
 named as (
     select
@@ -31,9 +12,7 @@ named as (
         nullif(regexp_extract(
             declared, '^(?i)https?://(?:www\.)?huggingface\.co/datasets/([^/?#]+(?:/[^/?#]+)?)', 1
         ), '') as hub_link_id,
-    from declared
-    where declared <> ''
-    qualify row_number() over (partition by model_id, lower(declared) order by ordinal) = 1
+    from declared_datasets
 ),
 
 keyed as (
@@ -66,7 +45,7 @@ renamed as (
 select
     keyed.snapshot_date,
     keyed.model_id,
-    row_number() over (partition by keyed.model_id order by keyed.ordinal)::integer as position,
+    keyed.position,
     keyed.declared,
     coalesce(today.dataset_id, renamed.dataset_id) as dataset_id,
     coalesce(today.hub_id, renamed.hub_id) as dataset_hub_id,
@@ -90,4 +69,4 @@ left join today
 left join renamed
     on renamed.alias_key = keyed.lookup_key
     and today.dataset_key is null
-order by keyed.model_id, position
+order by keyed.model_id, keyed.position
