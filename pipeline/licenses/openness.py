@@ -71,13 +71,16 @@ def license_grant(category: str | None) -> str:
 
 def tier_for(
     *,
-    weights_available: bool,
+    weights_available: bool | None,
     license_grant: str,
     osi_approved: bool | None,
     has_training_code: bool,
     open_data_basis: str | None,
-) -> str:
-    """The tier a model's own evidence supports (before any lineage cap)."""
+) -> str | None:
+    """The tier a model's own evidence supports (before any lineage cap); None when the source
+    says nothing about its files (no file list, no weight metadata)."""
+    if weights_available is None:
+        return None
     if not weights_available:
         return "none"
     if license_grant not in ("open", "restricted"):

@@ -60,15 +60,25 @@ declared as (
         license_map.license_unresolved,
         license_map.license_conflict,
         license_map.linked_repo,
-        regexp_matches(
-            staged.model_files,
-            '(?i)(\.(safetensors|gguf|onnx|ckpt|h5|msgpack|tflite|nemo|ggml|pt|pth|bin|keras)'
-            || '|[|/]variables\.data-\d+-of-\d+)\|'
-        )
-        or coalesce(staged.gguf_present, false)
-        -- no file list in the source (a Parquet dump): unknown, not "no files"; the safetensors
-        -- metadata (its parameter count) shows weights then
-        or (staged.siblings is null and staged.parameter_count is not null) as has_weight_files,
+        case
+            -- no file list and no weight metadata in the source (an older listing, a dump):
+            -- whether weights were released is unknown, not "no"
+            when
+                staged.siblings is null
+                and staged.parameter_count is null
+                and not coalesce(staged.gguf_present, false)
+                then null
+            else
+                regexp_matches(
+                    staged.model_files,
+                    '(?i)(\.(safetensors|gguf|onnx|ckpt|h5|msgpack|tflite|nemo|ggml|pt|pth|bin|keras)'
+                    || '|[|/]variables\.data-\d+-of-\d+)\|'
+                )
+                or coalesce(staged.gguf_present, false)
+                -- no file list (a Parquet dump): the safetensors metadata (its parameter count)
+                -- shows weights then
+                or (staged.siblings is null and staged.parameter_count is not null)
+        end as has_weight_files,
         if(
             regexp_matches(staged.files, '(?i)(train|tune|run_)'),
             list_filter(
@@ -228,9 +238,12 @@ resolved as (
         declared.linked_repo as license_linked_repo,
         declared.has_weight_files,
         declared.is_adapter,
+        -- null only when the source says nothing of the files; an adapter must be shown to be one
         declared.has_weight_files
-        and (not declared.is_adapter or coalesce(adapter_bases.base_has_weights, false))
-            as weights_available,
+        and (
+            not coalesce(declared.is_adapter, false)
+            or coalesce(adapter_bases.base_has_weights, false)
+        ) as weights_available,
         declared.training_datasets,
         declared.arxiv_ids,
         declared.code_links,
@@ -280,6 +293,8 @@ final as (
         resolved.has_license_file,
         license_grant(resolved.license_category) as license_grant,
         case
+            -- unknown evidence gives no tier: it neither counts as open nor caps a descendant
+            when resolved.weights_available is null then null
             when not resolved.weights_available then 'none'
             when license_grant(resolved.license_category) not in ('open', 'restricted')
                 then 'weights_available'

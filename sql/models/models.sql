@@ -46,9 +46,14 @@ joined as (
         staged.*,
         licenses.* exclude (model_id, openness_tier),
         licenses.openness_tier as openness_tier_declared,
-        least(
-            openness_tier_rank(licenses.openness_tier),
-            ancestor_tiers.min_ancestor_tier_rank
+        -- a model whose own tier is unknown stays unknown (least() would take its ancestors')
+        if(
+            licenses.openness_tier is null,
+            null,
+            least(
+                openness_tier_rank(licenses.openness_tier),
+                ancestor_tiers.min_ancestor_tier_rank
+            )
         ) as openness_tier_rank,
         lineage.* exclude (model_id),
     from staged

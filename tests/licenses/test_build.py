@@ -307,7 +307,8 @@ def test_reference_with_an_unknown_category_is_refused(tmp_path):
 
 def test_unknown_file_list_takes_weights_from_safetensors(layout):
     """A source without file lists (siblings NULL, as in Parquet dumps) is not "no weights":
-    a safetensors parameter count or a gguf block shows them; an empty list still shows none."""
+    a safetensors parameter count or a gguf block shows them, neither leaves it unknown (null,
+    never False); an empty list still shows none."""
     rows = [
         staged_row("dump/safetensors", siblings=None, parameter_count=7_000_000_000),
         staged_row("dump/gguf", siblings=None, gguf_present=True),
@@ -320,6 +321,6 @@ def test_unknown_file_list_takes_weights_from_safetensors(layout):
     assert got == {
         "dump/safetensors": True,
         "dump/gguf": True,
-        "dump/nothing-known": False,
+        "dump/nothing-known": None,
         "listing/empty": False,
     }

@@ -69,7 +69,8 @@ def _rows() -> list[dict]:
         ),
         # an undecidable licence: available only
         staged_row("unk/model", tags=["license:other"], card={"license": "other"}),
-        # a file list the source did not give: licence file unknown, not absent
+        # a file list the source did not give, and no weight metadata: licence file and weights
+        # unknown, not absent, so no tier at all
         staged_row("nolist/model", **apache, card=card, siblings=None),
     ]
 
@@ -83,7 +84,7 @@ EXPECTED = {
     "nc/model": ("open_weights", "restricted", False, False),
     "none/model": ("weights_available", "none", True, False),
     "unk/model": ("weights_available", "unknown", False, False),
-    "nolist/model": ("none", "open", False, None),
+    "nolist/model": (None, "open", False, None),
 }
 
 
