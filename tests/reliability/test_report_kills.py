@@ -6,7 +6,6 @@ way."""
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import signal
@@ -91,7 +90,8 @@ def _trials(tmp_path: Path, kills: int) -> None:
         time.sleep(rng.uniform(0.3, 1.0) * duration)
         if proc.poll() is None:
             landed += 1
-        os.kill(proc.pid, signal.SIGKILL)
+        # a run that already finished was reaped by poll(): send_signal then sends nothing
+        proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
         assert _problems(report) == [], "a kill left a partial report"
     print(f"FIGURES report kills: {kills} trials, {landed} killed while running")
