@@ -64,7 +64,8 @@ from pipeline.lineage.build import build_lineage
 from pipeline.models import build_models
 from pipeline.history import build_history
 from pipeline.derivatives import build_derivatives, build_reconciliation
-from pipeline.release.publish import publish_release
+from pipeline.release.publish import write_release
+from pipeline.datasets import build_datasets
 
 source, out, day = Path(sys.argv[1]), Path(sys.argv[2]), date.fromisoformat(sys.argv[3])
 layout = Layout(out)
@@ -75,13 +76,14 @@ def step(name, fn):
 step("replay", lambda: replay_file(source, layout.raw_models(day), day))
 step("staging", lambda: stage_models(layout, day, conn))
 step("sources", lambda: build_snapshot_sources(layout, day, SourceInfo("recorded_replay"), conn))
+step("datasets", lambda: build_datasets(layout, day, conn))
 step("licenses", lambda: build_model_licenses(layout, day, conn))
 step("lineage", lambda: build_lineage(layout, day, conn))
 step("models", lambda: build_models(layout, day, conn))
 step("history", lambda: build_history(layout, day, conn))
 step("derivatives", lambda: build_derivatives(layout, day, conn))
 step("reconciliation", lambda: build_reconciliation(layout, day, conn))
-step("publish", lambda: publish_release(layout, day, pipeline_version="bench", source_commit=None))
+step("publish", lambda: write_release(layout, day, pipeline_version="bench", source_commit=None))
 print(json.dumps(times))
 """
 
