@@ -135,6 +135,7 @@ def stage_models(
     with connection(conn) as conn:
         try:
             # Each statement is given only the values it reads.
+            conn.execute(load_sql("staging/create_json_text_macro"))
             conn.execute(load_sql("staging/create_json_string_list_macro"))
             conn.execute(
                 load_sql("staging/create_stage_records"),
@@ -145,17 +146,20 @@ def stage_models(
                     "max_record_bytes": MAX_RECORD_BYTES,
                 },
             )
-            conn.execute(load_sql("staging/mark_duplicate_records")).fetchall()
-            reject_pages = [p for (p,) in conn.execute(load_sql("staging/reject_pages")).fetchall()]
-            if reject_pages:
+            # The text and sha256 of refused records and of duplicates (whose ties the sha256
+            # breaks) come from a second read of only their pages.
+            conn.execute(load_sql("staging/mark_raw_wanted")).fetchall()
+            wanted_pages = [p for (p,) in conn.execute(load_sql("staging/raw_wanted_pages")).fetchall()]
+            if wanted_pages:
                 conn.execute(
-                    load_sql("staging/fill_quarantined_raw_records"),
+                    load_sql("staging/fill_raw_records"),
                     {
-                        "pages": [literal_path(p) for p in reject_pages],
+                        "pages": [literal_path(p) for p in wanted_pages],
                         "max_object_size": MAX_OBJECT_SIZE,
                         "raw_record_chars": RAW_RECORD_CHARS,
                     },
                 ).fetchall()
+            conn.execute(load_sql("staging/mark_duplicate_records")).fetchall()
             # Quarantine first: when nothing at all can be staged, the refusal below leaves the
             # reasons on disk.
             quarantine_path, rows_quarantined = write_partition(

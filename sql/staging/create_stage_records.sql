@@ -1,8 +1,15 @@
 -- Every line of a raw snapshot's pages, parsed once into typed columns plus the reason it cannot
--- be staged (null when it can). Lines are read as JSON values and each field is typed with
--- json_type checks, so a field of the wrong type becomes null instead of failing the whole read.
--- The line's text is not kept: the few records that end in quarantine get it from a second read
--- of just their pages (fill_quarantined_raw_records.sql), matched by sha256.
+-- be staged (null when it can). Lines are read as JSON values and each field is typed by its JSON
+-- type, so a field of the wrong type becomes null instead of failing the whole read.
+--
+-- The fields are pulled out of a line in one parse (json_extract with a list of paths), which
+-- gives each value back as minified JSON text. Its type is then read from that text instead of
+-- parsing it again: a string starts with `"`, an array with `[`, an object with `{`, a JSON null
+-- is `null`, booleans are `true`/`false`, an integer is digits only (json_text and friends in
+-- sql/staging/create_json_*_macro.sql). A million lines times some thirty fields made those
+-- second parses most of the stage's time.
+-- The line's text and sha256 are not kept: the few records that end in quarantine or tie as
+-- duplicates get them from a second read of just their pages (fill_raw_records.sql).
 --
 -- Every shape the Hub's metadata has had since 2021 is read: the API's camelCase items (`id`,
 -- `_id`), the 2021-22 listings (`modelId`, no `_id`, no `createdAt`, `cardData`, `gguf`),
@@ -16,7 +23,9 @@ raw_lines as (
         json as record,
         filename as raw_page,
         strlen(json::varchar) as raw_length,
-        sha256(json::varchar) as raw_sha256,
+        -- a cheap hash finds the line again in the second read (fill_quarantined_raw_records.sql),
+        -- which computes the sha256 of only the lines that need it
+        hash(json::varchar) as raw_hash,
     from (
         -- a line that is not JSON at all comes back as a null record (counted, never skipped)
         select *, from read_ndjson_objects(
@@ -39,9 +48,13 @@ fields as materialized (
     select
         raw_page,
         raw_length,
-        raw_sha256,
-        json_type(record) as record_type,
-        case when json_type(record) = 'OBJECT' then json_extract(record, [
+        raw_hash,
+        -- valid JSON (the reader nulls what is not) that starts with `{` is an object
+        case
+            when starts_with(ltrim(record::varchar, e' \t\n\r'), '{') then 'OBJECT'
+            else json_type(record)
+        end as record_type,
+        case when record_type = 'OBJECT' then json_extract(record, [
             '$._id', '$.id', '$.modelId', '$.author', '$.createdAt', '$.lastModified',
             '$.downloads', '$.downloadsAllTime', '$.likes', '$.trendingScore',
             '$.pipeline_tag', '$.library_name', '$.gated', '$.private', '$.disabled',
@@ -59,7 +72,7 @@ named as (
     select
         raw_page,
         raw_length,
-        raw_sha256,
+        raw_hash,
         record_type,
         v[1] as j_hub_id,
         v[2] as j_id,
@@ -85,14 +98,14 @@ named as (
         v[32] as j_safetensors,
         -- the card's fields, read from the record when cardData is an object; from the card's
         -- own JSON text (Parquet dumps) or the snake_case `card_data` in the next step
-        json_type(v[20]) = 'OBJECT' as card_in_record,
+        starts_with(v[20], '{') as card_in_record,
         [v[21], v[22], v[23], v[24], v[25], v[26]] as card_v,
         -- which shape of record this is, by the keys only that shape has
         case
             when v[27] is not null or v[28] is not null or v[29] is not null
                 or v[30] is not null or v[31] is not null
                 then 'modelinfo_dict'
-            when v[1] is null and (v[33] is not null or json_type(v[20]) = 'VARCHAR')
+            when v[1] is null and (v[33] is not null or starts_with(v[20], '"'))
                 then 'hub_stats_parquet'
             when v[1] is null and v[2] is null and v[3] is not null then 'listing_2022'
             when v[1] is not null then 'api_2026'
@@ -106,8 +119,8 @@ cards as (
         * exclude (card_v, card_in_record),
         case
             when card_in_record then null
-            when json_type(j_card_any) = 'OBJECT' then j_card_any
-            when json_type(j_card_any) = 'VARCHAR'
+            when starts_with(j_card_any, '{') then j_card_any
+            when starts_with(j_card_any, '"')
                 and json_valid(j_card_any ->> '$')
                 and json_type((j_card_any ->> '$')::json) = 'OBJECT'
                 then (j_card_any ->> '$')::json
@@ -128,7 +141,7 @@ card_named as (
         -- the card as an object (its JSON text parsed); text that is not JSON is kept as text
         case
             when card_elsewhere is not null then card_elsewhere
-            when json_type(j_card_any) <> 'NULL' then j_card_any
+            when j_card_any <> 'null' then j_card_any
         end as j_card_data,
         -- a cardData that is not an object (a YAML string, say) has none of these
         card_fields[1] as j_card_license,
@@ -143,15 +156,15 @@ card_named as (
 texts as (
     select
         *,
-        case when json_type(j_id) = 'VARCHAR' then nullif(j_id ->> '$', '') end as id_text,
-        case when json_type(j_model_id) = 'VARCHAR' then nullif(j_model_id ->> '$', '') end as model_id_text,
-        case when json_type(j_hub_id) = 'VARCHAR' then j_hub_id ->> '$' end as hub_id_text,
-        case when json_type(j_author) = 'VARCHAR' then nullif(j_author ->> '$', '') end as author_text,
-        case when json_type(j_created_at) = 'VARCHAR' then j_created_at ->> '$' end as created_text,
-        case when json_type(j_last_modified) = 'VARCHAR' then j_last_modified ->> '$' end as modified_text,
+        nullif(json_text(j_id), '') as id_text,
+        nullif(json_text(j_model_id), '') as model_id_text,
+        json_text(j_hub_id) as hub_id_text,
+        nullif(json_text(j_author), '') as author_text,
+        json_text(j_created_at) as created_text,
+        json_text(j_last_modified) as modified_text,
         -- list elements that are not strings are kept as their JSON text, nulls are dropped
         case
-            when json_type(j_tags) = 'ARRAY'
+            when starts_with(j_tags, '[')
                 then list_filter(from_json(j_tags, '["VARCHAR"]'), lambda t: t is not null)
         end as tag_list,
     from card_named
@@ -168,7 +181,7 @@ typed as (
     select
         raw_page,
         raw_length,
-        raw_sha256,
+        raw_hash,
         $snapshot_date::date as snapshot_date,
         model_id,
         -- null when the source has no `_id`: renames cannot be followed for that source
@@ -192,33 +205,34 @@ typed as (
         end as last_modified,
         -- counters are non-negative JSON integers; anything else is unknown, not zero
         case
-            when json_type(j_downloads) in ('UBIGINT', 'BIGINT') and try_cast(j_downloads as bigint) >= 0
+            when regexp_full_match(j_downloads, '-?[0-9]+') and try_cast(j_downloads as bigint) >= 0
                 then try_cast(j_downloads as bigint)
         end as downloads_30d,
         case
-            when json_type(j_downloads_all_time) in ('UBIGINT', 'BIGINT')
+            when regexp_full_match(j_downloads_all_time, '-?[0-9]+')
                 and try_cast(j_downloads_all_time as bigint) >= 0
                 then try_cast(j_downloads_all_time as bigint)
         end as downloads_all_time,
         case
-            when json_type(j_likes) in ('UBIGINT', 'BIGINT') and try_cast(j_likes as bigint) >= 0
+            when regexp_full_match(j_likes, '-?[0-9]+') and try_cast(j_likes as bigint) >= 0
                 then try_cast(j_likes as bigint)
         end as likes,
         case
-            when json_type(j_trending_score) in ('UBIGINT', 'BIGINT', 'DOUBLE')
+            -- a JSON number (a cast of JSON would read a string "1.5" as a number too)
+            when regexp_matches(j_trending_score, '^-?[0-9]')
                 and isfinite(try_cast(j_trending_score as double))
                 then try_cast(j_trending_score as double)
         end as trending_score,
-        case when json_type(j_pipeline_tag) = 'VARCHAR' then j_pipeline_tag ->> '$' end as pipeline_tag,
-        case when json_type(j_library_name) = 'VARCHAR' then j_library_name ->> '$' end as library_name,
+        json_text(j_pipeline_tag) as pipeline_tag,
+        json_text(j_library_name) as library_name,
         case
-            when json_type(j_gated) = 'BOOLEAN' and not try_cast(j_gated as boolean) then 'no'
-            when json_type(j_gated) = 'VARCHAR' and j_gated ->> '$' in ('auto', 'manual') then j_gated ->> '$'
+            when j_gated = 'false' then 'no'
+            when j_gated in ('"auto"', '"manual"') then json_text(j_gated)
         end as gated,
-        case when json_type(j_private) = 'BOOLEAN' then try_cast(j_private as boolean) end as is_private,
-        case when json_type(j_disabled) = 'BOOLEAN' then try_cast(j_disabled as boolean) end as is_disabled,
+        case when j_private in ('true', 'false') then j_private = 'true' end as is_private,
+        case when j_disabled in ('true', 'false') then j_disabled = 'true' end as is_disabled,
         case
-            when json_type(j_parameter_count) in ('UBIGINT', 'BIGINT')
+            when regexp_full_match(j_parameter_count, '-?[0-9]+')
                 and try_cast(j_parameter_count as bigint) >= 0
                 then try_cast(j_parameter_count as bigint)
         end as parameter_count,
@@ -232,20 +246,16 @@ typed as (
         -- list, list elements that are not strings are kept as JSON text, nulls carry no claim
         json_string_list(j_card_license) as card_license,
         case
-            when json_type(j_card_license_name) = 'VARCHAR' then j_card_license_name ->> '$'
-            when json_type(j_card_license_name) <> 'NULL' then j_card_license_name::varchar
+            when starts_with(j_card_license_name, '"') then json_text(j_card_license_name)
+            when j_card_license_name <> 'null' then j_card_license_name::varchar
         end as card_license_name,
-        case
-            when json_type(j_card_license_link) = 'VARCHAR' then j_card_license_link ->> '$'
-        end as card_license_link,
+        json_text(j_card_license_link) as card_license_link,
         json_string_list(j_card_base_model) as card_base_model,
-        case
-            when json_type(j_card_base_model_relation) = 'VARCHAR' then j_card_base_model_relation ->> '$'
-        end as card_base_model_relation,
+        json_text(j_card_base_model_relation) as card_base_model_relation,
         json_string_list(j_card_datasets) as card_datasets,
         -- a file entry without a name (or not an object at all) names no file
         case
-            when json_type(j_siblings) = 'ARRAY'
+            when starts_with(j_siblings, '[')
                 then list_filter(
                     list_transform(
                         from_json(j_siblings, '[{"rfilename": "VARCHAR"}]'), lambda s: s.rfilename
@@ -255,31 +265,31 @@ typed as (
         end as siblings,
         -- listings of 2021-22 predate the gguf block: unknown there, not "none"
         case
-            when source_shape <> 'listing_2022' then coalesce(json_type(j_gguf) <> 'NULL', false)
+            when source_shape <> 'listing_2022' then coalesce(j_gguf <> 'null', false)
         end as gguf_present,
         j_card_data as card_data,
         source_shape,
         -- which source fields this record carries (a non-null value), for field_coverage
         {
-            '_id': j_hub_id is not null and json_type(j_hub_id) <> 'NULL',
-            'id': json_type(j_id) is not null and json_type(j_id) <> 'NULL',
-            'modelId': json_type(j_model_id) is not null and json_type(j_model_id) <> 'NULL',
-            'author': coalesce(json_type(j_author) <> 'NULL', false),
-            'createdAt': coalesce(json_type(j_created_at) <> 'NULL', false),
-            'lastModified': coalesce(json_type(j_last_modified) <> 'NULL', false),
-            'downloads': coalesce(json_type(j_downloads) <> 'NULL', false),
-            'downloadsAllTime': coalesce(json_type(j_downloads_all_time) <> 'NULL', false),
-            'likes': coalesce(json_type(j_likes) <> 'NULL', false),
-            'trendingScore': coalesce(json_type(j_trending_score) <> 'NULL', false),
-            'pipeline_tag': coalesce(json_type(j_pipeline_tag) <> 'NULL', false),
-            'library_name': coalesce(json_type(j_library_name) <> 'NULL', false),
-            'gated': coalesce(json_type(j_gated) <> 'NULL', false),
-            'private': coalesce(json_type(j_private) <> 'NULL', false),
-            'disabled': coalesce(json_type(j_disabled) <> 'NULL', false),
-            'safetensors': coalesce(json_type(j_safetensors) <> 'NULL', false),
-            'tags': coalesce(json_type(j_tags) <> 'NULL', false),
-            'siblings': coalesce(json_type(j_siblings) <> 'NULL', false),
-            'gguf': coalesce(json_type(j_gguf) <> 'NULL', false),
+            '_id': coalesce(j_hub_id <> 'null', false),
+            'id': coalesce(j_id <> 'null', false),
+            'modelId': coalesce(j_model_id <> 'null', false),
+            'author': coalesce(j_author <> 'null', false),
+            'createdAt': coalesce(j_created_at <> 'null', false),
+            'lastModified': coalesce(j_last_modified <> 'null', false),
+            'downloads': coalesce(j_downloads <> 'null', false),
+            'downloadsAllTime': coalesce(j_downloads_all_time <> 'null', false),
+            'likes': coalesce(j_likes <> 'null', false),
+            'trendingScore': coalesce(j_trending_score <> 'null', false),
+            'pipeline_tag': coalesce(j_pipeline_tag <> 'null', false),
+            'library_name': coalesce(j_library_name <> 'null', false),
+            'gated': coalesce(j_gated <> 'null', false),
+            'private': coalesce(j_private <> 'null', false),
+            'disabled': coalesce(j_disabled <> 'null', false),
+            'safetensors': coalesce(j_safetensors <> 'null', false),
+            'tags': coalesce(j_tags <> 'null', false),
+            'siblings': coalesce(j_siblings <> 'null', false),
+            'gguf': coalesce(j_gguf <> 'null', false),
             'cardData': j_card_data is not null,
         } as fields_present,
         -- checked in this order; the first failing check is the reason
@@ -288,7 +298,7 @@ typed as (
             when record_type <> 'OBJECT' then 'not_an_object'
             -- listed only to a token that can see it: never staged, and nothing of it is kept
             -- (docs/SECURITY.md)
-            when json_type(j_private) = 'BOOLEAN' and try_cast(j_private as boolean)
+            when j_private = 'true'
                 then 'private_record'
             when raw_length > $max_record_bytes then 'record_too_large'
             when model_id is null then 'missing_id'
@@ -301,7 +311,7 @@ typed as (
                 then 'invalid_id'
             -- no `_id` (older listings, dumps): staged with hub_id null. A present `_id` that
             -- is not an ObjectId is corrupt.
-            when json_type(j_hub_id) <> 'NULL' and not coalesce(regexp_full_match(hub_id_text, '[0-9a-f]{24}'), false)
+            when j_hub_id <> 'null' and not coalesce(regexp_full_match(hub_id_text, '[0-9a-f]{24}'), false)
                 then 'invalid_hub_id'
         end as reason,
     from ids
@@ -309,5 +319,8 @@ typed as (
 
 select
     *,
+    -- filled for the few lines that need them (fill_raw_records.sql)
+    false as raw_wanted,
+    null::varchar as raw_sha256,
     null::varchar as raw_record,
 from typed
