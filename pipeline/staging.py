@@ -149,7 +149,9 @@ def stage_models(
             # The text and sha256 of refused records and of duplicates (whose ties the sha256
             # breaks) come from a second read of only their pages.
             conn.execute(load_sql("staging/mark_raw_wanted")).fetchall()
-            wanted_pages = [p for (p,) in conn.execute(load_sql("staging/raw_wanted_pages")).fetchall()]
+            wanted_pages = [
+                p for (p,) in conn.execute(load_sql("staging/raw_wanted_pages")).fetchall()
+            ]
             if wanted_pages:
                 conn.execute(
                     load_sql("staging/fill_raw_records"),
