@@ -41,6 +41,8 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
+from isal import igzip, isal_zlib
+
 from pipeline.hub.crawl import SUSPECT_JSON, CrawlProgress, strict_json_problem
 from pipeline.hub.raw import (
     GZIP_LEVEL,
@@ -68,7 +70,7 @@ PAGE_SIZE = 1000
 # Lines fetched from DuckDB at a time when Python checks them one by one: bounded memory.
 FETCH_BATCH = 10_000
 # How a read of a compressed or corrupt source fails: reported as one line, never a traceback.
-_SOURCE_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, OSError)
+_SOURCE_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, isal_zlib.error, OSError)
 
 
 # Lines of a source read at a time while counting them (bounded memory for a whole-Hub listing).
@@ -224,7 +226,9 @@ def _count_lines(path: Path) -> int:
     lines = 0
     last = b"\n"
     try:
-        with gzip.open(path, "rb") as f:
+        # ISA-L's gzip reader decompresses about twice as fast as zlib's: this count runs beside
+        # DuckDB's read of the same source and was its longer half
+        with igzip.open(path, "rb") as f:
             while block := f.read(_COUNT_BLOCK):
                 lines += block.count(b"\n")
                 last = block[-1:]

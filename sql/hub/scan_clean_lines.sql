@@ -23,13 +23,16 @@ select
     count(*) as records,
     count(*) filter (
         where json is null
-            or json_type(json) <> 'OBJECT'
+            -- valid JSON that starts with `{` is an object; anything else is asked of json_type
+            or case when starts_with(line, '{') then false else json_type(json) <> 'OBJECT' end
             or strlen(line) > $max_bytes
             or contains(line, 'NaN')
             or contains(line, 'Infinity')
-            or (contains(line, '\u') and regexp_matches(line, '\\u[dD][89a-fA-F]'))
-            or (contains(line, ',') and regexp_matches(line, ',\s*[\]}]'))
-            or (strlen(line) > 4300 and regexp_matches(line, '[0-9]{1000}'))
+            -- the regular expressions run only where the cheap test before them says they may
+            -- match: CASE evaluates its THEN for those rows alone, AND evaluates both sides
+            or case when contains(line, '\u') then regexp_matches(line, '\\u[dD][89a-fA-F]') else false end
+            or case when contains(line, ',') then regexp_matches(line, ',\s*[\]}]') else false end
+            or case when strlen(line) > 4300 then regexp_matches(line, '[0-9]{1000}') else false end
     ) as unclean,
     count(*) filter (
         where strlen(line) - strlen(replace(replace(line, '[', ''), '{', '')) > $max_depth
