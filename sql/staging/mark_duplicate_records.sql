@@ -18,7 +18,8 @@ from (
             contains(model_id, '/') as has_namespace,
             raw_sha256,
         from _stage_records
-        where reason is null
+        -- a record alone under its `_id` and its id is not wanted (mark_raw_wanted.sql)
+        where reason is null and raw_wanted
     ),
 
     by_hub_id as (

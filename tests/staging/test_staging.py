@@ -443,6 +443,21 @@ def test_duplicates_keep_latest_and_quarantine_the_rest(layout):
     assert staged2 == staged and quarantine2 == quarantine
 
 
+def test_exact_tie_between_duplicates_goes_to_the_lowest_sha256(layout):
+    # same id, same lastModified, both namespaced: only the sha256 of the line can decide, and
+    # staging computes it in a second read of just the tied lines
+    a = item(4, lastModified="2024-03-01T00:00:00Z", downloads=10)
+    b = item(4, lastModified="2024-03-01T00:00:00Z", downloads=20)
+    keep, drop = sorted([a, b], key=lambda r: hashlib.sha256(line_bytes(r)).hexdigest())
+    for records in ([a, b, item(5)], [item(5), b, a]):
+        _result, staged, quarantine = stage(layout, records, page_size=1)
+        assert by_id(staged)["org/model-4"]["downloads_30d"] == keep["downloads"]
+        assert [(q["reason"], q["raw_sha256"]) for q in quarantine] == [
+            ("duplicate_hub_id", hashlib.sha256(line_bytes(drop)).hexdigest())
+        ]
+        assert quarantine[0]["raw_record"] == dump_line(drop)
+
+
 def test_counts_add_up_with_ingest_rejects(layout):
     rejected = [
         {
