@@ -8,8 +8,13 @@ release for the date or a complete one; the next publish removes stale staging d
 Same inputs give the same bytes: each table is selected in contract column order, sorted by its
 contract sort key (made total by the unique key or by every column) and written by DuckDB with
 fixed settings and row groups of a fixed number of rows; nothing in a release depends on the
-clock. DuckDB's writer is used because it is multi-threaded: a 3-million-model release has to be
-written in well under a minute.
+clock. The stages write their partitions in that same form with the same function
+(pipeline.storage.write_release_form) and record its digest and the file's sha256 beside it;
+such a partition is copied byte for byte (a copy, never a link: the warehouse cannot reach a
+published file) and its copy checked against the contract from its footer, its statistics and a
+scan of the unique key, so a day's biggest tables are sorted and written once, not twice. Any
+other source (the seed, a partition written otherwise or by another DuckDB) is read, checked,
+sorted and written here; both ways give the same bytes.
 
 Publishing a date that already has a release is a no-op when the content is identical
 (`was_reused`), refused when it differs (`ReleaseExistsError`) unless forced, in which case the
@@ -178,6 +183,13 @@ def _check_key(rel: duckdb.DuckDBPyRelation, table: Table) -> list[str]:
     if not table.unique_key:
         return []
     keys = ", ".join(_quote(k) for k in table.unique_key)
+    # Counting distinct keys is cheaper than grouping them; only a difference (a duplicate or
+    # a null) needs the grouping that finds examples.
+    distinct = (
+        f"count(distinct ({keys}))" if len(table.unique_key) > 1 else f"count(distinct {keys})"
+    )
+    if rel.aggregate(f"count(*) = {distinct}").fetchall()[0][0]:
+        return []
     dupes = rel.aggregate(f"{keys}, count(*) as n", keys).filter("n > 1")
     examples = dupes.limit(3).fetchall()
     if not examples:
