@@ -229,10 +229,11 @@ per table below (`<table>.parquet`), and `history/<table>/day=YYYY-MM-DD/data.pa
 the same files, byte for byte, one folder per date. The folder key is `day`, not `snapshot_date`:
 that is a column of every file, and a key repeated between path and file makes pandas, pyarrow
 and Spark refuse the directory. Hive readers add `day` (a DATE in DuckDB and Polars). Types are
-DuckDB's names for the Parquet columns; `[]` marks a list. Files are zstd-compressed with
-statistics on every column and Bloom filters on the dictionary-encoded ones, and sorted as
-stated: a lookup by the leading sort column (one family, all descendants of one model, the
-children of one parent) reads one or two row groups.
+DuckDB's names for the Parquet columns; `[]` marks a list. Every column is optional (nullable)
+in the Parquet schema whatever a day's data holds, so the files of all days share one schema.
+Files are zstd-compressed with statistics on every column and Bloom filters on the
+dictionary-encoded ones, and sorted as stated: a lookup by the leading sort column (one family,
+all descendants of one model, the children of one parent) reads one or two row groups.
 
 """
     return header + render_tables(contract)

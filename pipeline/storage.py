@@ -8,10 +8,17 @@ replace rows with nothing is refused unless the caller says an empty partition i
 
 A writer killed mid-write leaves its temporary file (`.<name>.<pid>.tmp`); the next write of the
 same file removes it when that process is gone.
+
+A partition of a table the release contract publishes is written in *release form*: the
+contract's columns in its order, sorted by the release's total order, with the release's writer
+settings, i.e. the very bytes a publish would write from it. Beside it, `release-form.json`
+records the layout (`release_form`) and the file's sha256, so a publish can copy the file
+instead of sorting and writing the table a second time (pipeline.release.publish).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -20,7 +27,9 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+from duckdb import CaseExpression, ColumnExpression
 
+from pipeline.contract import Table, check_columns, load_contract
 from pipeline.locks import process_alive
 from pipeline.paths import PARTITION_KEY, Layout, literal_path
 
@@ -28,6 +37,7 @@ from pipeline.paths import PARTITION_KEY, Layout, literal_path
 PARQUET_COMPRESSION = "zstd"
 PARQUET_ROW_GROUP_SIZE = 122_880
 _PARTITION_PREFIX = f"{PARTITION_KEY}="
+RELEASE_FORM_NAME = "release-form.json"
 
 
 class EmptyPartitionError(RuntimeError):
@@ -150,6 +160,76 @@ def replace_symlink(link: Path, target: str) -> None:
     fsync_dir(link.parent)
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def release_order(table: Table) -> list[str]:
+    """The contract's sort key made total (by the unique key, else by every column): ties
+    would let the order, and so the bytes, vary between runs."""
+    order = list(table.sort_by)
+    if not set(table.unique_key) <= set(order):
+        order += [c for c in table.column_names if c not in order]
+    return order
+
+
+def release_form(table: Table) -> str:
+    """A digest of everything besides the rows that decides a release file's bytes: the
+    columns, their types and order, the total order, the writer and its settings."""
+    shape = {
+        "table": table.name,
+        "columns": [[c.name, c.type] for c in table.columns],
+        "order": release_order(table),
+        "row_group_rows": table.row_group_rows,
+        "compression": PARQUET_COMPRESSION,
+        "nullability": "optional",
+        # Another DuckDB may encode the same rows differently: its files are rewritten.
+        "writer": duckdb.__version__,
+    }
+    return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
+
+
+def write_release_form(rel: duckdb.DuckDBPyRelation, path: Path, table: Table) -> None:
+    """Write `rel` as `table`'s release file: contract columns and order, total order, fixed
+    settings. DuckDB's writer keeps the sorted order (insertion order is preserved), cuts row
+    groups at a fixed number of rows, and writes statistics for every column and Bloom filters
+    for the dictionary-encoded ones."""
+    ordered = rel.select(*[ColumnExpression(c) for c in table.column_names]).sort(
+        *[ColumnExpression(c).asc().nulls_last() for c in release_order(table)]
+    )
+    # DuckDB marks a column REQUIRED when the plan proves it has no nulls: a query's plan proves
+    # other columns than a file's statistics do, so a copy of a stage's file and a rewrite of it
+    # would differ, and a column's schema would change from day to day with its data. This
+    # projection (after the sort, which keeps using the statistics) proves nothing, so every
+    # column is OPTIONAL, whichever path wrote the file.
+    ordered = ordered.select(
+        *[
+            CaseExpression(ColumnExpression(c).isnotnull(), ColumnExpression(c)).alias(c)
+            for c in table.column_names
+        ]
+    )
+    ordered.write_parquet(
+        str(path), compression=PARQUET_COMPRESSION, row_group_size=table.row_group_rows
+    )
+
+
+def release_form_record(partition: Path) -> Path:
+    return partition.with_name(RELEASE_FORM_NAME)
+
+
+def read_release_form(partition: Path) -> dict | None:
+    """What `write_partition` recorded about the partition's release form, if anything."""
+    try:
+        record = json.loads(release_form_record(partition).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
 def write_partition(
     conn: duckdb.DuckDBPyConnection,
     layout: Layout,
@@ -163,15 +243,28 @@ def write_partition(
     """Write the rows of a `select` to one partition of `table`; return (path, rows).
 
     `relation` is a query text from `sql/` (never assembled from data) with bound `params`, or a
-    relation (a materialised table, say) written as it is.
+    relation (a materialised table, say). A table the release contract publishes is written in
+    release form when its columns match the contract (see the module doc); any other is
+    written as it is, and a publish refuses or rewrites it.
     """
     target = layout.table_partition(table, snapshot_date)
     rel = conn.sql(relation, params=params or None) if isinstance(relation, str) else relation
+    published = load_contract().tables.get(table)
+    if published is not None and check_columns(
+        published, zip(rel.columns, map(str, rel.types), strict=True), ordered=False
+    ):
+        published = None
+    record = release_form_record(target)
+    # A record describes the file written with it: none is left while the file is replaced.
+    record.unlink(missing_ok=True)
     with atomic_target(target) as tmp:
         # Streamed from the query into the file: the rows are never held a second time in memory.
-        rel.write_parquet(
-            str(tmp), compression=PARQUET_COMPRESSION, row_group_size=PARQUET_ROW_GROUP_SIZE
-        )
+        if published is not None:
+            write_release_form(rel, tmp, published)
+        else:
+            rel.write_parquet(
+                str(tmp), compression=PARQUET_COMPRESSION, row_group_size=PARQUET_ROW_GROUP_SIZE
+            )
         # Counted from the file written, so the count and the file are the same rows.
         rows = conn.execute(
             "select coalesce(sum(num_rows), 0) from parquet_file_metadata(?)",
@@ -181,4 +274,10 @@ def write_partition(
             raise EmptyPartitionError(
                 f"refusing to write an empty partition of {table} for {snapshot_date}"
             )
+        sha256 = file_sha256(tmp) if published is not None else None
+    if published is not None:
+        # Written after the file: a crash in between leaves no record, and a publish rewrites.
+        atomic_write_json(
+            record, {"release_form": release_form(published), "sha256": sha256, "rows": rows}
+        )
     return target, rows

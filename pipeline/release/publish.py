@@ -8,8 +8,13 @@ release for the date or a complete one; the next publish removes stale staging d
 Same inputs give the same bytes: each table is selected in contract column order, sorted by its
 contract sort key (made total by the unique key or by every column) and written by DuckDB with
 fixed settings and row groups of a fixed number of rows; nothing in a release depends on the
-clock. DuckDB's writer is used because it is multi-threaded: a 3-million-model release has to be
-written in well under a minute.
+clock. The stages write their partitions in that same form with the same function
+(pipeline.storage.write_release_form) and record its digest and the file's sha256 beside it;
+such a partition is copied byte for byte (a copy, never a link: the warehouse cannot reach a
+published file) and its copy checked against the contract from its footer, its statistics and a
+scan of the unique key, so a day's biggest tables are sorted and written once, not twice. Any
+other source (the seed, a partition written otherwise or by another DuckDB) is read, checked,
+sorted and written here; both ways give the same bytes.
 
 Publishing a date that already has a release is a no-op when the content is identical
 (`was_reused`), refused when it differs (`ReleaseExistsError`) unless forced, in which case the
@@ -24,6 +29,7 @@ Dagster asset `catalog`, or `pipeline.release.publish_release` outside Dagster, 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -62,12 +68,15 @@ from pipeline.release.manifest import (
     sha256_file,
     source_kind,
 )
-from pipeline.sql import sql_dir
-from pipeline.storage import fsync_dir, fsync_file, write_text_durably
-
-# Fixed writer settings (with the contract's row group size): part of what makes a re-publish
-# byte-identical.
-COMPRESSION = "zstd"
+from pipeline.sql import load_sql, sql_dir
+from pipeline.storage import (
+    fsync_dir,
+    fsync_file,
+    read_release_form,
+    release_form,
+    write_release_form,
+    write_text_durably,
+)
 
 REPLACED_DIR = ".replaced"
 
@@ -158,28 +167,107 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _check_rows(rel: duckdb.DuckDBPyRelation, table: Table, snapshot_date: date) -> list[str]:
-    problems = []
-    if "snapshot_date" in table.column_names:
-        column = ColumnExpression("snapshot_date")
-        other = (
-            rel.filter(column.isnull() | (column != ConstantExpression(snapshot_date)))
-            .aggregate("count(*)")
-            .fetchall()[0][0]
-        )
-        if other:
-            problems.append(f"{other} rows have a snapshot_date other than {snapshot_date}")
-    if table.unique_key:
-        keys = ", ".join(_quote(k) for k in table.unique_key)
-        dupes = rel.aggregate(f"{keys}, count(*) as n", keys).filter("n > 1")
-        examples = dupes.limit(3).fetchall()
-        if examples:
-            total = dupes.aggregate("count(*)").fetchall()[0][0]
-            problems.append(
-                f"unique key ({keys}) has {total} duplicated values, e.g. "
-                + ", ".join(repr(tuple(e[:-1])) for e in examples)
-            )
-    return problems
+def _check_dates(rel: duckdb.DuckDBPyRelation, table: Table, snapshot_date: date) -> list[str]:
+    if "snapshot_date" not in table.column_names:
+        return []
+    column = ColumnExpression("snapshot_date")
+    other = (
+        rel.filter(column.isnull() | (column != ConstantExpression(snapshot_date)))
+        .aggregate("count(*)")
+        .fetchall()[0][0]
+    )
+    return [f"{other} rows have a snapshot_date other than {snapshot_date}"] if other else []
+
+
+def _check_key(rel: duckdb.DuckDBPyRelation, table: Table) -> list[str]:
+    if not table.unique_key:
+        return []
+    keys = ", ".join(_quote(k) for k in table.unique_key)
+    # Counting distinct keys is cheaper than grouping them; only a difference (a duplicate or
+    # a null) needs the grouping that finds examples.
+    distinct = (
+        f"count(distinct ({keys}))" if len(table.unique_key) > 1 else f"count(distinct {keys})"
+    )
+    if rel.aggregate(f"count(*) = {distinct}").fetchall()[0][0]:
+        return []
+    dupes = rel.aggregate(f"{keys}, count(*) as n", keys).filter("n > 1")
+    examples = dupes.limit(3).fetchall()
+    if not examples:
+        return []
+    total = dupes.aggregate("count(*)").fetchall()[0][0]
+    return [
+        f"unique key ({keys}) has {total} duplicated values, e.g. "
+        + ", ".join(repr(tuple(e[:-1])) for e in examples)
+    ]
+
+
+def _dates_in_statistics(
+    conn: duckdb.DuckDBPyConnection, path: Path, table: Table, snapshot_date: date
+) -> bool:
+    """Whether the footer's statistics show every row dated `snapshot_date` (no scan)."""
+    if "snapshot_date" not in table.column_names:
+        return True
+    rows = conn.execute(
+        load_sql("release/snapshot_date_statistics"),
+        {"path": literal_path(path), "day": snapshot_date.isoformat()},
+    ).fetchall()
+    return bool(rows[0][0])
+
+
+def _file_meta(table: Table, target: Path, rows: int, sha256: str) -> dict:
+    fsync_file(target)
+    return {
+        "table": table.name,
+        "rows": rows,
+        "bytes": target.stat().st_size,
+        "sha256": sha256,
+        "columns": [{"name": c.name, "type": c.type} for c in table.columns],
+        "sort_by": list(table.sort_by),
+    }
+
+
+def _copy_hashing(source: Path, target: Path) -> str:
+    digest = hashlib.sha256()
+    with source.open("rb") as src, target.open("xb") as dst:
+        while chunk := src.read(1 << 20):
+            digest.update(chunk)
+            dst.write(chunk)
+    return digest.hexdigest()
+
+
+def _copy_release_form(
+    conn: duckdb.DuckDBPyConnection,
+    table: Table,
+    source: _Source,
+    target: Path,
+    snapshot_date: date,
+) -> dict | None:
+    """Publish a partition that `write_partition` wrote in release form by copying its bytes.
+
+    The copy is the partition only when its sha256 is the one recorded when it was written in
+    the current release form; then it is already sorted and laid out as a rewrite would lay it
+    out (the same function wrote it). The contract's checks run on the copy itself: the schema
+    and row count from the footer, the dates from its statistics (a scan only when they do not
+    settle it), the unique key by a scan of the key columns. None when the partition is not in
+    the current release form: the caller rewrites it.
+    """
+    record = None if source.is_seed else read_release_form(source.path)
+    if record is None or record.get("release_form") != release_form(table):
+        return None
+    sha256 = _copy_hashing(source.path, target)
+    if sha256 != record.get("sha256"):
+        target.unlink()
+        return None
+    rel = conn.read_parquet(literal_path(target))
+    described = zip(rel.columns, map(str, rel.types), strict=True)
+    problems = check_columns(table, described, ordered=True)
+    if not problems:
+        if not _dates_in_statistics(conn, target, table, snapshot_date):
+            problems += _check_dates(rel, table, snapshot_date)
+        problems += _check_key(rel, table)
+    if problems:
+        raise ContractViolation(table.name, [f"{p} (in {source.path})" for p in problems])
+    return _file_meta(table, target, pq.ParquetFile(target).metadata.num_rows, sha256)
 
 
 def _write_table(
@@ -189,40 +277,27 @@ def _write_table(
     target: Path,
     snapshot_date: date,
 ) -> dict:
+    copied = _copy_release_form(conn, table, source, target, snapshot_date)
+    if copied is not None:
+        return copied
     rel = _read_source(conn, table, source, snapshot_date)
     actual = [(name, str(type_)) for name, type_ in zip(rel.columns, rel.types, strict=True)]
     differences = check_columns(table, actual, ordered=False)
     if differences:
         raise ContractViolation(table.name, [f"{d} (in {source.path})" for d in differences])
     rel = rel.select(*[ColumnExpression(c) for c in table.column_names])
-    problems = _check_rows(rel, table, snapshot_date)
+    problems = _check_dates(rel, table, snapshot_date) + _check_key(rel, table)
     if problems:
         raise ContractViolation(table.name, [f"{p} (in {source.path})" for p in problems])
-
-    # Ties in the sort key would let the order (and so the bytes) vary between runs.
-    total_order = list(table.sort_by)
-    if not set(table.unique_key) <= set(total_order):
-        total_order += [c for c in table.column_names if c not in total_order]
-    ordered = rel.sort(*[ColumnExpression(c).asc().nulls_last() for c in total_order])
-    # DuckDB's writer keeps the sorted order (insertion order is preserved) and cuts row groups
-    # at a fixed number of rows; it writes statistics for every column and Bloom filters for the
-    # dictionary-encoded ones.
-    ordered.write_parquet(str(target), compression=COMPRESSION, row_group_size=table.row_group_rows)
+    # The same writer as a partition in release form: a copy and a rewrite are the same bytes.
+    write_release_form(rel, target, table)
     written = conn.read_parquet(literal_path(target))
     described = zip(written.columns, map(str, written.types), strict=True)
     differences = check_columns(table, described, ordered=True)
     if differences:
         raise ContractViolation(table.name, [f"{d} (as written)" for d in differences])
     rows = pq.ParquetFile(target).metadata.num_rows
-    fsync_file(target)
-    return {
-        "table": table.name,
-        "rows": rows,
-        "bytes": target.stat().st_size,
-        "sha256": sha256_file(target),
-        "columns": [{"name": c.name, "type": c.type} for c in table.columns],
-        "sort_by": list(table.sort_by),
-    }
+    return _file_meta(table, target, rows, sha256_file(target))
 
 
 def _payload_shas(files: dict[str, dict]) -> dict[str, str]:
