@@ -53,7 +53,6 @@ _TEMP_TABLES = (
     "lin_licenses",
     "lin_edges_out",
     "lin_ancestry_out",
-    "lin_model_lineage_out",
     "lin_aliases_out",
 )
 
@@ -149,11 +148,18 @@ def _load_licenses(conn: duckdb.DuckDBPyConnection, layout: Layout, snapshot_dat
     return True
 
 
-def _ledger(conn: duckdb.DuckDBPyConnection, snapshot_date: date, licenses_available: bool) -> dict:
+def _ledger(
+    conn: duckdb.DuckDBPyConnection,
+    snapshot_date: date,
+    licenses_available: bool,
+    model_lineage: Path,
+) -> dict:
     counts: dict[str, dict[str, int]] = {}
     for dimension, value, n in conn.execute(load_sql("lineage/ledger_edge_counts")).fetchall():
         counts.setdefault(dimension, {})[value] = n
-    cursor = conn.execute(load_sql("lineage/ledger_models"))
+    cursor = conn.execute(
+        load_sql("lineage/ledger_models"), {"model_lineage_path": literal_path(model_lineage)}
+    )
     names = [column[0] for column in cursor.description]
     models = dict(zip(names, cursor.fetchone(), strict=True))
     n_models = models["n_models"] or 0
@@ -224,7 +230,6 @@ def build_lineage(
 
             _materialise(conn, "lin_edges_out", "select_lineage_edges", snapshot_date)
             _materialise(conn, "lin_ancestry_out", "select_lineage_ancestry", snapshot_date)
-            _materialise(conn, "lin_model_lineage_out", "select_model_lineage", snapshot_date)
             _materialise(conn, "lin_aliases_out", "select_lineage_aliases", snapshot_date)
 
             paths: dict[str, Path] = {}
@@ -233,10 +238,9 @@ def build_lineage(
                 # a day on which no model declares a parent is legitimate; one without models is not
                 (EDGES_TABLE, "lin_edges_out", True),
                 (ANCESTRY_TABLE, "lin_ancestry_out", True),
-                (MODEL_LINEAGE_TABLE, "lin_model_lineage_out", False),
                 (ALIASES_TABLE, "lin_aliases_out", True),
             ):
-                # Written from the materialised table: its rows are not computed a second time.
+                # Written from the materialised table (the ledger reads the edges again).
                 paths[table], rows[table] = write_partition(
                     conn,
                     layout,
@@ -245,7 +249,17 @@ def build_lineage(
                     conn.table(temp_table),
                     allow_empty=allow_empty,
                 )
-            ledger = _ledger(conn, snapshot_date, licenses_available)
+            # The widest table is streamed from its query into the file (not held in memory
+            # first); the ledger's model figures read the file written.
+            paths[MODEL_LINEAGE_TABLE], rows[MODEL_LINEAGE_TABLE] = write_partition(
+                conn,
+                layout,
+                MODEL_LINEAGE_TABLE,
+                snapshot_date,
+                load_sql("lineage/select_model_lineage"),
+                {"snapshot_date": snapshot_date},
+            )
+            ledger = _ledger(conn, snapshot_date, licenses_available, paths[MODEL_LINEAGE_TABLE])
             ledger["cycle_trim_rounds"] = trim_rounds
             paths["ledger"] = _write_ledger(layout, snapshot_date, ledger)
             return LineageResult(snapshot_date, paths, rows, ledger, licenses_available)

@@ -9,4 +9,4 @@ select
     max(lineage_depth) as max_lineage_depth,
     count(*) filter (where has_self_loop) as n_with_self_loop,
     count(*) filter (where is_on_cycle) as n_on_cycle,
-from lin_model_lineage_out
+from read_parquet($model_lineage_path)
