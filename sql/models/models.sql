@@ -1,6 +1,7 @@
 -- models: one row per model per snapshot date. The staged columns, the license and openness
 -- columns, the lineage columns, and the openness tier capped so that no model is more open than
--- any of its ancestors.
+-- any of its ancestors. Not sorted here: the partition is written in the release's order
+-- (pipeline.storage.write_release_form), so the wide rows are sorted once.
 with
 
 staged as (
@@ -82,4 +83,3 @@ select
         case when openness_tier_declared = 'open_data' then open_data_basis end as open_data_basis
     ),
 from final
-order by model_id
