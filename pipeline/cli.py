@@ -237,6 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     export = sim_sub.add_parser("export", help="write one simulated day's listing as JSON Lines")
     export.add_argument("--models", type=_positive, required=True)
     export.add_argument("--date", type=_date, default=None, help="simulated day (default today)")
+    export.add_argument(
+        "--start",
+        type=_date,
+        default=None,
+        help="the day the world starts (default --date): a later --date is the same world days on",
+    )
     export.add_argument("--seed", type=int, default=0)
     export.add_argument(
         "--era",
@@ -373,12 +379,17 @@ def _dispatch(args: argparse.Namespace) -> int:
             return EXIT_OK
         from pipeline.simulator.export import main_export
 
+        day = args.date or utc_today()
+        if args.start is not None and args.start > day:
+            print(f"error: --start {args.start} is after --date {day}", file=sys.stderr)
+            return EXIT_USAGE
         main_export(
             models=args.models,
-            day=args.date or utc_today(),
+            day=day,
             out=args.out,
             seed=args.seed,
             era=args.era,
+            start=args.start,
         )
         return EXIT_OK
     if args.command == "query":

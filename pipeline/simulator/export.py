@@ -94,10 +94,18 @@ def export_listing(
     }
 
 
-def main_export(models: int, day: date, out: Path, seed: int = 0, era: str = DEFAULT_ERA) -> dict:
-    """`hub-census simulate export`: a world of `models` public models starting on `day`,
-    written in the record shape of `era`."""
-    world = World(WorldConfig(seed=seed, start_date=day, n_models=models))
+def main_export(
+    models: int,
+    day: date,
+    out: Path,
+    seed: int = 0,
+    era: str = DEFAULT_ERA,
+    start: date | None = None,
+) -> dict:
+    """`hub-census simulate export`: the listing of `day` of a world of `models` public models
+    that starts on `start` (default `day`), written in the record shape of `era`. Two days of
+    one world (the same `start` and seed) share their models, as two days of the Hub do."""
+    world = World(WorldConfig(seed=seed, start_date=start or day, n_models=models))
     stats = export_listing(world, day, Path(out), era=era)
     print(
         f"wrote {stats['models']:,} models to {stats['path']} "

@@ -63,3 +63,22 @@ def test_main_export(tmp_path, capsys):
     stats = main_export(models=300, day=DAY, out=out, seed=1)
     assert stats["models"] == 300
     assert "300 models" in capsys.readouterr().out
+
+
+def test_a_later_date_of_the_same_world_with_start(world, tmp_path):
+    # `simulate export --start D --date D+1`: the world that started on D, a day on (the day-2
+    # input of bench/bench_day.py); without --start the later date is another world
+    later = date(2026, 2, 2)
+    out = tmp_path / "later.jsonl"
+    main_export(models=4_000, day=later, out=out, seed=5, start=DAY)
+    exported = [json.loads(line) for line in out.read_text().splitlines()]
+    truth = world.state(later)
+    assert len(exported) == len(truth)
+    assert all(item == truth.get_item(item["id"]) for item in exported[::97])
+    first = {item["_id"] for item in world.state(DAY).iter_items()}
+    same_world = {item["_id"] for item in exported}
+    other = tmp_path / "other.jsonl"
+    main_export(models=4_000, day=later, out=other, seed=5)
+    other_world = {json.loads(line)["_id"] for line in other.read_text().splitlines()}
+    assert len(first & same_world) > 0.95 * len(first)
+    assert len(first & other_world) < 0.5 * len(first)
