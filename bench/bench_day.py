@@ -12,7 +12,11 @@ Measures, on the same input and in this order:
 - with `--stages`, the same work as plain functions (replay, then each stage of
   `pipeline.daily.build_day`, then publish) in a child process, timed one by one, so that the
   difference from the day is Dagster's own share;
-- with `--day2 LISTING`, a second `hub-census run` of a later day into the same output root.
+- with `--day2 LISTING`, a second `hub-census run` of a later day into the same output root
+  (a later date of the same world: `simulate export --start 2026-01-01 --date 2026-01-02`);
+- with `--dagster-share`, the day again (fresh root) under cProfile: the time inside the asset
+  bodies (Dagster's `execute_core_compute`) against the whole process, so the rest (imports,
+  definitions, the instance, events, checks' bookkeeping) is Dagster's own share.
 
 It prints each wall time with the child's CPU time (the machine may be shared: CPU time is the
 figure to compare across runs), the day/floor ratio, peak memory and the load average.
@@ -120,6 +124,26 @@ def _day(source: Path, out: Path, day: date) -> tuple[float, float, int]:
     return wall, cpu, rss
 
 
+def _dagster_share(source: Path, out: Path, day: date, work: Path) -> tuple[float, float]:
+    """(seconds inside asset bodies, seconds of the whole profiled `hub-census run`)."""
+    import pstats
+
+    stats_file = work / "day.prof"
+    cmd = [sys.executable, "-m", "cProfile", "-o", str(stats_file), "-m", "pipeline.cli", "run"]
+    cmd += ["--from-file", str(source), "--date", day.isoformat(), "--out", str(out)]
+    cmd += ["--no-progress"]
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    _child(cmd, env=env)
+    stats = pstats.Stats(str(stats_file))
+    total = stats.total_tt
+    compute = sum(
+        cumtime
+        for (path, _line, name), (_cc, _nc, _tt, cumtime, _callers) in stats.stats.items()
+        if name == "execute_core_compute" and path.endswith("plan/compute.py")
+    )
+    return compute, total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--input", type=Path, required=True, help="a JSON Lines listing (.gz)")
@@ -128,6 +152,9 @@ def main() -> None:
     parser.add_argument("--day2", type=Path, help="a later day's listing, run after the first")
     parser.add_argument("--day2-date", type=date.fromisoformat, default=date(2026, 1, 2))
     parser.add_argument("--work", type=Path, help="scratch directory (default: a temp dir)")
+    parser.add_argument(
+        "--dagster-share", action="store_true", help="profile a second run for Dagster's share"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
@@ -160,6 +187,12 @@ def main() -> None:
             stages = json.loads(done.stdout.strip().splitlines()[-1])
             print(f"plain functions: {s_wall:.1f} s wall, {s_cpu:.1f} CPU-s: {stages}")
             print(f"dagster share: {max(d_wall - s_wall, 0) / d_wall:.0%} of the day's wall")
+        if args.dagster_share:
+            compute, total = _dagster_share(args.input, work / "profiled", args.date, work)
+            print(
+                f"dagster's own share (profiled run): {total - compute:.1f} s of {total:.1f} s "
+                f"({(total - compute) / total:.0%}); asset bodies {compute:.1f} s"
+            )
         print(f"load after: {os.getloadavg()[0]:.2f}")
 
 

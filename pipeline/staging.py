@@ -1,8 +1,10 @@
 """Staging: one complete raw snapshot becomes the typed `models_staged` partition and the
 `quarantine` partition of the same day.
 
-DuckDB reads the gzip pages itself. Each line is read as a JSON value and every field is typed
-with `json_type` checks, so hostile data (any field of any type, or missing) cannot fail the read.
+DuckDB reads the gzip pages itself. Each line is read as a JSON value, its fields pulled out in one
+parse and typed by their JSON type (read from the minified text json_extract gives back), so
+hostile data (any field of any type, or missing) cannot fail the read. The text and sha256 of a
+line are fetched in a second read of only the pages holding refused or duplicate records.
 
 What sends a record to quarantine (the `reason`, checked in this order), and why:
 
