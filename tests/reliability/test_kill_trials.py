@@ -25,6 +25,7 @@ from pipeline.hub import RawSnapshot, RetryPolicy, crawl_models
 from pipeline.hub.raw import MANIFEST
 from pipeline.paths import Layout
 from pipeline.release import latest_release_date, publish_release, query, verify_release
+from pipeline.release.catalog import rebuild_catalog
 from pipeline.release.demo import write_demo_warehouse
 from pipeline.simulator.faults import FaultConfig
 from pipeline.simulator.server import SimulatedHub
@@ -195,6 +196,8 @@ def test_publish_killed_at_20_random_moments(tmp_path):
     for trial in range(20):
         layout = Layout(tmp_path / f"trial{trial}")
         shutil.copytree(base.root, layout.root, symlinks=True)
+        # the catalog's views name their files by absolute path: a copied root gets its own
+        rebuild_catalog(layout)
         child = subprocess.Popen(
             [sys.executable, "-c", PUBLISH_CHILD, str(layout.root), D2.isoformat()],
             stdout=subprocess.PIPE,
