@@ -24,10 +24,9 @@ from pathlib import Path
 import duckdb
 from duckdb import ColumnExpression, ConstantExpression
 
-from pipeline.hub.replay import source_sha256
 from pipeline.paths import Layout, literal_path
 from pipeline.sql import load_sql
-from pipeline.storage import atomic_target
+from pipeline.storage import atomic_target, file_sha256
 
 TABLE = "counter_series"
 # canonical column -> the spellings accepted, matched case-insensitively
@@ -99,7 +98,7 @@ def fold_counters(layout: Layout, path: Path) -> FoldResult:
         conn.sql(load_sql("counters/read_counter_file")).select(
             "*",
             ConstantExpression(path.name).alias("source_name"),
-            ConstantExpression(source_sha256(path)).alias("source_sha256"),
+            ConstantExpression(file_sha256(path)).alias("source_sha256"),
         ).create("counter_new")
         problems = conn.sql(load_sql("counters/counter_problems")).fetchall()
         if problems:

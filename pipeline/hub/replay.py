@@ -64,7 +64,7 @@ from pipeline.hub.raw import (
     write_json_atomic,
     write_lines_gz,
 )
-from pipeline.storage import atomic_target
+from pipeline.storage import atomic_target, file_sha256
 
 PAGE_SIZE = 1000
 # Lines fetched from DuckDB at a time when Python checks them one by one: bounded memory.
@@ -209,7 +209,7 @@ def _response_files(path: Path, skipped: list[dict]) -> Iterator[_Record]:
             if (size := file.stat().st_size) > MAX_RECORD_BYTES:
                 with open(file, "rb") as f:
                     head = f.read(RAW_PREVIEW_CHARS)
-                yield _Record(None, file_no, head, TOO_LARGE, file.name, size, source_sha256(file))
+                yield _Record(None, file_no, head, TOO_LARGE, file.name, size, file_sha256(file))
             else:
                 yield _parse(file.read_bytes(), file_no, file.name)
         elif "_307_" in file.name:
@@ -285,7 +285,7 @@ def _copy_source(path: Path, raw_dir: Path, models: int) -> RawFile:
     # Not fsynced, as no page of a crawl is (pipeline/hub/raw.py says why).
     with atomic_target(page, durable=False) as tmp:
         shutil.copyfile(path, tmp)
-        digest = source_sha256(tmp)
+        digest = file_sha256(tmp)
         size = tmp.stat().st_size
     return RawFile(name=page.name, rows=models, bytes=size, sha256=digest)
 
@@ -344,7 +344,7 @@ def _replay_source(
             files=[page],
             source_path=str(path.resolve()),
             # the page is the source byte for byte, unless it was written from a Parquet dump
-            source_sha256=page.sha256 if read == path else source_sha256(path),
+            source_sha256=page.sha256 if read == path else file_sha256(path),
             page_size=clean,
             bytes=page.bytes,
             seconds=round(time.monotonic() - started, 3),
@@ -419,7 +419,7 @@ def _replay_source(
         skipped_count=len(skipped),
         skipped=skipped,
         source_path=str(path.resolve()),
-        source_sha256=None if path.is_dir() else source_sha256(path),
+        source_sha256=None if path.is_dir() else file_sha256(path),
         page_size=page_size,
         bytes=_source_bytes(path),
         seconds=round(time.monotonic() - started, 3),
@@ -432,11 +432,3 @@ def _source_bytes(path: Path) -> int:
     if path.is_dir():
         return sum(f.stat().st_size for f in path.iterdir() if f.is_file())
     return path.stat().st_size
-
-
-def source_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

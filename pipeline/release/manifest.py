@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.paths import Layout
+from pipeline.storage import file_sha256 as sha256_file
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -25,14 +26,6 @@ LATEST_LINK = "latest"
 # Hard links to each release's files under its id: paths that never change content.
 BY_ID_DIR = ".by-id"
 _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def canonical_json(value: object) -> str:
