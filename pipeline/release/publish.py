@@ -471,4 +471,11 @@ def _build_and_swap(
 
 
 def releases_aside(layout: Layout, snapshot_date: date, old_release_id: str) -> Path:
-    return layout.releases() / REPLACED_DIR / f"{snapshot_date.isoformat()}--{old_release_id}"
+    """Where a replaced release is moved: a name not taken yet. Forcing back and forth between
+    two contents replaces the same release id more than once, and each replaced copy is kept."""
+    first = layout.releases() / REPLACED_DIR / f"{snapshot_date.isoformat()}--{old_release_id}"
+    aside, n = first, 1
+    while aside.exists():
+        n += 1
+        aside = first.with_name(f"{first.name}--{n}")
+    return aside

@@ -1,6 +1,8 @@
 -- derivatives_daily: derivative models per base model and per base organisation, by relation,
 -- direct (a walked edge to the base) and transitive (the base among the model's ancestors).
 -- Only walked edges count: a missing, self-loop or cycle-closing parent is no base.
+-- Not sorted here: the partition is written in the release's order
+-- (pipeline.storage.write_release_form), so the rows are sorted once.
 with
 
 edges as (
@@ -76,4 +78,3 @@ select
     count(distinct model_id)::bigint as derivatives,
 from per_level
 group by grouping sets ((level, base, depth, relation), (level, base, depth))
-order by level, base, depth, relation

@@ -2,6 +2,8 @@
 -- all-time counter on the day minus the same model's counter on the snapshot of N days before.
 -- A window whose earlier snapshot is absent has null downloads, never 0; so has a group none of
 -- whose models carries the counter on both days.
+-- Not sorted here: the partition is written in the release's order
+-- (pipeline.storage.write_release_form), so the rows are sorted once.
 with
 
 listed as (
@@ -81,4 +83,3 @@ select
     end::bigint as downloads_of_added,
 from paired
 group by family, window_days, model_group, earlier_present, earlier_date
-order by family, window_days, model_group

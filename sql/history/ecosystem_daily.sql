@@ -2,6 +2,8 @@
 -- values it had on the previous snapshot; a renamed one is neither new nor removed. On the first
 -- snapshot of a series nothing is new or removed (previous_snapshot_date is null). Coverage and
 -- comparability come from snapshot_sources (see pipeline/provenance.py).
+-- Not sorted here: the partition is written in the release's order
+-- (pipeline.storage.write_release_form), so the rows are sorted once.
 with
 
 curr as (
@@ -191,4 +193,3 @@ select
     $comparable_to_previous::boolean as comparable_to_previous,
 from grouped
 cross join run
-order by grouped.dimension, grouped.value

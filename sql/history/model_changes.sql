@@ -3,6 +3,8 @@
 -- series has one `baseline` row per model instead. An attribute whose source field either
 -- snapshot's source lacked is unknown there, not changed (variables compare_license,
 -- compare_base, compare_gated; docs/HISTORY.md, "Across eras").
+-- Not sorted here: the partition is written in the release's order
+-- (pipeline.storage.write_release_form), so the rows are sorted once.
 with
 
 pairs as (
@@ -153,4 +155,3 @@ select
     (run.snapshot_date - run.previous_snapshot_date)::integer as days_since_previous,
 from changes
 cross join run
-order by changes.change, changes.model_id, changes.hub_id

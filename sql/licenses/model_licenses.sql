@@ -309,6 +309,6 @@ final as (
         on resolved.license_category = license_categories.category
 )
 
--- the staged partition's row order (sorted by model_id there) keeps the output deterministic
+-- the staged partition's row order (the raw listing's) keeps the output deterministic
 select * exclude (file_row_number), from final
 order by file_row_number

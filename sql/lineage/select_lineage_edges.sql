@@ -1,4 +1,6 @@
 -- lineage_edges: one row per child, parent and snapshot date.
+-- Not sorted here: the partition is written in the release's order
+-- (pipeline.storage.write_release_form), so the rows are sorted once.
 with
 
 edges as (
@@ -68,4 +70,3 @@ final as (
 )
 
 select *, from final
-order by child_id, parent_id

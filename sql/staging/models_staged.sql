@@ -1,5 +1,7 @@
--- The staged rows of one snapshot, typed as docs/ARCHITECTURE.md fixes them, in model_id order
--- so that staging the same raw snapshot twice writes the same file.
+-- The staged rows of one snapshot, typed as docs/ARCHITECTURE.md fixes them, in the order of the
+-- raw pages' lines: DuckDB keeps the order it reads (preserve_insertion_order), so staging the same
+-- raw snapshot twice writes the same file without sorting its widest table (every published table
+-- is sorted once, when written in release form).
 select
     snapshot_date::date as snapshot_date,
     model_id::varchar as model_id,
@@ -33,4 +35,3 @@ select
     card_data::json as card_data,
 from _stage_records
 where reason is null
-order by model_id

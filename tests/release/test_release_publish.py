@@ -127,6 +127,35 @@ def test_different_content_is_refused_then_replaced_when_forced(demo):
     assert history.read_bytes() == (layout.release(day) / "models.parquet").read_bytes()
 
 
+def test_forcing_back_and_forth_keeps_every_replaced_copy(demo):
+    # A, then B forced over it, then A again, then B again: the second replacement of B's
+    # release id must not collide with the first one already set aside.
+    layout, _ = demo
+    day = DAYS[0]
+    a = publish_release(layout, day, **VERSION)
+    a_files = parquet_bytes(layout.release(day))
+    write_demo_warehouse(layout, day, n_models=2_999, seed=7)
+    b = publish_release(layout, day, **VERSION, force=True)
+    b_files = parquet_bytes(layout.release(day))
+    write_demo_warehouse(layout, day, n_models=3_000, seed=7)
+    again_a = publish_release(layout, day, **VERSION, force=True)
+    write_demo_warehouse(layout, day, n_models=2_999, seed=7)
+    again_b = publish_release(layout, day, **VERSION, force=True)
+    assert (again_a.release_id, again_b.release_id) == (a.release_id, b.release_id)
+    moved = [r.replaced["moved_to"] for r in (b, again_a, again_b)]
+    assert len(set(moved)) == 3
+    kept = [parquet_bytes(layout.releases() / m) for m in moved]
+    # each copy set aside holds the data of the release it replaced, byte for byte (manifests
+    # differ: a release published by force says what it replaced)
+    assert kept[0] == a_files and kept[1] == b_files and kept[2] == a_files
+    assert parquet_bytes(layout.release(day)) == b_files
+    assert a_files != b_files
+
+
+def parquet_bytes(release_dir):
+    return {p.name: p.read_bytes() for p in release_dir.glob("*.parquet")}
+
+
 def test_history_is_hive_partitioned_and_latest_points_at_the_newest(demo):
     layout, truths = demo
     # Published out of order: latest is still the newest date.
