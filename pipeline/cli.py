@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -30,6 +31,8 @@ EXIT_USAGE = 2
 EXIT_GATED = 3
 EXIT_BUSY = 4
 EXIT_INTERRUPTED = 130
+# 128 + SIGPIPE: what a shell reports for a tool stopped because its reader went away
+EXIT_BROKEN_PIPE = 141
 LOG_LEVEL_ENV = "HUB_CENSUS_LOG_LEVEL"
 # The tables a one-line summary names; every table's count is in the Dagster metadata.
 SUMMARY_TABLES = ("models", "quarantine", "lineage_edges", "model_changes", "release")
@@ -317,10 +320,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return _dispatch(args)
+        code = _dispatch(args)
+        # flushed here, so that a reader gone away is met below rather than at exit
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of stdout went away (`hub-census tree ... | head`): stop quietly, as other
+        # command-line tools do. Python would otherwise report the error again when it flushes
+        # stdout at exit, so stdout is pointed at /dev/null first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -521,9 +534,10 @@ def demo(days: int, models: int, seed: int, out: Path, *, progress: bool = True)
         f"  raw snapshots   {layout.root / 'raw' / 'models'}\n"
         f"  tables          {layout.root / 'warehouse'}\n"
         f"  releases        {layout.releases()}\n"
-        f"next: uv run hub-census query --out {out} "
+        # quoted, so that the commands can be pasted whatever characters the path holds
+        f"next: uv run hub-census query --out {shlex.quote(str(out))} "
         '"select family, count(*) as models from models group by all order by 2 desc limit 10"\n'
-        f"      uv run hub-census report --out {out}"
+        f"      uv run hub-census report --out {shlex.quote(str(out))}"
     )
     if home := os.environ.get("DAGSTER_HOME"):
         print(f"dagster: the runs are in the instance at {home} (`uv run dagster dev` shows them)")

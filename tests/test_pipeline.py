@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shlex
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -191,12 +192,19 @@ def test_demo_runs_quietly_from_the_command_line(tmp_path):
     # the README's first command: a clean run prints its summary and no tracebacks (an undisposed
     # ephemeral instance used to print SQLite thread errors when it was garbage collected)
     cmd = [sys.executable, "-m", "pipeline.cli", "demo", "--days", "3", "--models", "2000"]
-    done = subprocess.run(
-        [*cmd, "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=300
-    )
+    out = tmp_path / "my out"  # a space: the commands it prints must still paste as one path
+    done = subprocess.run([*cmd, "--out", str(out)], capture_output=True, text=True, timeout=300)
     assert done.returncode == EXIT_OK, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert done.stdout.count(": ok: models") == 3
+    suggested = [
+        shlex.split(line.removeprefix("next:"))
+        for line in done.stdout.splitlines()
+        if "uv run hub-census" in line
+    ]
+    assert len(suggested) == 2
+    for words in suggested:
+        assert words[words.index("--out") + 1] == str(out)
 
 
 def test_a_2022_date_replays_and_publishes(tmp_path):

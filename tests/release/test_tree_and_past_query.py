@@ -4,11 +4,13 @@ the CLI, against two published releases whose families were drawn by hand below.
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 from datetime import date
 
 import pytest
 
-from pipeline.cli import main
+from pipeline.cli import EXIT_BROKEN_PIPE, main
 from pipeline.paths import Layout
 from pipeline.release import connect, publish_release
 from pipeline.release.demo import write_rows
@@ -228,3 +230,26 @@ def test_bound_parameters_of_the_readme_example(root, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["query", "--param", "no-equals", "--out", str(root), "select 1"])
     assert exit_.value.code == 2
+
+
+def test_output_cut_short_by_its_reader_ends_quietly(root):
+    # `hub-census query ... | head -1`: the reader closes the pipe while rows are still coming
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pipeline.cli import main; sys.exit(main(sys.argv[1:]))",
+            "query",
+            "--out",
+            str(root),
+            "select range as n from range(100)",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    # closed before the child has written anything (it is still importing): its first write
+    # meets a closed pipe, whatever the size of the output
+    child.stdout.close()
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=60) == EXIT_BROKEN_PIPE
+    assert "Traceback" not in err and "BrokenPipe" not in err and "ignored" not in err, err
