@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import random
 import re
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
+import duckdb
 import httpx2
 import huggingface_hub
 from huggingface_hub import constants
@@ -67,6 +69,8 @@ from pipeline.hub.raw import (
     write_jsonl_gz,
     write_lines_gz,
 )
+from pipeline.paths import literal_path
+from pipeline.sql import load_sql
 
 # Every field a later stage reads, asked for explicitly: without `expand` (or `full`) the listing
 # returns only a default subset, and `expand` cannot be combined with `full`/`cardData`/`config`.
@@ -551,19 +555,14 @@ class _PageScanner:
     """
 
     def __init__(self, page_size: int) -> None:
-        import duckdb
-
-        from pipeline.sql import load_sql
-
         self.page_size = page_size
-        self._duckdb = duckdb
         self._sql = load_sql("hub/scan_clean_page")
         # one connection for the whole crawl: opening one costs about 20 ms, a page's check less
         self._conn = duckdb.connect()
         self._conn.execute(load_sql("hub/create_unclean_line_macro"))
         self._conn.execute(load_sql("hub/create_bracket_heavy_macro"))
         self._dir = tempfile.TemporaryDirectory(prefix="hub-census-page-")
-        self._scans = 0
+        self._names = itertools.count(1)  # next() is atomic: scans may overlap (see above)
 
     def __enter__(self) -> _PageScanner:
         return self
@@ -579,17 +578,18 @@ class _PageScanner:
         # blank (and no raw control character inside a string), so Python's json says why not
         if not _ARRAY_START.match(body) or b"\x0b" in body or b"\x0c" in body:
             return None
-        self._scans += 1
         # a new name per page: DuckDB may cache what it read of a file by its name
-        path = Path(self._dir.name) / f"page-{self._scans}.json"
+        path = Path(self._dir.name) / f"page-{next(self._names)}.json"
         path.write_bytes(body)
         cursor = self._conn.cursor()
         try:
-            row = cursor.execute(
-                self._sql,
-                {"path": str(path), "max_bytes": MAX_RECORD_BYTES, "max_depth": MAX_JSON_DEPTH},
-            ).fetchone()
-        except self._duckdb.Error:
+            params = {
+                "path": literal_path(path),
+                "max_bytes": MAX_RECORD_BYTES,
+                "max_depth": MAX_JSON_DEPTH,
+            }
+            row = cursor.execute(self._sql, params).fetchone()
+        except duckdb.Error:
             return None  # what DuckDB cannot read, Python's json reads or says why not
         finally:
             cursor.close()
