@@ -1,4 +1,4 @@
-"""Crawl throughput over loopback: models/s and the crawler's peak RSS.
+"""Crawl throughput over loopback: models/s, the crawler's CPU seconds and its peak RSS.
 
     uv run python bench/bench_crawl.py --models 100000
     uv run python bench/bench_crawl.py --models 1000000 --state synthetic
@@ -105,15 +105,18 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         started = time.monotonic()
+        # this process only (its threads included): the server's CPU is its own child's
+        cpu_started = time.process_time()
         manifest = crawl_models(url, Path(tmp) / "raw", DAY, page_size=args.page_size)
         elapsed = time.monotonic() - started
+        cpu = time.process_time() - cpu_started
         raw_bytes = sum(f.bytes for f in manifest.files)
     server.terminate()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     assert manifest.model_count == n_models, (manifest.model_count, n_models)
     print(
         f"state={args.state} models={manifest.model_count} pages={manifest.pages} "
-        f"state_build_s={build_s:.1f} crawl_s={elapsed:.1f} "
+        f"state_build_s={build_s:.1f} crawl_s={elapsed:.1f} crawl_cpu_s={cpu:.1f} "
         f"models_per_s={manifest.model_count / elapsed:,.0f} "
         f"received_mb={manifest.bytes / 1e6:.0f} raw_gz_mb={raw_bytes / 1e6:.0f} "
         f"crawler_peak_rss_mb={peak_mb:.0f}"

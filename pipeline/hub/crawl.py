@@ -5,6 +5,14 @@ pages done, counters) is replaced: a crawl killed at any moment resumes from the
 page, and pages beyond the checkpoint are deleted first, so no model is lost or written twice.
 At most one page is held in memory. `_manifest.json` is written last.
 
+A page whose every item is plainly clean (the usual page) is not parsed in Python at all: DuckDB
+reads the body in one bulk check (sql/hub/scan_clean_page.sql, the replay's conditions), Python
+checks exactly only the few items with enough brackets to be too deep, and the page's lines are
+the items' texts as the server sent them. Anything else (a bad item, more items than asked for,
+a pretty-printed body, a body DuckDB cannot read) takes the exact item-by-item path, which sets
+each bad item aside with its reason. As in the replay, an object with a key twice keeps both in
+the page, and DuckDB then reads the first where Python's json read the last.
+
 The Hub shows only its present: a snapshot can be crawled only for the endpoint's current day
 (the live Hub's UTC date, or the day a simulator announces in `X-Simulated-Date`).
 """
@@ -13,10 +21,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import random
 import re
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
+import duckdb
 import httpx2
 import huggingface_hub
 from huggingface_hub import constants
@@ -40,6 +51,8 @@ from huggingface_hub.utils import (
 from pipeline.hub.raw import (
     CHECKPOINT,
     MANIFEST,
+    MAX_JSON_DEPTH,
+    MAX_RECORD_BYTES,
     REJECTED,
     RawFile,
     RawManifest,
@@ -50,10 +63,14 @@ from pipeline.hub.raw import (
     page_name,
     rejected_record,
     remove_partial,
+    too_deep,
+    write_block_gz,
     write_json_atomic,
     write_jsonl_gz,
     write_lines_gz,
 )
+from pipeline.paths import literal_path
+from pipeline.sql import load_sql
 
 # Every field a later stage reads, asked for explicitly: without `expand` (or `full`) the listing
 # returns only a default subset, and `expand` cannot be combined with `full`/`cardData`/`config`.
@@ -112,6 +129,9 @@ MAX_PAGE_BYTES = 256 << 20
 # DuckDB's included, reads back, and a lone surrogate cannot even be encoded as UTF-8: a body that
 # holds any of these has its items checked one by one (see strict_json_problem).
 SUSPECT_JSON = re.compile(rb"NaN|Infinity|\\u[dD][89a-fA-F]")
+# What Python's json reads as a JSON array (its blanks, then `[`): only such a body is given to
+# DuckDB, which also reads an empty body (no items) or one after a byte order mark.
+_ARRAY_START = re.compile(rb"[ \t\n\r]*\[")
 
 
 def utc_today() -> date:
@@ -250,13 +270,23 @@ class _Checkpoint:
         write_json_atomic(path, asdict(self), indent=None)
 
 
+@dataclass(frozen=True)
+class _CleanPage:
+    """A page whose every item the bulk check found plainly clean, as the lines to write."""
+
+    lines: bytes  # each item's text as the server sent it, one a line (JSON Lines)
+    rows: int
+    ids_digest: str | None  # see _ids_digest
+
+
 @dataclass
 class _Page:
-    items: list[Any]
+    items: list[Any]  # parsed by Python's json, when the page is not `clean`
     next_url: str | None
     present: date | None  # the day the endpoint announces (X-Simulated-Date), if any
     suspect: bool = False  # the body may hold values strict JSON cannot carry
     total: int | None = None  # the listing's size as the Hub reports it (X-Total-Count)
+    clean: _CleanPage | None = None
 
 
 @dataclass
@@ -285,10 +315,12 @@ class _Fetcher:
         policy: RetryPolicy,
         counters: _Counters,
         context: Callable[[], str],
+        scanner: _PageScanner,
     ) -> None:
         self.endpoint = endpoint
         self.headers = headers
         self.policy = policy
+        self.scanner = scanner
         self.counters = counters
         self.context = context  # "N pages (M models) are saved..." for error messages
         self.run_retries = 0
@@ -427,19 +459,22 @@ class _Fetcher:
                     f"the Hub refused {url} with HTTP {status}: {self._redact(str(exc))}. "
                     f"{self.context()}"
                 ) from None
-        try:
+        clean = self.scanner.scan(body)
+        items: Any = []
+        if clean is None:
             try:
-                items = json.loads(body)
-            except RecursionError:
-                # one item nested too deep for Python's json: read the page item by item
-                items = _items_one_by_one(body)
-        except ValueError as exc:
-            return _Attempt(problem=f"unreadable JSON body ({exc})", counter="truncated")
-        if not isinstance(items, list):
-            raise CrawlError(
-                f"{url} answered HTTP {status} with a JSON {type(items).__name__}, not the list of "
-                f"models a listing page holds. {self.context()}"
-            )
+                try:
+                    items = json.loads(body)
+                except RecursionError:
+                    # one item nested too deep for Python's json: read the page item by item
+                    items = _items_one_by_one(body)
+            except ValueError as exc:
+                return _Attempt(problem=f"unreadable JSON body ({exc})", counter="truncated")
+            if not isinstance(items, list):
+                raise CrawlError(
+                    f"{url} answered HTTP {status} with a JSON {type(items).__name__}, not the "
+                    f"list of models a listing page holds. {self.context()}"
+                )
         present = response.headers.get("X-Simulated-Date")
         try:
             present_day = date.fromisoformat(present) if present else None
@@ -453,8 +488,8 @@ class _Fetcher:
             if total_text.isascii() and total_text.isdigit() and len(total_text) <= 18
             else None
         )
-        suspect = SUSPECT_JSON.search(body) is not None
-        return _Attempt(page=_Page(items, next_url, present_day, suspect, total))
+        suspect = clean is None and SUSPECT_JSON.search(body) is not None
+        return _Attempt(page=_Page(items, next_url, present_day, suspect, total, clean))
 
     def _next_url(self, url: str, response: httpx2.Response) -> str | None:
         """The next page's URL, only if it is on the endpoint's own scheme, host and port.
@@ -510,6 +545,62 @@ class _Fetcher:
             backoff = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
             wait = backoff * (0.5 + 0.5 * self.rng.random())
         policy.sleep(wait)
+
+
+class _PageScanner:
+    """The bulk check of listing pages (sql/hub/scan_clean_page.sql) in one DuckDB database.
+
+    Each scan runs on its own cursor: an attempt abandoned at its deadline may still be running
+    one when the next attempt starts.
+    """
+
+    def __init__(self, page_size: int) -> None:
+        self.page_size = page_size
+        self._sql = load_sql("hub/scan_clean_page")
+        # one connection for the whole crawl: opening one costs about 20 ms, a page's check less
+        self._conn = duckdb.connect()
+        self._conn.execute(load_sql("hub/create_unclean_line_macro"))
+        self._conn.execute(load_sql("hub/create_bracket_heavy_macro"))
+        self._dir = tempfile.TemporaryDirectory(prefix="hub-census-page-")
+        self._names = itertools.count(1)  # next() is atomic: scans may overlap (see above)
+
+    def __enter__(self) -> _PageScanner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._conn.close()
+        self._dir.cleanup()
+
+    def scan(self, body: bytes) -> _CleanPage | None:
+        """The page's lines when every item is plainly clean and there are at most `page_size`;
+        None when it needs the item-by-item path (or DuckDB cannot read the body)."""
+        # DuckDB skips a vertical tab or form feed between items as a blank; JSON has no such
+        # blank (and no raw control character inside a string), so Python's json says why not
+        if not _ARRAY_START.match(body) or b"\x0b" in body or b"\x0c" in body:
+            return None
+        # a new name per page: DuckDB may cache what it read of a file by its name
+        path = Path(self._dir.name) / f"page-{next(self._names)}.json"
+        path.write_bytes(body)
+        cursor = self._conn.cursor()
+        try:
+            params = {
+                "path": literal_path(path),
+                "max_bytes": MAX_RECORD_BYTES,
+                "max_depth": MAX_JSON_DEPTH,
+            }
+            row = cursor.execute(self._sql, params).fetchone()
+        except duckdb.Error:
+            return None  # what DuckDB cannot read, Python's json reads or says why not
+        finally:
+            cursor.close()
+            path.unlink()
+        records, unclean, heavy, ids_digest, lines = row
+        if unclean or records > self.page_size:
+            return None
+        # the few items with enough brackets to nest too deep are measured exactly
+        if heavy and any(too_deep(line.encode()) for line in heavy):
+            return None
+        return _CleanPage(lines or b"", records, ids_digest[:16] if ids_digest else None)
 
 
 class _PageTooLarge(Exception):
@@ -686,98 +777,112 @@ def crawl_listing(
             f"rerun the same command: the crawl resumes from page {checkpoint.pages_done + 1}."
         )
 
-    fetcher = _Fetcher(endpoint, build_hf_headers(token=token), retry, counters, context)
-    if not checkpoint.seen:
-        checkpoint.seen.append(_url_digest(checkpoint.next_url))
-    page = fetcher.get(checkpoint.next_url)
-    # Only a simulator dates its answers; the release says so wherever a person looks.
-    simulated = page.present is not None
-    # The date check comes before anything is written.
-    present = page.present or today()
-    if present != snapshot_date:
-        raise SnapshotDateError(
-            f"refusing to crawl a snapshot for {snapshot_date.isoformat()}: {endpoint} shows the "
-            f"Hub as it is on {present.isoformat()}, and the Hub cannot show a past (or future) "
-            f"day. Crawl with snapshot date {present.isoformat()}, or replay a recorded listing "
-            "of that day with replay_file."
+    with _PageScanner(page_size) as scanner:
+        fetcher = _Fetcher(
+            endpoint, build_hf_headers(token=token), retry, counters, context, scanner
         )
-    raw_dir.mkdir(parents=True, exist_ok=True)
-    remove_partial(raw_dir, keep_pages=checkpoint.pages_done)
+        if not checkpoint.seen:
+            checkpoint.seen.append(_url_digest(checkpoint.next_url))
+        page = fetcher.get(checkpoint.next_url)
+        # Only a simulator dates its answers; the release says so wherever a person looks.
+        simulated = page.present is not None
+        # The date check comes before anything is written.
+        present = page.present or today()
+        if present != snapshot_date:
+            raise SnapshotDateError(
+                f"refusing to crawl a snapshot for {snapshot_date.isoformat()}: {endpoint} shows "
+                f"the Hub as it is on {present.isoformat()}, and the Hub cannot show a past (or "
+                f"future) day. Crawl with snapshot date {present.isoformat()}, or replay a "
+                "recorded listing of that day with replay_file."
+            )
+        raw_dir.mkdir(parents=True, exist_ok=True)
+        remove_partial(raw_dir, keep_pages=checkpoint.pages_done)
 
-    while True:
-        if checkpoint.reported_total is None:
-            checkpoint.reported_total = page.total
-        lines = []
-        for i, item in enumerate(page.items):
-            line = None
-            problem = _item_problem(item, i, page_size, page.suspect)
-            if problem is None:
-                # encoded here, once: the line's size and depth are checked before it is written
-                line, problem = encode_record(item)
-            if line is not None:
-                lines.append(line)
+        while True:
+            if checkpoint.reported_total is None:
+                checkpoint.reported_total = page.total
+            path = raw_dir / page_name(checkpoint.pages_done + 1)
+            written: RawFile | None = None
+            if page.clean is not None:
+                # every item plainly clean: written as the server sent them, nothing parsed here
+                if page.clean.rows:
+                    written = write_block_gz(path, page.clean.lines, page.clean.rows)
+                contents = page.clean.ids_digest
             else:
-                raw = item.raw if isinstance(item, _Unreadable) else _json_bytes(item)
-                checkpoint.rejected.append(
-                    rejected_record(i, problem or "", raw, page=checkpoint.pages_done + 1)
-                )
-        if lines:
-            written = write_lines_gz(raw_dir / page_name(checkpoint.pages_done + 1), lines)
-            checkpoint.files.append(asdict(written))
-            checkpoint.pages_done += 1
-            checkpoint.models += written.rows
-        del lines
-        checkpoint.seconds += time.monotonic() - started
-        started = time.monotonic()
-        if page.next_url is None:
-            break
-        _check_next(page.next_url, checkpoint, max_pages, endpoint, _ids_digest(page.items))
-        checkpoint.next_url = page.next_url
-        checkpoint.seen.append(_url_digest(page.next_url))
-        checkpoint.save(checkpoint_path)
+                lines = []
+                for i, item in enumerate(page.items):
+                    line = None
+                    problem = _item_problem(item, i, page_size, page.suspect)
+                    if problem is None:
+                        # encoded here, once: the line's size and depth are checked before it is
+                        # written
+                        line, problem = encode_record(item)
+                    if line is not None:
+                        lines.append(line)
+                    else:
+                        raw = item.raw if isinstance(item, _Unreadable) else _json_bytes(item)
+                        checkpoint.rejected.append(
+                            rejected_record(i, problem or "", raw, page=checkpoint.pages_done + 1)
+                        )
+                if lines:
+                    written = write_lines_gz(path, lines)
+                del lines
+                contents = _ids_digest(page.items)
+            if written is not None:
+                checkpoint.files.append(asdict(written))
+                checkpoint.pages_done += 1
+                checkpoint.models += written.rows
+            checkpoint.seconds += time.monotonic() - started
+            started = time.monotonic()
+            if page.next_url is None:
+                break
+            _check_next(page.next_url, checkpoint, max_pages, endpoint, contents)
+            checkpoint.next_url = page.next_url
+            checkpoint.seen.append(_url_digest(page.next_url))
+            checkpoint.save(checkpoint_path)
+            if progress is not None:
+                progress(_progress(checkpoint))
+            try:
+                page = fetcher.get(checkpoint.next_url)
+            except CrawlError:
+                # The failed attempts count in the manifest of the run that completes the crawl.
+                checkpoint.save(checkpoint_path)
+                raise
+
+        if checkpoint.models == 0:
+            raise CrawlError(
+                f"{endpoint}/api/{kind} listed no {kind}; refusing to record an empty snapshot"
+            )
+        if checkpoint.rejected:
+            write_jsonl_gz(raw_dir / REJECTED, checkpoint.rejected)
+        manifest = RawManifest(
+            snapshot_date=snapshot_date,
+            source="api",
+            model_count=checkpoint.models,
+            pages=checkpoint.pages_done,
+            files=[RawFile(**f) for f in checkpoint.files],
+            rejected_count=len(checkpoint.rejected),
+            reported_total=checkpoint.reported_total,
+            endpoint=endpoint,
+            client=f"huggingface_hub {huggingface_hub.__version__}",
+            expand=list(EXPAND_BY_KIND[kind]),
+            page_size=page_size,
+            requests=counters.requests,
+            retries=counters.retries,
+            status_429=counters.status_429,
+            status_5xx=counters.status_5xx,
+            dropped=counters.dropped,
+            truncated=counters.truncated,
+            bytes=counters.bytes,
+            seconds=round(checkpoint.seconds, 3),
+            simulated=simulated,
+            kind=kind,
+        )
+        write_json_atomic(raw_dir / MANIFEST, manifest.to_json())
+        checkpoint_path.unlink(missing_ok=True)
         if progress is not None:
             progress(_progress(checkpoint))
-        try:
-            page = fetcher.get(checkpoint.next_url)
-        except CrawlError:
-            # The failed attempts count in the manifest of the run that completes the crawl.
-            checkpoint.save(checkpoint_path)
-            raise
-
-    if checkpoint.models == 0:
-        raise CrawlError(
-            f"{endpoint}/api/{kind} listed no {kind}; refusing to record an empty snapshot"
-        )
-    if checkpoint.rejected:
-        write_jsonl_gz(raw_dir / REJECTED, checkpoint.rejected)
-    manifest = RawManifest(
-        snapshot_date=snapshot_date,
-        source="api",
-        model_count=checkpoint.models,
-        pages=checkpoint.pages_done,
-        files=[RawFile(**f) for f in checkpoint.files],
-        rejected_count=len(checkpoint.rejected),
-        reported_total=checkpoint.reported_total,
-        endpoint=endpoint,
-        client=f"huggingface_hub {huggingface_hub.__version__}",
-        expand=list(EXPAND_BY_KIND[kind]),
-        page_size=page_size,
-        requests=counters.requests,
-        retries=counters.retries,
-        status_429=counters.status_429,
-        status_5xx=counters.status_5xx,
-        dropped=counters.dropped,
-        truncated=counters.truncated,
-        bytes=counters.bytes,
-        seconds=round(checkpoint.seconds, 3),
-        simulated=simulated,
-        kind=kind,
-    )
-    write_json_atomic(raw_dir / MANIFEST, manifest.to_json())
-    checkpoint_path.unlink(missing_ok=True)
-    if progress is not None:
-        progress(_progress(checkpoint))
-    return manifest
+        return manifest
 
 
 def _url_digest(url: str) -> str:
@@ -786,10 +891,15 @@ def _url_digest(url: str) -> str:
 
 
 def _ids_digest(items: list[Any]) -> str | None:
+    """The digest of a page's ids in order, None for a page without objects; the bulk check
+    computes the same (sql/hub/scan_clean_page.sql), so a repeated page is found whichever path
+    either copy took. An id that is not a string (never seen on the Hub) counts as empty."""
     ids = [item.get("id") for item in items if isinstance(item, dict)]
     if not ids:
         return None
-    return hashlib.sha256(json.dumps(ids, default=str).encode()).hexdigest()[:16]
+    text = "\n".join(i if isinstance(i, str) else "" for i in ids)
+    # a lone surrogate (possible only here, on the item-by-item path) is hashed as it was read
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _check_next(

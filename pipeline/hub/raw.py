@@ -168,6 +168,25 @@ def write_jsonl_gz(path: Path, records: Iterable[Any]) -> RawFile:
 def write_lines_gz(path: Path, lines: Iterable[bytes]) -> RawFile:
     """Write lines already encoded (each ending in a newline) gzipped via a temp file + rename."""
     rows = 0
+
+    def counted() -> Iterator[bytes]:
+        nonlocal rows
+        for line in lines:
+            rows += 1
+            yield line
+
+    size, sha256 = _write_gz(path, counted())
+    return RawFile(name=path.name, rows=rows, bytes=size, sha256=sha256)
+
+
+def write_block_gz(path: Path, block: bytes, rows: int) -> RawFile:
+    """Write `rows` lines held in one block (each ending in a newline), as write_lines_gz does."""
+    size, sha256 = _write_gz(path, [block])
+    return RawFile(name=path.name, rows=rows, bytes=size, sha256=sha256)
+
+
+def _write_gz(path: Path, blocks: Iterable[bytes]) -> tuple[int, str]:
+    """Write blocks gzipped via a temp file + rename; the file's size and sha256."""
     digest = hashlib.sha256()
     with atomic_target(path, durable=False) as tmp:
         with (
@@ -176,14 +195,13 @@ def write_lines_gz(path: Path, lines: Iterable[bytes]) -> RawFile:
                 filename="", mode="wb", fileobj=raw, compresslevel=GZIP_LEVEL, mtime=0
             ) as gz,
         ):
-            for line in lines:
-                gz.write(line)
-                rows += 1
+            for block in blocks:
+                gz.write(block)
         with open(tmp, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
         size = tmp.stat().st_size
-    return RawFile(name=path.name, rows=rows, bytes=size, sha256=digest.hexdigest())
+    return size, digest.hexdigest()
 
 
 def rejected_record(

@@ -1,5 +1,5 @@
--- The lines of a JSON Lines source with more than $max_depth brackets: only these can nest
--- deeper than the limit, and Python checks each exactly (pipeline.hub.raw.too_deep).
+-- The lines of a JSON Lines source with more than $max_depth brackets (bracket_heavy): Python
+-- checks each exactly.
 select line,
 from (
     select json::varchar as line,
@@ -10,4 +10,4 @@ from (
         compression = $compression
     )
 )
-where strlen(line) - strlen(replace(replace(line, '[', ''), '{', '')) > $max_depth
+where bracket_heavy(line, $max_depth)

@@ -162,3 +162,36 @@ def test_clean_gzip_source_with_many_brackets_is_kept_as_is(tmp_path):
     assert manifest.pages == 1 and manifest.rejected_count == 0
     assert (tmp_path / "raw" / manifest.files[0].name).read_bytes() == source.read_bytes()
     assert list(RawSnapshot(tmp_path / "raw").iter_items()) == [item]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"id":"org/n","x":nan}',
+        b'{"id":"org/i","x":[-Inf]}',
+        b'{"id":"org/i","x": INFINITY}',
+        b'\x0c{"id":"org/f"}',
+        b'{"id":"org/v"}\x0b',
+    ],
+    ids=["nan", "-Inf", "INFINITY", "form feed", "vertical tab"],
+)
+def test_gzip_source_with_what_duckdb_reads_and_python_refuses(tmp_path, line):
+    """DuckDB reads nan and inf in any case, and skips a vertical tab or form feed at a line's
+    ends; Python's json refuses them all. Before, the bulk check let these lines through and the
+    source was copied as the page with them; now they take the line-by-line path, which rejects
+    them as a plain .jsonl source's replay does."""
+    lines = [b'{"id":"org/a"}', line, b'{"id":"org/b"}']
+    plain, packed = tmp_path / "in.jsonl", tmp_path / "in.jsonl.gz"
+    plain.write_bytes(b"\n".join(lines) + b"\n")
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    outcomes = []
+    for source in (plain, packed):
+        raw = tmp_path / source.name.replace(".", "_")
+        manifest = replay_file(source, raw, DAY)
+        reasons = [
+            json.loads(r)["reason"]
+            for r in gzip.decompress((raw / REJECTED).read_bytes()).splitlines()
+        ]
+        outcomes.append((manifest.model_count, manifest.rejected_count, reasons))
+    assert outcomes[0] == outcomes[1] and outcomes[0][:2] == (2, 1)
+    assert outcomes[0][2][0].startswith("invalid JSON")

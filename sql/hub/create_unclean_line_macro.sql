@@ -1,0 +1,21 @@
+-- Whether a record read by DuckDB (`json`, and its text `line`) is not plainly a clean item: the
+-- one definition both bulk checks use, the replay's of a JSON Lines source (scan_clean_lines.sql)
+-- and the crawl's of a listing page (scan_clean_page.sql).
+--
+-- Not clean: not JSON, not UTF-8, not an object, longer than max_bytes; or holding what DuckDB
+-- accepts and Python's json reads otherwise or refuses: NaN and Infinity (which DuckDB also reads
+-- as nan, inf or infinity in any case, which Python refuses), lone surrogate escapes, a trailing
+-- comma, a number too long for Python's int. Those are matched anywhere, strings included: a false
+-- alarm only sends the record down the exact Python path, which decides.
+create or replace macro unclean_line(json, line, max_bytes) as
+    json is null
+    -- valid JSON that starts with `{` is an object; anything else is asked of json_type
+    or case when starts_with(line, '{') then false else json_type(json) <> 'OBJECT' end
+    or strlen(line) > max_bytes
+    -- a bare value where a value starts: after `:`, `[` or `,`, blanks and a sign
+    or regexp_matches(line, '[:\[,]\s*-?(?i:nan|inf)')
+    -- the regular expressions below run only where the cheap test before them says they may
+    -- match: CASE evaluates its THEN for those rows alone, OR evaluates every side
+    or case when contains(line, '\u') then regexp_matches(line, '\\u[dD][89a-fA-F]') else false end
+    or case when contains(line, ',') then regexp_matches(line, ',\s*[\]}]') else false end
+    or case when strlen(line) > 4300 then regexp_matches(line, '[0-9]{1000}') else false end
