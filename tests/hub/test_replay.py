@@ -37,6 +37,19 @@ def test_replay_of_recorded_trees(hubdata, tmp_path):
     assert RawSnapshot(tmp_path / "raw").rejected_file() is None
 
 
+def test_recorded_trees_gzipped_take_the_bulk_path(hubdata, tmp_path):
+    """Real cards hold text such as `, inference-enabling code` (Llama's licence) or `: Information
+    Technology`: taken for a bare `inf` value, one such line would send a whole-Hub replay down the
+    line-by-line path. The real records are clean, so the source's bytes become the page."""
+    trees = sorted((hubdata / "trees").glob("*.jsonl"))
+    source = tmp_path / "trees.jsonl.gz"
+    source.write_bytes(gzip.compress(b"".join(p.read_bytes() for p in trees)))
+    assert b", inference-enabling" in gzip.decompress(source.read_bytes())
+    manifest = replay_file(source, tmp_path / "raw", DAY)
+    assert manifest.model_count == 223 and manifest.rejected_count == 0 and manifest.pages == 1
+    assert (tmp_path / "raw" / manifest.files[0].name).read_bytes() == source.read_bytes()
+
+
 def test_replay_of_recorded_api_responses(hubdata, tmp_path):
     source = hubdata / "api-responses"
     manifest = replay_file(source, tmp_path, DAY)
