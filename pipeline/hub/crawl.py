@@ -7,7 +7,7 @@ At most one page is held in memory. `_manifest.json` is written last.
 
 A page whose every item is plainly clean (the usual page) is not parsed in Python at all: DuckDB
 reads the body in one bulk check (sql/hub/scan_clean_page.sql, the replay's conditions), Python
-checks exactly only the few items with enough brackets to be too deep, and the page's lines are
+checks exactly only the few items SQL cannot clear of nesting too deep, and the page's lines are
 the items' texts as the server sent them. Anything else (a bad item, more items than asked for,
 a pretty-printed body, a body DuckDB cannot read) takes the exact item-by-item path, which sets
 each bad item aside with its reason. As in the replay, an object with a key twice keeps both in
@@ -560,7 +560,7 @@ class _PageScanner:
         # one connection for the whole crawl: opening one costs about 20 ms, a page's check less
         self._conn = duckdb.connect()
         self._conn.execute(load_sql("hub/create_unclean_line_macro"))
-        self._conn.execute(load_sql("hub/create_bracket_heavy_macro"))
+        self._conn.execute(load_sql("hub/create_maybe_too_deep_macro"))
         self._dir = tempfile.TemporaryDirectory(prefix="hub-census-page-")
         self._names = itertools.count(1)  # next() is atomic: scans may overlap (see above)
 
@@ -594,11 +594,11 @@ class _PageScanner:
         finally:
             cursor.close()
             path.unlink()
-        records, unclean, heavy, ids_digest, lines = row
+        records, unclean, deep, ids_digest, lines = row
         if unclean or records > self.page_size:
             return None
-        # the few items with enough brackets to nest too deep are measured exactly
-        if heavy and any(too_deep(line.encode()) for line in heavy):
+        # the few items SQL could not clear of nesting too deep are measured exactly
+        if deep and any(too_deep(line.encode()) for line in deep):
             return None
         return _CleanPage(lines or b"", records, ids_digest[:16] if ids_digest else None)
 

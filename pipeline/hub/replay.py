@@ -16,7 +16,7 @@ with one line saying so.
 
 A gzip JSON Lines source whose every line is plainly a clean item (the usual day) is not parsed
 in Python at all: DuckDB checks every line in one bulk read (sql/hub/scan_clean_lines.sql), Python
-checks exactly only the few lines with enough brackets to be too deep, and the source's bytes
+checks exactly only the few lines SQL cannot clear of nesting too deep, and the source's bytes
 become the snapshot's one page as they are, so staging reads what the recording holds. Anything
 else (a bad line, a blank line, a suspicious pattern even inside a string, another format) takes
 the line-by-line path, which rejects each bad line with its reason. One difference: an object
@@ -264,16 +264,17 @@ def _clean_source_lines(path: Path) -> int | None:
     try:
         # the conditions shared with the crawl's bulk check of a page
         conn.execute(load_sql("hub/create_unclean_line_macro"))
-        conn.execute(load_sql("hub/create_bracket_heavy_macro"))
-        records, unclean, heavy = conn.execute(
+        conn.execute(load_sql("hub/create_maybe_too_deep_macro"))
+        records, unclean, deep = conn.execute(
             load_sql("hub/scan_clean_lines"), params | {"max_bytes": MAX_RECORD_BYTES}
         ).fetchone()
         lines = line_count.result()
         # the reader skips blank lines, which the line-by-line path rejects one by one
         if not lines or records != lines or unclean:
             return None
-        if heavy:
-            rows = conn.execute(load_sql("hub/select_bracket_heavy_lines"), params)
+        # a second read only for the few lines SQL could not clear of nesting too deep
+        if deep:
+            rows = conn.execute(load_sql("hub/select_maybe_too_deep_lines"), params)
             while batch := rows.fetchmany(FETCH_BATCH):
                 if any(too_deep(line.encode()) for (line,) in batch):
                     return None

@@ -95,7 +95,7 @@ def test_clean_page_lines_are_the_servers_item_texts(tmp_path, paths):
 def test_a_clean_listing_is_crawled_with_no_per_item_python(tmp_path, monkeypatch, paths):
     """Python's json, the item checks and the encoder all raise: a clean listing of 2,500 models
     is crawled all the same (on the code before, json.loads of the first page raised). Python
-    measures the depth of only the items with more brackets than the depth bound."""
+    measures the depth of no item: SQL clears every item, long file lists included."""
 
     def forbidden(*args, **kwargs):
         raise AssertionError("per-item work in Python on the crawl's hot path")
@@ -120,8 +120,10 @@ def test_a_clean_listing_is_crawled_with_no_per_item_python(tmp_path, monkeypatc
     ids = [json.loads(line)["id"] for line in lines]
     assert manifest.model_count == len(ids) == len(set(ids)) == len(state)
     assert set(ids) == {i["id"] for i in state.iter_items()}
+    # items with more brackets than the limit (long file lists) are cleared in SQL: none of
+    # them nests anywhere near it, so Python measures none
     heavy = [line[:-1] for line in lines if line.count(b"[") + line.count(b"{") > MAX_JSON_DEPTH]
-    assert measured == heavy and len(heavy) < len(lines) / 10
+    assert heavy and measured == []
 
 
 def test_a_crawl_of_the_world_stages_what_the_item_path_staged(tmp_path, monkeypatch, paths):

@@ -1,4 +1,4 @@
--- The lines of a JSON Lines source with more than $max_depth brackets (bracket_heavy): Python
+-- The lines of a JSON Lines source that may nest deeper than $max_depth (maybe_too_deep): Python
 -- checks each exactly.
 select line,
 from (
@@ -10,4 +10,4 @@ from (
         compression = $compression
     )
 )
-where bracket_heavy(line, $max_depth)
+where maybe_too_deep(line, $max_depth)
