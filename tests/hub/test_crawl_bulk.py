@@ -240,3 +240,28 @@ def test_both_paths_digest_a_page_alike():
     assert clean is not None and clean.rows == 6
     assert clean.ids_digest == crawl_module._ids_digest(json.loads(body))
     assert clean.ids_digest != crawl_module._ids_digest(json.loads(body)[:-1])
+
+
+def test_a_page_of_real_recorded_items_takes_the_bulk_path(hubdata, tmp_path, monkeypatch, paths):
+    """The recorded family trees (real listing items of 2025: long file lists, model-index tables,
+    gated licence prompts with text such as `, inference-enabling code`) served as one page: each
+    line is the item's own bytes, and Python measures the depth of none of them, though a tenth
+    have more brackets than the depth bound."""
+    texts = [
+        line.strip()
+        for path in sorted((hubdata / "trees").glob("*.jsonl"))
+        for line in path.read_bytes().splitlines()
+        if line.strip()
+    ]
+    assert len(texts) == 223  # hubdata/README.md
+    assert sum(t.count(b"[") + t.count(b"{") > MAX_JSON_DEPTH for t in texts) > 20
+    measured: list[bytes] = []
+    too_deep = crawl_module.too_deep
+    monkeypatch.setattr(
+        crawl_module, "too_deep", lambda text: measured.append(text) or too_deep(text)
+    )
+    with serve(lambda h, n: send_body(h, page(*texts))) as hub:
+        manifest = crawl_models(hub.url, tmp_path / "raw", DAY, retry=fast())
+    assert paths == ["bulk"] and measured == []
+    assert manifest.model_count == 223 and manifest.rejected_count == 0
+    assert page_lines(tmp_path / "raw") == [text + b"\n" for text in texts]
