@@ -1,8 +1,8 @@
 -- A listing page as the server sent it (a JSON array in the file $path) checked in bulk, in one
 -- read by DuckDB: how many items it holds, how many are not plainly clean (unclean_line, the
 -- replay's own conditions, or a line break inside the item, i.e. a pretty-printed body), the texts
--- of the items that may nest too deep for SQL to clear them (maybe_too_deep), the digest of the page's ids, and the page's
--- lines. The caller keeps the lines only when every item is clean.
+-- of the items that may nest too deep for SQL to clear them (maybe_too_deep), the digest of the
+-- page's ids, and the page's lines. The caller keeps the lines only when every item is clean.
 --
 -- Each line is the item's text exactly as the server sent it, from its first to its last byte:
 -- DuckDB's `json::varchar` of an array element is the element's own bytes (spacing, escapes and
