@@ -801,7 +801,8 @@ def crawl_listing(
         while True:
             if checkpoint.reported_total is None:
                 checkpoint.reported_total = page.total
-            path = raw_dir / page_name(checkpoint.pages_done + 1)
+            page_no = checkpoint.pages_done + 1
+            path = raw_dir / page_name(page_no)
             written: RawFile | None = None
             if page.clean is not None:
                 # every item plainly clean: written as the server sent them, nothing parsed here
@@ -809,24 +810,7 @@ def crawl_listing(
                     written = write_block_gz(path, page.clean.lines, page.clean.rows)
                 contents = page.clean.ids_digest
             else:
-                lines = []
-                for i, item in enumerate(page.items):
-                    line = None
-                    problem = _item_problem(item, i, page_size, page.suspect)
-                    if problem is None:
-                        # encoded here, once: the line's size and depth are checked before it is
-                        # written
-                        line, problem = encode_record(item)
-                    if line is not None:
-                        lines.append(line)
-                    else:
-                        raw = item.raw if isinstance(item, _Unreadable) else _json_bytes(item)
-                        checkpoint.rejected.append(
-                            rejected_record(i, problem or "", raw, page=checkpoint.pages_done + 1)
-                        )
-                if lines:
-                    written = write_lines_gz(path, lines)
-                del lines
+                written = _write_items(page, path, page_no, page_size, checkpoint.rejected)
                 contents = _ids_digest(page.items)
             if written is not None:
                 checkpoint.files.append(asdict(written))
@@ -883,6 +867,26 @@ def crawl_listing(
         if progress is not None:
             progress(_progress(checkpoint))
         return manifest
+
+
+def _write_items(
+    page: _Page, path: Path, page_no: int, page_size: int, rejected: list[dict]
+) -> RawFile | None:
+    """The item-by-item path: each item checked and encoded by Python, written to `path` when
+    any is good; a bad one is appended to `rejected` with its reason."""
+    lines = []
+    for i, item in enumerate(page.items):
+        line = None
+        problem = _item_problem(item, i, page_size, page.suspect)
+        if problem is None:
+            # encoded here, once: the line's size and depth are checked before it is written
+            line, problem = encode_record(item)
+        if line is not None:
+            lines.append(line)
+        else:
+            raw = item.raw if isinstance(item, _Unreadable) else _json_bytes(item)
+            rejected.append(rejected_record(i, problem or "", raw, page=page_no))
+    return write_lines_gz(path, lines) if lines else None
 
 
 def _url_digest(url: str) -> str:

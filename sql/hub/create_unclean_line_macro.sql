@@ -3,10 +3,10 @@
 -- and the crawl's of a listing page (scan_clean_page.sql).
 --
 -- Not clean: not JSON, not UTF-8, not an object, longer than max_bytes; or holding what DuckDB
--- accepts and Python's json reads otherwise or refuses: NaN and Infinity (which DuckDB also reads
--- as nan, inf or infinity in any case, which Python refuses), lone surrogate escapes, a trailing
--- comma, a number too long for Python's int. Those are matched anywhere, strings included: a false
--- alarm only sends the record down the exact Python path, which decides.
+-- accepts and Python's json reads otherwise or refuses: a bare NaN or Infinity value (DuckDB also
+-- reads nan, inf or infinity in any case, which Python refuses), lone surrogate escapes, a trailing
+-- comma, a number too long for Python's int. Those are matched in strings too: a false alarm only
+-- sends the record down the exact Python path, which decides.
 create or replace macro unclean_line(json, line, max_bytes) as
     json is null
     -- valid JSON that starts with `{` is an object; anything else is asked of json_type

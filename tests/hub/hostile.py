@@ -59,7 +59,13 @@ def send_page(
     handler: BaseHTTPRequestHandler, ns: range | list[int], day: date, next_link: str | None
 ) -> None:
     """A listing page of the fake Hub's models `ns`, dated `day`, linking to `next_link`."""
-    body = json.dumps([make_item(n, day) for n in ns]).encode()
+    send_body(handler, json.dumps([make_item(n, day) for n in ns]).encode(), day, next_link)
+
+
+def send_body(
+    handler: BaseHTTPRequestHandler, body: bytes, day: date, next_link: str | None = None
+) -> None:
+    """A listing page whose body is `body` as it is, dated `day`, linking to `next_link`."""
     handler.send_response(200)
     handler.send_header("Content-Type", "application/json")
     handler.send_header("Content-Length", str(len(body)))

@@ -19,7 +19,7 @@ from pipeline.paths import Layout
 from pipeline.simulator.server import SimulatedHub
 from pipeline.simulator.world import World, WorldConfig
 from pipeline.staging import stage_models
-from tests.hub.hostile import serve
+from tests.hub.hostile import send_body, serve
 
 DAY = date(2025, 3, 1)
 
@@ -28,15 +28,6 @@ def fast() -> RetryPolicy:
     return RetryPolicy(
         base_delay=0.0, max_delay=0.0, sleep=lambda _s: None, max_attempts_per_request=2
     )
-
-
-def send_body(handler, body: bytes) -> None:
-    handler.send_response(200)
-    handler.send_header("Content-Type", "application/json")
-    handler.send_header("Content-Length", str(len(body)))
-    handler.send_header("X-Simulated-Date", DAY.isoformat())
-    handler.end_headers()
-    handler.wfile.write(body)
 
 
 def item(n: int, extra: str = "") -> bytes:
@@ -86,7 +77,7 @@ def test_clean_page_lines_are_the_servers_item_texts(tmp_path, paths):
         % 3,
     ]
     body = b"[\r\n  " + b" ,\r\n  ".join(texts) + b"\n]\n"
-    with serve(lambda h, n: send_body(h, body)) as hub:
+    with serve(lambda h, n: send_body(h, body, DAY)) as hub:
         manifest = crawl_models(hub.url, tmp_path / "raw", DAY, retry=fast())
     assert paths == ["bulk"] and manifest.model_count == 3 and manifest.rejected_count == 0
     assert page_lines(tmp_path / "raw") == [text + b"\n" for text in texts]
@@ -214,7 +205,7 @@ def test_every_page_ends_as_on_the_item_path(tmp_path, monkeypatch, paths, name)
     same items, the same rejected records with the same reasons, or the same error."""
     body, path = BODIES[name]
     page_size = 5 if name == "overflow" else 1000
-    with serve(lambda h, n: send_body(h, body)) as hub:
+    with serve(lambda h, n: send_body(h, body, DAY)) as hub:
         bulk = crawl_outcome(hub.url, tmp_path / "a", page_size)
         taken = list(paths)
         monkeypatch.setattr(crawl_module._PageScanner, "scan", lambda self, body: None)
@@ -260,7 +251,7 @@ def test_a_page_of_real_recorded_items_takes_the_bulk_path(hubdata, tmp_path, mo
     monkeypatch.setattr(
         crawl_module, "too_deep", lambda text: measured.append(text) or too_deep(text)
     )
-    with serve(lambda h, n: send_body(h, page(*texts))) as hub:
+    with serve(lambda h, n: send_body(h, page(*texts), DAY)) as hub:
         manifest = crawl_models(hub.url, tmp_path / "raw", DAY, retry=fast())
     assert paths == ["bulk"] and measured == []
     assert manifest.model_count == 223 and manifest.rejected_count == 0

@@ -14,6 +14,7 @@ import pipeline.hub.crawl as crawl_module
 from pipeline.hub.crawl import CrawlError, RetryPolicy, crawl_models
 from pipeline.hub.raw import RawSnapshot
 from tests.hub.fakehub import make_item
+from tests.hub.hostile import send_page
 
 DAY = date(2025, 3, 1)
 ASKED = 10
@@ -24,13 +25,7 @@ class _OverflowingHub(BaseHTTPRequestHandler):
     """Answers every listing with SENT items whatever `limit` says, and no next page."""
 
     def do_GET(self) -> None:
-        body = json.dumps([make_item(n, DAY) for n in range(1, SENT + 1)]).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("X-Simulated-Date", DAY.isoformat())
-        self.end_headers()
-        self.wfile.write(body)
+        send_page(self, range(1, SENT + 1), DAY, None)
 
     def log_message(self, *args) -> None:
         pass
