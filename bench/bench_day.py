@@ -20,6 +20,11 @@ Measures, on the same input and in this order:
 
 It prints each wall time with the child's CPU time (the machine may be shared: CPU time is the
 figure to compare across runs), the day/floor ratio, peak memory and the load average.
+
+With `--repeat N` the floor and the day are run N times each, alternately (floor, day, floor,
+day, ...; every day into a fresh root, so each is a first day), and the ratio is that of their
+medians, printed with each run's figures and the spread: this VM's speed drifts by a quarter
+within an hour, and one pair of runs can land on either side of a target.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ import argparse
 import json
 import os
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -144,6 +151,11 @@ def _dagster_share(source: Path, out: Path, day: date, work: Path) -> tuple[floa
     return compute, total
 
 
+def _spread(runs: list[tuple[float, float]]) -> str:
+    walls = [wall for wall, _cpu in runs]
+    return f"{min(walls):.1f}-{max(walls):.1f} s wall"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--input", type=Path, required=True, help="a JSON Lines listing (.gz)")
@@ -153,6 +165,9 @@ def main() -> None:
     parser.add_argument("--day2-date", type=date.fromisoformat, default=date(2026, 1, 2))
     parser.add_argument("--work", type=Path, help="scratch directory (default: a temp dir)")
     parser.add_argument(
+        "--repeat", type=int, default=1, help="run the floor and the day N times each (medians)"
+    )
+    parser.add_argument(
         "--dagster-share", action="store_true", help="profile a second run for Dagster's share"
     )
     args = parser.parse_args()
@@ -160,15 +175,30 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
         work = Path(tmp)
         print(f"load before: {os.getloadavg()[0]:.2f}", flush=True)
-        f_wall, f_cpu, _ = _floor(args.input, work)
-        # a fresh rusage baseline is not possible for maxrss: the floor child's peak is far below
-        # the day's, so the largest-child figure after the day is the day's own
-        print(f"floor: {f_wall:.1f} s wall, {f_cpu:.1f} CPU-s", flush=True)
-        d_wall, d_cpu, d_rss = _day(args.input, work / "root", args.date)
-        print(
-            f"day:   {d_wall:.1f} s wall, {d_cpu:.1f} CPU-s, peak RSS {d_rss / 2**30:.2f} GB",
-            flush=True,
-        )
+        floors, days = [], []
+        for run in range(args.repeat):
+            f_wall, f_cpu, _ = _floor(args.input, work)
+            floors.append((f_wall, f_cpu))
+            # a fresh rusage baseline is not possible for maxrss: the floor child's peak is far
+            # below the day's, so the largest-child figure after a day is the largest day's
+            print(f"floor: {f_wall:.1f} s wall, {f_cpu:.1f} CPU-s", flush=True)
+            root = work / ("root" if run == args.repeat - 1 else f"root-{run}")
+            d_wall, d_cpu, d_rss = _day(args.input, root, args.date)
+            days.append((d_wall, d_cpu))
+            print(
+                f"day:   {d_wall:.1f} s wall, {d_cpu:.1f} CPU-s, peak RSS {d_rss / 2**30:.2f} GB",
+                flush=True,
+            )
+            if run < args.repeat - 1:
+                shutil.rmtree(root)
+        if args.repeat > 1:
+            f_wall, f_cpu = (statistics.median(x) for x in zip(*floors, strict=True))
+            d_wall, d_cpu = (statistics.median(x) for x in zip(*days, strict=True))
+            print(
+                f"median of {args.repeat}: floor {f_wall:.1f} s ({_spread(floors)}), "
+                f"day {d_wall:.1f} s, {d_cpu:.1f} CPU-s ({_spread(days)})",
+                flush=True,
+            )
         print(f"ratio: {d_wall / f_wall:.1f}x the floor (CPU: {d_cpu / f_cpu:.1f}x)", flush=True)
         if args.day2:
             w2, c2, r2 = _day(args.day2, work / "root", args.day2_date)

@@ -26,8 +26,6 @@ from pipeline.hub.raw import page_bound
 from pipeline.hub.replay import replay_file
 from pipeline.paths import DEFAULT_ROOT, ROOT_ENV, Layout
 from pipeline.provenance import KIND_BY_MODE, SourceInfo
-from pipeline.simulator.server import SimulatedHub
-from pipeline.simulator.world import World, WorldConfig
 
 _SIMULATED_FROM = simulated_from()
 
@@ -124,6 +122,11 @@ class HubSource(dg.ConfigurableResource):
             raise dg.Failure(
                 f"the simulated world starts on {start}; it has no state for {snapshot_date}"
             )
+        # imported here: the simulator (polars, numpy) is a fifth of a run's import time, and
+        # only the simulated source needs it
+        from pipeline.simulator.server import SimulatedHub
+        from pipeline.simulator.world import World, WorldConfig
+
         world = World(WorldConfig(seed=self.sim_seed, start_date=start, n_models=self.sim_models))
         return SimulatedHub(world.state(snapshot_date))
 
