@@ -25,6 +25,9 @@ import yaml
 CONTRACT_PATH = Path(__file__).resolve().parent / "contract.yaml"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_MD = REPO_ROOT / "SCHEMA.md"
+# libyaml's safe loader: the same documents, read ten times faster than by the pure-Python one
+# (the contract and the registry were a fifth of loading the Dagster definitions)
+SAFE_YAML = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 _TYPES = re.compile(r"^(VARCHAR|BIGINT|INTEGER|DOUBLE|BOOLEAN|DATE|TIMESTAMP|JSON)(\[\])?$")
@@ -139,7 +142,7 @@ def parse_contract(document: dict) -> Contract:
 
 @cache
 def load_contract(path: Path = CONTRACT_PATH) -> Contract:
-    return parse_contract(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return parse_contract(yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_YAML))
 
 
 def check_columns(table: Table, actual: Iterable[tuple[str, str]], *, ordered: bool) -> list[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.contract import _TYPES, Column, ContractError, load_contract
+from pipeline.contract import _TYPES, SAFE_YAML, Column, ContractError, load_contract
 from pipeline.contract import render_schema_md as render_schema_md_published
 
 REGISTRY_PATH = Path(__file__).resolve().parent / "registry.yaml"
@@ -169,7 +169,7 @@ def parse_registry(document: dict) -> Registry:
 
 @cache
 def load_registry(path: Path = REGISTRY_PATH) -> Registry:
-    return parse_registry(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return parse_registry(yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_YAML))
 
 
 def _path(entry: TableEntry) -> str:
