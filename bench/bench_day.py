@@ -22,9 +22,10 @@ It prints each wall time with the child's CPU time (the machine may be shared: C
 figure to compare across runs), the day/floor ratio, peak memory and the load average.
 
 With `--repeat N` the floor and the day are run N times each, alternately (floor, day, floor,
-day, ...; every day into a fresh root, so each is a first day), and the ratio is that of their
-medians, printed with each run's figures and the spread: this VM's speed drifts by a quarter
-within an hour, and one pair of runs can land on either side of a target.
+day, ...; every day into a fresh root, so each is a first day, followed by its day 2 when
+asked), and the ratio is that of their medians, printed with each run's figures and the spread:
+this VM's speed drifts by a quarter within an hour, and one pair of runs can land on either side
+of a target.
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
         work = Path(tmp)
         print(f"load before: {os.getloadavg()[0]:.2f}", flush=True)
-        floors, days = [], []
+        floors, days, seconds = [], [], []
         for run in range(args.repeat):
             f_wall, f_cpu, _ = _floor(args.input, work)
             floors.append((f_wall, f_cpu))
@@ -189,6 +190,10 @@ def main() -> None:
                 f"day:   {d_wall:.1f} s wall, {d_cpu:.1f} CPU-s, peak RSS {d_rss / 2**30:.2f} GB",
                 flush=True,
             )
+            if args.day2:
+                w2, c2, r2 = _day(args.day2, root, args.day2_date)
+                seconds.append((w2, c2))
+                print(f"day 2: {w2:.1f} s wall, {c2:.1f} CPU-s, peak RSS {r2 / 2**30:.2f} GB")
             if run < args.repeat - 1:
                 shutil.rmtree(root)
         if args.repeat > 1:
@@ -199,10 +204,10 @@ def main() -> None:
                 f"day {d_wall:.1f} s, {d_cpu:.1f} CPU-s ({_spread(days)})",
                 flush=True,
             )
+            if seconds:
+                w2, c2 = (statistics.median(x) for x in zip(*seconds, strict=True))
+                print(f"median day 2: {w2:.1f} s, {c2:.1f} CPU-s ({_spread(seconds)})", flush=True)
         print(f"ratio: {d_wall / f_wall:.1f}x the floor (CPU: {d_cpu / f_cpu:.1f}x)", flush=True)
-        if args.day2:
-            w2, c2, r2 = _day(args.day2, work / "root", args.day2_date)
-            print(f"day 2: {w2:.1f} s wall, {c2:.1f} CPU-s, peak RSS {r2 / 2**30:.2f} GB")
         if args.stages:
             s_wall, s_cpu, _, done = _child(
                 [
