@@ -114,71 +114,78 @@ def refresh_catalog(layout: Layout, published: date | None = None) -> Path | Non
 def _write_catalog(layout: Layout, path: Path, latest: date | None, contract: Contract) -> None:
     conn = duckdb.connect(str(path))
     try:
-        conn.execute(
-            "create table releases (release_id varchar, snapshot_date date, "
-            "schema_version varchar, data_digest varchar, previous_release_id varchar, "
-            "is_latest boolean, path varchar)"
-        )
-        for day in release_dates(layout):
-            manifest = read_manifest(layout.release(day))
-            conn.execute(
-                "insert into releases values (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    manifest["release_id"],
-                    day,
-                    manifest["schema_version"],
-                    manifest["data_digest"],
-                    (manifest.get("previous_release") or {}).get("release_id"),
-                    day == latest,
-                    str(layout.release(day).resolve()),
-                ],
-            )
-        contract_rows = [
-            {
-                "table_name": t.name,
-                "position": i,
-                "column_name": c.name,
-                "column_type": c.type,
-                "description": c.description,
-            }
-            for t in contract.tables.values()
-            for i, c in enumerate(t.columns, start=1)
-        ]
-        # One bulk insert: row-by-row inserts cost a round trip each.
-        conn.execute(
-            "create table schema_columns as select unnest($rows, recursive := true)",
-            {"rows": contract_rows},
-        )
-        # Views read through the id's links when they exist (see publish._link_by_id).
-        latest_files = _release_files(layout, latest) if latest is not None else {}
-        for table in contract.tables:
-            if table in latest_files:
-                conn.execute(
-                    f"create view {_ident(table)} as select * from read_parquet("
-                    f"{_literal(literal_path(latest_files[table]))})"
-                )
-            if _history_files(layout, table):
-                # The folder key repeats the files' `snapshot_date`; the view shows the column.
-                conn.execute(
-                    f"create view {_ident(table + '_history')} as select * from read_parquet("
-                    f"{_literal(_history_glob(layout, table))}, hive_partitioning = false, "
-                    "union_by_name = true)"
-                )
-                conn.execute(
-                    f"create macro {_ident(table + '_as_of')}(day) as table "
-                    f"select * from {_ident(table + '_history')} where snapshot_date = day"
-                )
-        # Not a table of the contract: one file over every date, rewritten by each
-        # `backfill --counters` (pipeline/counters.py), so it gets a view of its own.
-        series = series_path(layout)
-        if series.is_file():
-            conn.execute(
-                f"create view {_ident(COUNTER_SERIES)} as select * from read_parquet("
-                f"{_literal(literal_path(series.resolve()))})"
-            )
+        _fill_catalog(conn, layout, latest, contract)
         conn.execute("checkpoint")
     finally:
         conn.close()
+
+
+def _fill_catalog(
+    conn: duckdb.DuckDBPyConnection, layout: Layout, latest: date | None, contract: Contract
+) -> None:
+    """The catalog's tables and views, over the files of `layout`'s root, in `conn`."""
+    conn.execute(
+        "create table releases (release_id varchar, snapshot_date date, "
+        "schema_version varchar, data_digest varchar, previous_release_id varchar, "
+        "is_latest boolean, path varchar)"
+    )
+    for day in release_dates(layout):
+        manifest = read_manifest(layout.release(day))
+        conn.execute(
+            "insert into releases values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                manifest["release_id"],
+                day,
+                manifest["schema_version"],
+                manifest["data_digest"],
+                (manifest.get("previous_release") or {}).get("release_id"),
+                day == latest,
+                str(layout.release(day).resolve()),
+            ],
+        )
+    contract_rows = [
+        {
+            "table_name": t.name,
+            "position": i,
+            "column_name": c.name,
+            "column_type": c.type,
+            "description": c.description,
+        }
+        for t in contract.tables.values()
+        for i, c in enumerate(t.columns, start=1)
+    ]
+    # One bulk insert: row-by-row inserts cost a round trip each.
+    conn.execute(
+        "create table schema_columns as select unnest($rows, recursive := true)",
+        {"rows": contract_rows},
+    )
+    # Views read through the id's links when they exist (see publish._link_by_id).
+    latest_files = _release_files(layout, latest) if latest is not None else {}
+    for table in contract.tables:
+        if table in latest_files:
+            conn.execute(
+                f"create view {_ident(table)} as select * from read_parquet("
+                f"{_literal(literal_path(latest_files[table]))})"
+            )
+        if _history_files(layout, table):
+            # The folder key repeats the files' `snapshot_date`; the view shows the column.
+            conn.execute(
+                f"create view {_ident(table + '_history')} as select * from read_parquet("
+                f"{_literal(_history_glob(layout, table))}, hive_partitioning = false, "
+                "union_by_name = true)"
+            )
+            conn.execute(
+                f"create macro {_ident(table + '_as_of')}(day) as table "
+                f"select * from {_ident(table + '_history')} where snapshot_date = day"
+            )
+    # Not a table of the contract: one file over every date, rewritten by each
+    # `backfill --counters` (pipeline/counters.py), so it gets a view of its own.
+    series = series_path(layout)
+    if series.is_file():
+        conn.execute(
+            f"create view {_ident(COUNTER_SERIES)} as select * from read_parquet("
+            f"{_literal(literal_path(series.resolve()))})"
+        )
 
 
 def connect(root: Path | None = None, release: date | None = None) -> duckdb.DuckDBPyConnection:
@@ -191,7 +198,8 @@ def connect(root: Path | None = None, release: date | None = None) -> duckdb.Duc
     directories (`COPY … TO`, `ATTACH`), so `query` also refuses anything but one `SELECT`.
 
     A past release has no catalog file of its own: its views are made in a private in-memory
-    database, over that release's immutable files, before the same sandbox is closed on it.
+    database, over that release's immutable files, before the same sandbox is closed on it. So
+    is the catalog of a root copied or moved since its catalog file was written.
     """
     layout = Layout(Path(root) if root is not None else default_root())
     config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
@@ -203,6 +211,17 @@ def connect(root: Path | None = None, release: date | None = None) -> duckdb.Duc
                 "or name the output root that holds one with --out DIR or HUB_CENSUS_ROOT"
             )
         conn = duckdb.connect(str(path), read_only=True, config=config)
+        if _written_elsewhere(conn, layout):
+            # A copied or moved root: its catalog file's views name the files where it was
+            # written (DuckDB keeps absolute paths), which the sandbox below does not reach, or
+            # which would be another root's. The same catalog is made in memory over this root.
+            conn.close()
+            conn = duckdb.connect(":memory:", config=config)
+            try:
+                _fill_catalog(conn, layout, latest_release_date(layout), load_contract())
+            except BaseException:
+                conn.close()
+                raise
     else:
         files = _release_files(layout, release)
         conn = duckdb.connect(":memory:", config=config)
@@ -226,6 +245,13 @@ def connect(root: Path | None = None, release: date | None = None) -> duckdb.Duc
         conn.close()
         raise
     return conn
+
+
+def _written_elsewhere(conn: duckdb.DuckDBPyConnection, layout: Layout) -> bool:
+    """Whether the catalog open on `conn` was written for a root at another place than
+    `layout`'s: its latest release's recorded path is not this root's."""
+    row = conn.execute("select snapshot_date, path from releases where is_latest").fetchone()
+    return row is not None and Path(row[1]) != layout.release(row[0]).resolve()
 
 
 def _release_files(layout: Layout, day: date) -> dict[str, Path]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from conftest import DAYS, build_demo_days
 
 from pipeline.release import (
     NoReleaseError,
+    connect,
     load_history,
     load_table,
     main_query,
@@ -37,6 +39,40 @@ def published(tmp_path_factory):
     for day in DAYS:
         publish_release(layout, day, **VERSION)
     return layout, truths
+
+
+def test_a_copied_root_is_read_where_it_now_lies(tmp_path):
+    """catalog.duckdb keeps the absolute paths it was written with: a copy of the root must not
+    read the original's files, nor fail once the original is gone."""
+    layout, truths = build_demo_days(tmp_path / "out", days=DAYS[:2], sizes=(3_000, 3_200))
+    for day in DAYS[:2]:
+        publish_release(layout, day, **VERSION)
+    copy = tmp_path / "copy"
+    shutil.copytree(layout.root, copy, symlinks=True)
+
+    conn = connect(copy)
+    try:
+        views = dict(conn.execute("select view_name, sql from duckdb_views()").fetchall())
+    finally:
+        conn.close()
+    assert {"models", "models_history", "lineage_edges"} <= set(views)
+    for name in ("models", "models_history"):
+        assert str(copy.resolve()) in views[name]
+        assert str(layout.root.resolve()) not in views[name]
+
+    shutil.rmtree(layout.root)
+    expected = [{"n": len(truths[DAYS[1]].model_ids)}]
+    assert query("select count(*) as n from models", copy).to_pylist() == expected
+    per_day = query(
+        "select snapshot_date, count(*) as n from models_history group by 1 order by 1", copy
+    ).to_pylist()
+    assert per_day == [{"snapshot_date": d, "n": len(truths[d].model_ids)} for d in DAYS[:2]]
+    releases = query("select snapshot_date, is_latest, path from releases", copy).to_pylist()
+    assert {r["snapshot_date"]: r["is_latest"] for r in releases} == {DAYS[0]: False, DAYS[1]: True}
+    assert all(r["path"].startswith(str(copy.resolve())) for r in releases)
+    # the sandbox holds on the catalog made in memory as on the file
+    with pytest.raises(duckdb.Error):
+        query("select * from read_text('/etc/hostname')", copy)
 
 
 def test_catalog_views_name_the_latest_release_and_the_history(published):
