@@ -95,8 +95,11 @@ def test_crawl_killed_at_random_moments(world, clean_raw, tmp_path, trials):
     # Slow pages (30 ms each) stretch the 30-page crawl to about a second to kill into.
     faults = FaultConfig(rate_slow=1.0, slow_seconds=0.03)
     with SimulatedHub(world.state(DAY), faults=faults) as hub:
+        # timed from "ready", as the kill times are drawn (the child's imports are no part)
+        timing = start("crawl", hub.url, str(tmp_path / "timing"), DAY.isoformat())
         started = time.monotonic()
-        start("crawl", hub.url, str(tmp_path / "timing"), DAY.isoformat()).wait(timeout=120)
+        timing.wait(timeout=120)
+        timing.stdout.close()
         duration = time.monotonic() - started
         killed_midway = 0
         for trial in range(trials):
@@ -122,16 +125,27 @@ def partition_rows(layout: Layout, table: str) -> list[tuple]:
     )
 
 
-@pytest.fixture(scope="module")
-def reference_build(clean_raw, tmp_path_factory):
-    """An uninterrupted build of DAY from the clean raw snapshot, and how long it took."""
-    root = tmp_path_factory.mktemp("ref") / "out"
+def timed_build(root: Path, clean_raw: Path) -> float:
+    """Build DAY into a fresh `root` from the clean raw snapshot; the seconds after "ready"."""
     shutil.copytree(clean_raw, Layout(root).raw_models(DAY))
-    started = time.monotonic()
     child = start("build", str(root), DAY.isoformat())
+    started = time.monotonic()
     assert child.wait(timeout=300) == 0
     child.stdout.close()
-    duration = time.monotonic() - started
+    return time.monotonic() - started
+
+
+@pytest.fixture(scope="module")
+def reference_build(clean_raw, tmp_path_factory):
+    """An uninterrupted build of DAY from the clean raw snapshot, and how long a build takes.
+
+    Timed from "ready", as the trials draw their kill times: timed from the start, the window
+    held the child's imports too (about 0.3 s of 1 s), and in one run most kills landed after
+    the build had ended (7 of 20). The faster of two builds, as the first may run cold.
+    """
+    root = tmp_path_factory.mktemp("ref") / "out"
+    second = tmp_path_factory.mktemp("ref2") / "out"
+    duration = min(timed_build(root, clean_raw), timed_build(second, clean_raw))
     layout = Layout(root)
     tables = sorted(p.parent.parent.name for p in root.glob("warehouse/*/*/data.parquet"))
     assert set(BUILT_TABLES) <= set(tables)
