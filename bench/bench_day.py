@@ -183,7 +183,7 @@ def main() -> None:
             # a fresh rusage baseline is not possible for maxrss: the floor child's peak is far
             # below the day's, so the largest-child figure after a day is the largest day's
             print(f"floor: {f_wall:.1f} s wall, {f_cpu:.1f} CPU-s", flush=True)
-            root = work / ("root" if run == args.repeat - 1 else f"root-{run}")
+            root = work / f"root-{run}"
             d_wall, d_cpu, d_rss = _day(args.input, root, args.date)
             days.append((d_wall, d_cpu))
             print(
@@ -194,8 +194,7 @@ def main() -> None:
                 w2, c2, r2 = _day(args.day2, root, args.day2_date)
                 seconds.append((w2, c2))
                 print(f"day 2: {w2:.1f} s wall, {c2:.1f} CPU-s, peak RSS {r2 / 2**30:.2f} GB")
-            if run < args.repeat - 1:
-                shutil.rmtree(root)
+            shutil.rmtree(root)
         if args.repeat > 1:
             f_wall, f_cpu = (statistics.median(x) for x in zip(*floors, strict=True))
             d_wall, d_cpu = (statistics.median(x) for x in zip(*days, strict=True))

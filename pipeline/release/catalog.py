@@ -161,23 +161,7 @@ def _fill_catalog(
     )
     # Views read through the id's links when they exist (see publish._link_by_id).
     latest_files = _release_files(layout, latest) if latest is not None else {}
-    for table in contract.tables:
-        if table in latest_files:
-            conn.execute(
-                f"create view {_ident(table)} as select * from read_parquet("
-                f"{_literal(literal_path(latest_files[table]))})"
-            )
-        if _history_files(layout, table):
-            # The folder key repeats the files' `snapshot_date`; the view shows the column.
-            conn.execute(
-                f"create view {_ident(table + '_history')} as select * from read_parquet("
-                f"{_literal(_history_glob(layout, table))}, hive_partitioning = false, "
-                "union_by_name = true)"
-            )
-            conn.execute(
-                f"create macro {_ident(table + '_as_of')}(day) as table "
-                f"select * from {_ident(table + '_history')} where snapshot_date = day"
-            )
+    _table_views(conn, layout, contract, latest_files)
     # Not a table of the contract: one file over every date, rewritten by each
     # `backfill --counters` (pipeline/counters.py), so it gets a view of its own.
     series = series_path(layout)
@@ -226,7 +210,8 @@ def connect(root: Path | None = None, release: date | None = None) -> duckdb.Duc
         files = _release_files(layout, release)
         conn = duckdb.connect(":memory:", config=config)
         try:
-            _past_release_views(conn, layout, release, files)
+            # its views as they were for that date: its tables, and the history up to it
+            _table_views(conn, layout, load_contract(), files, until=release)
         except BaseException:
             conn.close()
             raise
@@ -272,21 +257,28 @@ def _release_files(layout: Layout, day: date) -> dict[str, Path]:
     }
 
 
-def _past_release_views(
-    conn: duckdb.DuckDBPyConnection, layout: Layout, day: date, files: dict[str, Path]
+def _table_views(
+    conn: duckdb.DuckDBPyConnection,
+    layout: Layout,
+    contract: Contract,
+    files: dict[str, Path],
+    until: date | None = None,
 ) -> None:
-    """The catalog's views as they were for `day`: its tables, and the history up to it."""
-    for table in load_contract().tables:
+    """Per table: `<table>` over its file in `files`, `<table>_history` over its history (up to
+    `until`, when given) and the `<table>_as_of(day)` macro."""
+    bound = f" where snapshot_date <= date {_literal(until.isoformat())}" if until else ""
+    for table in contract.tables:
         if table in files:
             conn.execute(
                 f"create view {_ident(table)} as select * from read_parquet("
                 f"{_literal(literal_path(files[table]))})"
             )
         if _history_files(layout, table):
+            # The folder key repeats the files' `snapshot_date`; the view shows the column.
             conn.execute(
                 f"create view {_ident(table + '_history')} as select * from read_parquet("
                 f"{_literal(_history_glob(layout, table))}, hive_partitioning = false, "
-                f"union_by_name = true) where snapshot_date <= date {_literal(day.isoformat())}"
+                f"union_by_name = true){bound}"
             )
             conn.execute(
                 f"create macro {_ident(table + '_as_of')}(day) as table "
