@@ -25,7 +25,8 @@ With `--repeat N` the floor and the day are run N times each, alternately (floor
 day, ...; every day into a fresh root, so each is a first day, followed by its day 2 when
 asked), and the ratio is that of their medians, printed with each run's figures and the spread:
 this VM's speed drifts by a quarter within an hour, and one pair of runs can land on either side
-of a target.
+of a target. Day 2 is compared with its own day 1 pair by pair (the median of the differences,
+their range, and in how many pairs day 2 was not dearer), since the two run back to back.
 """
 
 from __future__ import annotations
@@ -157,6 +158,22 @@ def _spread(runs: list[tuple[float, float]]) -> str:
     return f"{min(walls):.1f}-{max(walls):.1f} s wall"
 
 
+def _paired(first: list[tuple[float, float]], second: list[tuple[float, float]]) -> str:
+    """Day 2 against its own day 1, pair by pair. Each pair runs back to back, so the VM's
+    drift (a quarter within an hour) mostly cancels in the difference, where it does not in
+    the difference of two medians."""
+    parts = []
+    for i, unit in ((0, "s wall"), (1, "CPU-s")):
+        diffs = [two[i] - one[i] for one, two in zip(first, second, strict=True)]
+        shares = [two[i] / one[i] - 1 for one, two in zip(first, second, strict=True)]
+        not_dearer = sum(d <= 0 for d in diffs)
+        parts.append(
+            f"{statistics.median(diffs):+.1f} {unit} ({statistics.median(shares):+.0%}; "
+            f"{min(diffs):+.1f} to {max(diffs):+.1f}; not dearer in {not_dearer} of {len(diffs)})"
+        )
+    return "day 2 - day 1, median of pairs: " + ", ".join(parts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--input", type=Path, required=True, help="a JSON Lines listing (.gz)")
@@ -206,6 +223,7 @@ def main() -> None:
             if seconds:
                 w2, c2 = (statistics.median(x) for x in zip(*seconds, strict=True))
                 print(f"median day 2: {w2:.1f} s, {c2:.1f} CPU-s ({_spread(seconds)})", flush=True)
+                print(_paired(days, seconds), flush=True)
         print(f"ratio: {d_wall / f_wall:.1f}x the floor (CPU: {d_cpu / f_cpu:.1f}x)", flush=True)
         if args.stages:
             s_wall, s_cpu, _, done = _child(
