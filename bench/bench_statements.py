@@ -31,17 +31,12 @@ import pipeline.storage as storage
 from pipeline.hub.replay import replay_file
 from pipeline.paths import Layout
 
-STAGES = [
-    "stage_models",
-    "build_snapshot_sources",
-    "build_datasets",
-    "build_model_licenses",
-    "build_lineage",
-    "build_models",
-    "build_history",
-    "build_derivatives",
-    "build_reconciliation",
-]
+# The stage functions build_day calls, found by name in its module rather than listed again
+STAGES = sorted(
+    name
+    for name, value in vars(daily).items()
+    if callable(value) and name.startswith(("stage_", "build_")) and name != "build_day"
+)
 
 
 def _cpu() -> float:
