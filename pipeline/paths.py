@@ -7,6 +7,7 @@ agree on paths without passing them around:
     <root>/warehouse/<table>/snapshot_date=YYYY-MM-DD/data.parquet
     <root>/releases/YYYY-MM-DD/                      published, immutable releases
     <root>/history/<table>/day=YYYY-MM-DD/data.parquet  the time-series view across releases
+    <root>/.spill/                                   DuckDB's temporary files while a step runs
 """
 
 from __future__ import annotations
@@ -95,3 +96,8 @@ class Layout:
 
     def catalog(self) -> Path:
         return self.root / "catalog.duckdb"
+
+    def spill(self) -> Path:
+        """Where DuckDB writes what does not fit in its memory limit. In the root, not in the
+        working directory (DuckDB's default), which under a scheduler may be anywhere."""
+        return self.root / ".spill"

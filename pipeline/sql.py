@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.paths import Layout
+
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -46,3 +48,12 @@ def connection(conn: duckdb.DuckDBPyConnection | None) -> Iterator[duckdb.DuckDB
         yield own
     finally:
         own.close()
+
+
+def engine(layout: Layout, **config: str | int) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for work on `layout`'s data, spilling under its root.
+
+    DuckDB creates the spill folder only when it spills (its parent must exist: the root does
+    once a step has anything to read) and removes it when the connection closes.
+    """
+    return duckdb.connect(":memory:", config={"temp_directory": str(layout.spill()), **config})

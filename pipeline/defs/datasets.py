@@ -14,7 +14,7 @@ def staged_datasets(
     context: dg.AssetExecutionContext, output: OutputRoot, duckdb: DuckDB
 ) -> Iterator[dg.MaterializeResult]:
     day = date.fromisoformat(context.partition_key)
-    with duckdb.connect() as conn:
+    with duckdb.connect(output.layout) as conn:
         result = build_datasets(output.layout, day, conn)
     yield dg.MaterializeResult(
         asset_key="datasets",

@@ -14,7 +14,7 @@ def derivatives(
     context: dg.AssetExecutionContext, output: OutputRoot, duckdb: DuckDB
 ) -> Iterator[dg.MaterializeResult]:
     day = date.fromisoformat(context.partition_key)
-    with duckdb.connect() as conn:
+    with duckdb.connect(output.layout) as conn:
         result = build_derivatives(output.layout, day, conn)
     yield dg.MaterializeResult(
         asset_key="derivatives_daily",
@@ -36,6 +36,6 @@ def reconciliation(
     context: dg.AssetExecutionContext, output: OutputRoot, duckdb: DuckDB
 ) -> dg.MaterializeResult:
     day = date.fromisoformat(context.partition_key)
-    with duckdb.connect() as conn:
+    with duckdb.connect(output.layout) as conn:
         _, rows = build_reconciliation(output.layout, day, conn)
     return dg.MaterializeResult(metadata={"dagster/row_count": rows})

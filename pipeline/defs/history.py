@@ -31,7 +31,7 @@ def history(
         waited = wait_for_earlier_runs(output.layout, day, say)
     except EarlierDateBusyError as exc:
         raise dg.Failure(description=str(exc)) from exc
-    with duckdb.connect() as conn:
+    with duckdb.connect(output.layout) as conn:
         result = build_history(output.layout, day, conn)
     for name in HISTORY_TABLES:
         metadata = {"dagster/row_count": result.rows.get(name, 0)}

@@ -25,7 +25,7 @@ def snapshot_sources(
 ) -> dg.MaterializeResult:
     day = date.fromisoformat(context.partition_key)
     info = hub.source_info()
-    with duckdb.connect() as conn:
+    with duckdb.connect(output.layout) as conn:
         path, rows = build_snapshot_sources(output.layout, day, info, conn)
     source = day_source(output.layout, day)
     return dg.MaterializeResult(
@@ -55,7 +55,7 @@ def release(
     context: dg.AssetExecutionContext, config: ReleaseConfig, output: OutputRoot, duckdb: DuckDB
 ) -> dg.MaterializeResult:
     day = date.fromisoformat(context.partition_key)
-    with duckdb.connect() as conn:
+    with duckdb.connect(output.layout) as conn:
         # An earlier date's snapshot arrived after this day's history was built: build it again.
         if day in stale_history_dates(output.layout):
             build_history(output.layout, day, conn)
@@ -71,7 +71,7 @@ def release(
     except ReleaseExistsError as exc:
         raise dg.Failure(description=str(exc)) from exc
     # Later days built before this one arrived compared themselves with an older snapshot.
-    with duckdb.connect() as conn:
+    with duckdb.connect(output.layout) as conn:
         refresh = refresh_stale_days(
             output.layout,
             conn,

@@ -26,6 +26,7 @@ from pipeline.hub.raw import page_bound
 from pipeline.hub.replay import replay_file
 from pipeline.paths import DEFAULT_ROOT, ROOT_ENV, Layout
 from pipeline.provenance import KIND_BY_MODE, SourceInfo
+from pipeline.sql import engine
 
 _SIMULATED_FROM = simulated_from()
 
@@ -191,11 +192,12 @@ class DuckDB(dg.ConfigurableResource):
     threads: int | None = None
 
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, layout: Layout) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for one step on `layout`'s data; it spills under the output root."""
         config: dict[str, str | int] = {"memory_limit": self.memory_limit}
         if self.threads:
             config["threads"] = self.threads
-        conn = duckdb.connect(":memory:", config=config)
+        conn = engine(layout, **config)
         try:
             yield conn
         finally:

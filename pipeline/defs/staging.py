@@ -14,7 +14,7 @@ def staged_models(
     context: dg.AssetExecutionContext, output: OutputRoot, duckdb: DuckDB
 ) -> Iterator[dg.MaterializeResult]:
     day = date.fromisoformat(context.partition_key)
-    with duckdb.connect() as conn:
+    with duckdb.connect(output.layout) as conn:
         try:
             result = stage_models(output.layout, day, conn)
         except IncompleteSnapshotError as exc:

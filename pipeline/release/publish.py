@@ -68,7 +68,7 @@ from pipeline.release.manifest import (
     sha256_file,
     source_kind,
 )
-from pipeline.sql import load_sql, sql_dir
+from pipeline.sql import engine, load_sql, sql_dir
 from pipeline.storage import (
     fsync_dir,
     fsync_file,
@@ -151,7 +151,7 @@ def check_warehouse(layout: Layout, snapshot_date: date) -> dict[str, list[str]]
     """
     contract = load_contract()
     report = {}
-    conn = duckdb.connect()
+    conn = engine(layout)
     try:
         for name, source in _sources(layout, snapshot_date, contract, require=False).items():
             table = contract.table(name)
@@ -373,7 +373,7 @@ def _build_and_swap(
     gate_acceptances: list[dict],
 ) -> ReleaseResult:
     files: dict[str, dict] = {}
-    conn = duckdb.connect()
+    conn = engine(layout)
     try:
         for name, source in sources.items():
             files[f"{name}.parquet"] = _write_table(
