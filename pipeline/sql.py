@@ -3,7 +3,8 @@
 Every statement the pipeline runs lives in a file under `sql/<stage>/`; values are bound as DuckDB
 named parameters (`$name`), each statement given the values it reads, never formatted into the
 text. From a checkout the files are read from the
-repository's `sql/`; an installed wheel carries them as `pipeline/sql/`.
+repository's `sql/`; an installed wheel carries them as `pipeline/sql/`. `engine` opens the
+in-memory DuckDB a step on an output root runs them in.
 """
 
 from __future__ import annotations

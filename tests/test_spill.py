@@ -46,7 +46,7 @@ def test_a_step_spills_under_the_output_root_not_the_working_directory(tmp_path,
     assert os.listdir(cwd) == []
 
 
-def test_the_publish_engine_spills_under_the_root_too(tmp_path, monkeypatch):
+def test_the_engine_the_publish_opens_spills_under_the_root_too(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     layout = Layout(tmp_path / "root")
     layout.root.mkdir()

@@ -34,7 +34,7 @@ def model_licenses(
 ) -> dg.MaterializeResult:
     layout = output.layout
     day = date.fromisoformat(context.partition_key)
-    with duckdb.connect(output.layout) as conn:
+    with duckdb.connect(layout) as conn:
         result = build_model_licenses(layout, day, conn)
         share = unknown_other_share(layout, day, conn)
         previous_day, unlike = previous_to_compare(layout, "model_licenses", day)

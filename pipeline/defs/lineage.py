@@ -49,7 +49,7 @@ def lineage(
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     layout = output.layout
     day = date.fromisoformat(context.partition_key)
-    with duckdb.connect(output.layout) as conn:
+    with duckdb.connect(layout) as conn:
         result = build_lineage(layout, day, conn)
         cycles = cycle_edges_in_ancestry(layout, day, conn)
         share = resolved_parent_share(layout, day, conn)

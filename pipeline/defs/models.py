@@ -26,7 +26,7 @@ def models(
 ) -> dg.MaterializeResult:
     layout = output.layout
     day = date.fromisoformat(context.partition_key)
-    with duckdb.connect(output.layout) as conn:
+    with duckdb.connect(layout) as conn:
         path, rows = build_models(layout, day, conn)
         today = gates.profile(conn, layout, TABLE, day)
         previous_day, unlike = gates.previous_to_compare(layout, TABLE, day)
