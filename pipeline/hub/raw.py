@@ -25,6 +25,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from isal import igzip
+
 from pipeline.storage import atomic_target, atomic_write_text, dated_folders
 
 MANIFEST = "_manifest.json"
@@ -43,8 +45,11 @@ MAX_RECORD_BYTES = 16 << 20
 MAX_JSON_DEPTH = 128
 TOO_DEEP = "too_deep"
 TOO_LARGE = "record_too_large"
-# Fast gzip: pages are rewritten by staging anyway; level 6 would triple the crawl's CPU time.
-GZIP_LEVEL = 3
+# Fast gzip: pages are rewritten by staging anyway. ISA-L at level 2 compresses about five times
+# as fast as zlib at 3 (a million-item listing in about a second) for some 6% more bytes.
+GZIP_LEVEL = 2
+# Lines are handed to the compressor in blocks of about this many bytes, not one call each.
+_WRITE_BLOCK = 1 << 20
 
 
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
@@ -191,12 +196,20 @@ def _write_gz(path: Path, blocks: Iterable[bytes]) -> tuple[int, str]:
     with atomic_target(path, durable=False) as tmp:
         with (
             open(tmp, "wb") as raw,
-            gzip.GzipFile(
+            igzip.GzipFile(
                 filename="", mode="wb", fileobj=raw, compresslevel=GZIP_LEVEL, mtime=0
             ) as gz,
         ):
+            pending: list[bytes] = []
+            size = 0
             for block in blocks:
-                gz.write(block)
+                pending.append(block)
+                size += len(block)
+                if size >= _WRITE_BLOCK:
+                    gz.write(b"".join(pending))
+                    pending.clear()
+                    size = 0
+            gz.write(b"".join(pending))
         with open(tmp, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 digest.update(chunk)

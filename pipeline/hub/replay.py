@@ -14,14 +14,21 @@ than MAX_JSON_DEPTH is rejected as `too_deep` before Python's json (which recurs
 source that is not JSON Lines at all (empty, truncated, binary, a JSON array) raises ReplayError
 with one line saying so.
 
-A gzip JSON Lines source whose every line is plainly a clean item (the usual day) is not parsed
-in Python at all: DuckDB checks every line in one bulk read (sql/hub/scan_clean_lines.sql), Python
-checks exactly only the few lines SQL cannot clear of nesting too deep, and the source's bytes
-become the snapshot's one page as they are, so staging reads what the recording holds. Anything
-else (a bad line, a blank line, a suspicious pattern even inside a string, another format) takes
-the line-by-line path, which rejects each bad line with its reason. One difference: an object
-with a key twice keeps both in the copied page, and DuckDB then reads the first where Python's json
-read the last.
+A JSON Lines source (plain, .gz or .zst, and the text DuckDB writes of a Parquet dump) is not
+parsed in Python line by line: DuckDB checks every line in one parallel read
+(sql/hub/scan_clean_lines.sql). When every line is plainly a clean item (the usual day) and the
+source is gzip, its bytes become the snapshot's one page as they are. Otherwise its lines go
+into the one page as they are (a line's `\r` end dropped), compressed, except the lines SQL does
+not clear (a bad line, a suspicious pattern even inside a string, a nesting that may be too
+deep): a second read numbers those (sql/hub/select_flagged_lines.sql) and Python checks exactly
+them, as the line-by-line path would. A few bad lines in a whole-Hub dump cost seconds, not a
+Python pass over millions of records. A Parquet dump's text is written beside the snapshot (on
+the output's disk: gigabytes for a whole-Hub dump) and removed after. Python keeps a line on
+the bulk check's word only where the check's numbered text is its own (length and sha256);
+anything else (a directory of responses, a blank line, a vertical tab or form feed, a source
+DuckDB cannot read) takes the line-by-line path, which rejects each bad line with its reason.
+One difference: an object with a key twice keeps both in a kept line, and DuckDB then reads the
+first where Python's json read the last.
 """
 
 from __future__ import annotations
@@ -29,12 +36,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import shutil
 import tempfile
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -96,7 +104,8 @@ class _Record:
 
 def _open_source(path: Path) -> IO[bytes]:
     if path.suffix == ".gz":
-        return gzip.open(path, "rb")
+        # ISA-L's gzip reader decompresses about twice as fast as zlib's
+        return igzip.open(path, "rb")
     if path.suffix == ".zst":
         try:
             import zstandard  # type: ignore[import-not-found]
@@ -162,7 +171,26 @@ def _bounded_lines(f: IO[bytes], limit: int) -> Iterator[tuple[bytes, int | None
         yield head, length, digest.hexdigest()
 
 
-def _lines(path: Path) -> Iterator[_Record]:
+class _Misaligned(Exception):
+    """The bulk check's line numbers do not match the source's lines: the line-by-line path runs
+    instead (never seen; a guard, so that no line is kept on a verdict about another)."""
+
+
+@dataclass(frozen=True)
+class _Flag:
+    """A line the bulk check did not clear, by its number: Python checks it exactly."""
+
+    line_no: int
+    unclean: bool  # False: only its nesting may be too deep
+    length: int | None  # of the text DuckDB read, None when it is not JSON
+    sha256: str | None
+
+
+def _lines(path: Path, flagged: Iterator[_Flag] | None = None) -> Iterator[_Record | bytes]:
+    """The source's lines as records checked by Python, one by one; with `flagged` (the bulk
+    check's verdicts), only the lines it names are checked here and every other line comes back as
+    its page line, its bytes as they are."""
+    flag = next(flagged, None) if flagged is not None else None
     with _open_source(path) as f:
         try:
             for line_no, (line, length, sha256) in enumerate(
@@ -173,24 +201,55 @@ def _lines(path: Path) -> Iterator[_Record]:
                         f"{path} holds a JSON array, not JSON Lines (one object per line): "
                         "convert it first, e.g. jq -c '.[]'"
                     )
+                if flagged is not None:
+                    if flag is None or flag.line_no != line_no:
+                        if length is not None:  # over-long, yet cleared: not the line checked
+                            raise _Misaligned
+                        yield line + b"\n"
+                        continue
+                    _verify(flag, line, length)
+                    cleared = not flag.unclean and length is None and not too_deep(line)
+                    flag = next(flagged, None)
+                    if cleared:
+                        yield line + b"\n"
+                        continue
                 if length is None:
                     yield _parse(line, line_no)
                 else:
                     yield _Record(None, line_no, line, TOO_LARGE, length=length, sha256=sha256)
         except _SOURCE_ERRORS as exc:
             raise ReplayError(f"{path} cannot be read: {exc or type(exc).__name__}") from None
+    if flag is not None:
+        raise _Misaligned
+
+
+def _verify(flag: _Flag, line: bytes, length: int | None) -> None:
+    """Raise _Misaligned unless `line` is the text the bulk check flagged under its number."""
+    if length is not None:
+        # over-long: DuckDB read it (under its larger object bound) and found it over the limit
+        same = flag.length is not None and flag.length > MAX_RECORD_BYTES
+    elif flag.sha256 is None:
+        # not JSON to DuckDB: Python must refuse it too
+        same = _parse(line, flag.line_no).line is None
+    else:
+        # DuckDB's text of a line is the line without the blanks at its ends
+        text = line.strip(b" \t\r\n")
+        same = len(text) == flag.length and hashlib.sha256(text).hexdigest() == flag.sha256
+    if not same:
+        raise _Misaligned
 
 
 def _parquet_as_jsonl(path: Path, workdir: Path) -> Path:
-    """A Parquet dump written by DuckDB as gzip JSON Lines (one object per row: structs become
+    """A Parquet dump written by DuckDB as JSON Lines (one object per row: structs become
     objects, lists arrays, timestamps ISO text; columns holding JSON text stay text), to be read
-    like any recorded listing. The dump itself is never changed."""
+    like any recorded listing. Uncompressed: DuckDB writes gzip on one thread at about a third
+    of the speed, and the replay compresses the page itself. The dump itself is never changed."""
     import duckdb
 
     from pipeline.paths import literal_path
     from pipeline.sql import load_sql
 
-    target = workdir / (path.stem + ".jsonl.gz")
+    target = workdir / (path.stem + ".jsonl")
     with duckdb.connect() as conn:
         try:
             conn.execute(
@@ -221,16 +280,20 @@ def _response_files(path: Path, skipped: list[dict]) -> Iterator[_Record]:
             skipped.append({"file": file.name, "reason": f"{kind} that is not a .json model item"})
 
 
+def _compression(path: Path) -> str:
+    """How DuckDB is to read the source (named: it guesses from the path, which a `?` in it
+    defeats)."""
+    return {".gz": "gzip", ".zst": "zstd"}.get(path.suffix, "none")
+
+
 def _count_lines(path: Path) -> int | None:
-    """Lines of a gzip source, a last one without a newline included; None when it holds a
-    vertical tab or form feed, which DuckDB's reader skips as blanks at a line's ends and Python's
-    json refuses (no JSON text holds one raw); ReplayError if unreadable."""
+    """Lines of a source, a last one without a newline included; None when it holds a vertical
+    tab or form feed, which DuckDB's reader skips as blanks at a line's ends and Python's json
+    refuses (no JSON text holds one raw); ReplayError if unreadable."""
     lines = 0
     last = b"\n"
     try:
-        # ISA-L's gzip reader decompresses about twice as fast as zlib's: this count runs beside
-        # DuckDB's read of the same source and was its longer half
-        with igzip.open(path, "rb") as f:
+        with _open_source(path) as f:
             while block := f.read(_COUNT_BLOCK):
                 if b"\x0b" in block or b"\x0c" in block:
                     return None
@@ -241,50 +304,74 @@ def _count_lines(path: Path) -> int | None:
     return lines + (last != b"\n")
 
 
-def _clean_source_lines(path: Path) -> int | None:
-    """How many items a gzip JSON Lines source holds when every line is plainly a clean item (so
-    that its bytes can be kept as they are); None when any line needs the line-by-line path."""
-    import duckdb
+@dataclass(frozen=True)
+class _Scan:
+    records: int
+    flagged: int  # lines the bulk check does not clear: Python checks each exactly
 
+
+def _bulk_params(path: Path) -> dict[str, Any]:
     from pipeline.paths import literal_path
-    from pipeline.sql import load_sql
 
-    if path.is_dir() or path.suffixes[-2:] != [".jsonl", ".gz"]:
-        return None
-    # counted in a thread while DuckDB reads the source (zlib lets go of the GIL): two cores at once
-    counting = ThreadPoolExecutor(max_workers=1)
-    line_count = counting.submit(_count_lines, path)
-    params = {
+    return {
         "path": literal_path(path),
         "max_object_size": 2 * MAX_RECORD_BYTES,
-        "compression": "gzip",
+        "compression": _compression(path),
+        "max_bytes": MAX_RECORD_BYTES,
         "max_depth": MAX_JSON_DEPTH,
     }
+
+
+def _bulk_scan(path: Path) -> _Scan | None:
+    """The bulk check of a JSON Lines source: how many items it holds and how many of them Python
+    must check; None when the source needs the line-by-line path throughout (a directory, blank
+    lines, a vertical tab or form feed, what DuckDB cannot read)."""
+    import duckdb
+
+    from pipeline.sql import load_sql
+
+    if path.is_dir():
+        return None
+    # counted in a thread while DuckDB reads the source (decompression lets go of the GIL)
+    counting = ThreadPoolExecutor(max_workers=1)
+    line_count = counting.submit(_count_lines, path)
     conn = duckdb.connect()
     try:
         # the conditions shared with the crawl's bulk check of a page
         conn.execute(load_sql("hub/create_unclean_line_macro"))
         conn.execute(load_sql("hub/create_maybe_too_deep_macro"))
-        records, unclean, deep = conn.execute(
-            load_sql("hub/scan_clean_lines"), params | {"max_bytes": MAX_RECORD_BYTES}
+        records, flagged = conn.execute(
+            load_sql("hub/scan_clean_lines"), _bulk_params(path)
         ).fetchone()
         lines = line_count.result()
-        # the reader skips blank lines, which the line-by-line path rejects one by one
-        if not lines or records != lines or unclean:
-            return None
-        # a second read only for the few lines SQL could not clear of nesting too deep
-        if deep:
-            rows = conn.execute(load_sql("hub/select_maybe_too_deep_lines"), params)
-            while batch := rows.fetchmany(FETCH_BATCH):
-                if any(too_deep(line.encode()) for (line,) in batch):
-                    return None
     except duckdb.Error:
         # what DuckDB cannot read at all, the line-by-line path reports with its own reason
         return None
     finally:
         conn.close()
         counting.shutdown(wait=True)
-    return records
+    # the reader skips blank lines, which the line-by-line path rejects one by one
+    if not lines or records != lines:
+        return None
+    return _Scan(records, flagged)
+
+
+def _flagged_lines(path: Path, count: int) -> Generator[_Flag]:
+    """The `count` lines the bulk check does not clear, in order, from a second read of the
+    source (none without one)."""
+    import duckdb
+
+    from pipeline.sql import load_sql
+
+    if not count:
+        return
+    with duckdb.connect() as conn:
+        conn.execute(load_sql("hub/create_unclean_line_macro"))
+        conn.execute(load_sql("hub/create_maybe_too_deep_macro"))
+        rows = conn.execute(load_sql("hub/select_flagged_lines"), _bulk_params(path))
+        while batch := rows.fetchmany(FETCH_BATCH):
+            for line_no, unclean, length, sha256 in batch:
+                yield _Flag(line_no, unclean, length, sha256)
 
 
 def _copy_source(path: Path, raw_dir: Path, models: int) -> RawFile:
@@ -323,7 +410,8 @@ def replay_file(
     if path.suffix == ".parquet":
         # Read as the JSON Lines DuckDB writes of it: the same checks and the same fast path as a
         # recorded listing; the manifest names the dump.
-        with tempfile.TemporaryDirectory(prefix="hub-census-parquet-") as work:
+        # beside the snapshot, on the output's disk: the text of a whole-Hub dump is gigabytes
+        with tempfile.TemporaryDirectory(prefix=".parquet-", dir=raw_dir.parent) as work:
             lines = _parquet_as_jsonl(path, Path(work))
             return _replay_source(lines, path, raw_dir, snapshot_date, progress, page_size, started)
     return _replay_source(path, path, raw_dir, snapshot_date, progress, page_size, started)
@@ -340,69 +428,46 @@ def _replay_source(
 ) -> RawManifest:
     """Replay `read` into `raw_dir`; `path` is the recording the manifest names (the same file,
     or the Parquet dump `read` was written from)."""
-    if (clean := _clean_source_lines(read)) is not None:
-        page = _copy_source(read, raw_dir, clean)
+    scan = _bulk_scan(read)
+    if scan is not None and not scan.flagged and _compression(read) == "gzip":
+        page = _copy_source(read, raw_dir, scan.records)
         if progress is not None:
-            progress(CrawlProgress(1, clean, 0, 0, 0, time.monotonic() - started))
+            progress(CrawlProgress(1, scan.records, 0, 0, 0, time.monotonic() - started))
         manifest = RawManifest(
             snapshot_date=snapshot_date,
             source="file",
-            model_count=clean,
+            model_count=scan.records,
             pages=1,
             files=[page],
             source_path=str(path.resolve()),
             # the page is the source byte for byte, unless it was written from a Parquet dump
             source_sha256=page.sha256 if read == path else file_sha256(path),
-            page_size=clean,
+            page_size=scan.records,
             bytes=page.bytes,
             seconds=round(time.monotonic() - started, 3),
         )
         write_json_atomic(raw_dir / MANIFEST, manifest.to_json())
         return manifest
     skipped: list[dict] = []
-    records = _response_files(read, skipped) if read.is_dir() else _lines(read)
-    files: list[RawFile] = []
-    models = 0
-    rejected = 0
-    first_reason = ""
-    page: list[bytes] = []
-
-    def flush() -> None:
-        nonlocal models
-        written = write_lines_gz(raw_dir / page_name(len(files) + 1), page)
-        files.append(written)
-        models += written.rows
-        page.clear()
-        if progress is not None:
-            progress(CrawlProgress(len(files), models, 0, 0, 0, time.monotonic() - started))
-
-    with (
-        atomic_target(raw_dir / REJECTED, durable=False) as rejected_tmp,
-        open(rejected_tmp, "wb") as rejects_out,
-        gzip.GzipFile(
-            filename="", mode="wb", fileobj=rejects_out, compresslevel=GZIP_LEVEL, mtime=0
-        ) as rejects,
-    ):
-        for record in records:
-            if record.line is None:
-                extra: dict[str, Any] = {"file": record.file} if record.file else {}
-                entry = rejected_record(
-                    record.line_no,
-                    record.reason,
-                    record.raw,
-                    length=record.length,
-                    sha256=record.sha256,
-                    **extra,
-                )
-                rejects.write(json.dumps(entry, ensure_ascii=False).encode() + b"\n")
-                rejected += 1
-                first_reason = first_reason or record.reason
-                continue
-            page.append(record.line)
-            if len(page) >= page_size:
-                flush()
-        if page:
-            flush()
+    written = None
+    lines_a_page: int | None = page_size
+    if scan is not None:
+        # the lines the bulk check cleared are kept as they are, in one page; Python checks the
+        # others (none, when the source only needs compressing) as the line-by-line path does
+        flagged = _flagged_lines(read, scan.flagged)
+        try:
+            written = _write_snapshot(_lines(read, flagged), raw_dir, None, progress, started)
+            lines_a_page = None
+        except _Misaligned:
+            clear_snapshot(raw_dir)
+            raw_dir.mkdir(parents=True, exist_ok=True)
+        finally:
+            flagged.close()  # its DuckDB connection, when the pass stopped before the end
+    if written is None:
+        records = _response_files(read, skipped) if read.is_dir() else _lines(read)
+        written = _write_snapshot(records, raw_dir, page_size, progress, started)
+    files, rejected, first_reason = written
+    models = sum(f.rows for f in files)
     if models == 0:
         clear_snapshot(raw_dir)  # the rejected file too
         if rejected:
@@ -428,12 +493,65 @@ def _replay_source(
         skipped=skipped,
         source_path=str(path.resolve()),
         source_sha256=None if path.is_dir() else file_sha256(path),
-        page_size=page_size,
+        page_size=models if lines_a_page is None else lines_a_page,
         bytes=_source_bytes(path),
         seconds=round(time.monotonic() - started, 3),
     )
     write_json_atomic(raw_dir / MANIFEST, manifest.to_json())
     return manifest
+
+
+def _write_snapshot(
+    records: Iterator[_Record | bytes],
+    raw_dir: Path,
+    page_size: int | None,
+    progress: Callable[[CrawlProgress], None] | None,
+    started: float,
+) -> tuple[list[RawFile], int, str]:
+    """Write the accepted records into pages of `page_size` lines (None: one page) and the
+    refused ones into the rejected file; the pages, how many were refused and the first reason."""
+    files: list[RawFile] = []
+    rejected = 0
+    first_reason = ""
+    with (
+        atomic_target(raw_dir / REJECTED, durable=False) as rejected_tmp,
+        open(rejected_tmp, "wb") as rejects_out,
+        igzip.GzipFile(
+            filename="", mode="wb", fileobj=rejects_out, compresslevel=GZIP_LEVEL, mtime=0
+        ) as rejects,
+    ):
+
+        def accepted() -> Iterator[bytes]:
+            nonlocal rejected, first_reason
+            for record in records:
+                if isinstance(record, bytes):
+                    yield record
+                elif record.line is not None:
+                    yield record.line
+                else:
+                    extra: dict[str, Any] = {"file": record.file} if record.file else {}
+                    entry = rejected_record(
+                        record.line_no,
+                        record.reason,
+                        record.raw,
+                        length=record.length,
+                        sha256=record.sha256,
+                        **extra,
+                    )
+                    rejects.write(json.dumps(entry, ensure_ascii=False).encode() + b"\n")
+                    rejected += 1
+                    first_reason = first_reason or record.reason
+
+        lines = accepted()
+        # a page is streamed to its file, never held whole (one page can be a whole listing)
+        rest = None if page_size is None else page_size - 1
+        while (first := next(lines, None)) is not None:
+            page = itertools.chain([first], itertools.islice(lines, rest))
+            files.append(write_lines_gz(raw_dir / page_name(len(files) + 1), page))
+            if progress is not None:
+                models = sum(f.rows for f in files)
+                progress(CrawlProgress(len(files), models, 0, 0, 0, time.monotonic() - started))
+    return files, rejected, first_reason
 
 
 def _source_bytes(path: Path) -> int:

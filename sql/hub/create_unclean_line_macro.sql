@@ -18,6 +18,20 @@ create or replace macro unclean_line(json, line, max_bytes) as
     or regexp_matches(line, '[:\[,]\s*[-+]?(?i:nan|inf|infinity)\s*[,\]}]')
     -- the regular expressions below run only where the cheap test before them says they may
     -- match: CASE evaluates its THEN for those rows alone, OR evaluates every side
-    or case when contains(line, '\u') then regexp_matches(line, '\\u[dD][89a-fA-F]') else false end
+    -- a lone surrogate escape: one left once every escaped backslash (`\\`, paired from the left
+    -- as JSON reads them, so `\\ud83d` is no escape) and every high-low pair (an emoji escaped by
+    -- an ASCII-only writer, common in real cards and in JSON text held in a string) is taken out
+    or case
+        when contains(line, '\u') then regexp_matches(
+            regexp_replace(
+                replace(line, '\\', ''),
+                '\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}',
+                '',
+                'g'
+            ),
+            '\\u[dD][89a-fA-F]'
+        )
+        else false
+    end
     or case when contains(line, ',') then regexp_matches(line, ',\s*[\]}]') else false end
     or case when strlen(line) > 4300 then regexp_matches(line, '[0-9]{1000}') else false end

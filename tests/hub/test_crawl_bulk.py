@@ -156,7 +156,16 @@ BODIES: dict[str, tuple[bytes, str]] = {
     "clean": (page(item(1), item(2), item(3)), "bulk"),
     "spaced": (b' [ {"_id" : "%024x" , "id" : "org/s"} ,\t{"id":"org/t"} ] ' % 1, "bulk"),
     "many brackets, shallow": (page(item(1, ',"x":' + SHALLOW_HEAVY.decode())), "bulk"),
-    "surrogate pair": (page(item(1, ',"e":"\\ud83d\\ude00"')), "items"),
+    # an emoji escaped by an ASCII-only writer is a high-low pair: no lone surrogate
+    "surrogate pair": (page(item(1, ',"e":"\\ud83d\\ude00"')), "bulk"),
+    "surrogate pair, upper case": (page(item(1, ',"e":"\\uD83D\\uDE00"')), "bulk"),
+    # JSON text held in a string (a dump's cardData): `\\ud83d` is a backslash, then text
+    "escaped backslash": (page(item(1, ',"c":"{\\"e\\":\\"\\\\ud83d\\\\ude00\\"}"')), "bulk"),
+    "escaped backslash, no escape": (page(item(1, ',"c":"\\\\ud800"')), "bulk"),
+    "escaped backslash, then lone": (page(item(1, ',"e":"\\\\\\ud800"')), "items"),
+    "high before a pair": (page(item(1, ',"e":"\\ud83d\\ud83d\\ude00"')), "items"),
+    "low after a pair": (page(item(1, ',"e":"\\ud83d\\ude00\\ude00"')), "items"),
+    "low before high": (page(item(1, ',"e":"\\ude00\\ud83d"')), "items"),
     "pretty": (
         json.dumps([{"id": "org/p", "x": [1, 2]}, {"id": "org/q"}], indent=2).encode(),
         "items",

@@ -20,13 +20,17 @@ def read_gz_lines(path: Path) -> list[dict]:
 
 
 def test_replay_of_recorded_trees(hubdata, tmp_path):
+    """A plain JSON Lines source of clean items takes the bulk path too: its lines become one
+    page, byte for byte, compressed."""
     trees = sorted((hubdata / "trees").glob("*.jsonl"))
     combined = tmp_path / "trees.jsonl"
     combined.write_bytes(b"".join(p.read_bytes() for p in trees))
     manifest = replay_file(combined, tmp_path / "raw", DAY, page_size=50)
     # hubdata/README.md: "223 models in all".
     assert manifest.model_count == 223 and manifest.rejected_count == 0
-    assert manifest.pages == 5 and [f.rows for f in manifest.files] == [50, 50, 50, 50, 23]
+    assert manifest.pages == 1 and manifest.files[0].rows == 223
+    page = gzip.decompress((tmp_path / "raw" / manifest.files[0].name).read_bytes())
+    assert page.splitlines() == combined.read_bytes().splitlines()
     assert (
         manifest.source == "file"
         and manifest.source_sha256 == hashlib.sha256(combined.read_bytes()).hexdigest()
@@ -153,9 +157,10 @@ _CLEAN = [{"_id": f"{i:024x}", "id": f"o/m{i}", "downloads": i} for i in range(2
         (b"[1]", "a JSON list"),
     ],
 )
-def test_gzip_source_with_one_bad_line_is_read_line_by_line(tmp_path, bad, reason):
+def test_gzip_source_with_one_bad_line_keeps_the_others(tmp_path, bad, reason):
     """Whatever the bulk check of a clean .jsonl.gz would let through or skip, one bad line among
-    clean ones is still rejected with its reason and the others kept."""
+    clean ones is still rejected with its reason and the others kept (a blank line sends the
+    source line by line; the others are checked alone, tests/hub/test_replay_bulk.py)."""
     lines = [json.dumps(r).encode() for r in _CLEAN]
     source = tmp_path / "listing.jsonl.gz"
     source.write_bytes(gzip.compress(b"\n".join([*lines[:10], bad, *lines[10:]]) + b"\n"))
@@ -191,8 +196,8 @@ def test_clean_gzip_source_with_many_brackets_is_kept_as_is(tmp_path):
 def test_gzip_source_with_what_duckdb_reads_and_python_refuses(tmp_path, line):
     """DuckDB reads nan and inf in any case, and skips a vertical tab or form feed at a line's
     ends; Python's json refuses them all. Before, the bulk check let these lines through and the
-    source was copied as the page with them; now they take the line-by-line path, which rejects
-    them as a plain .jsonl source's replay does."""
+    source was copied as the page with them; now Python checks them and rejects them, as in a
+    plain .jsonl source."""
     lines = [b'{"id":"org/a"}', line, b'{"id":"org/b"}']
     plain, packed = tmp_path / "in.jsonl", tmp_path / "in.jsonl.gz"
     plain.write_bytes(b"\n".join(lines) + b"\n")
