@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import random
 import shutil
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -50,24 +52,26 @@ from pipeline.hub import replay
 if sys.argv[3] == "1":
     replay._bulk_scan = lambda source: None
 m = replay.replay_file(Path(sys.argv[1]), Path(sys.argv[2]), date(2026, 1, 1))
-print(json.dumps({"pages": m.pages, "models": m.model_count, "rejected": m.rejected_count}))
+summary = {"pages": m.pages, "models": m.model_count, "rejected": m.rejected_count}
+Path(sys.argv[4]).write_text(json.dumps(summary))
 """
 
 
 def run_child(source: Path, raw: Path, line_by_line: bool, code: Path) -> dict:
     shutil.rmtree(raw, ignore_errors=True)
     started = time.perf_counter()
+    # the child's summary goes to a file: an earlier checkout's DuckDB draws on stdout
+    summary = raw.with_suffix(".json")
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(source), str(raw), "1" if line_by_line else "0"],
-        stdout=subprocess.PIPE,
+        [sys.executable, "-c", CHILD, str(source), str(raw), "1" if line_by_line else "0", summary],
+        stdout=subprocess.DEVNULL,
         cwd=code,
     )
-    out = proc.stdout.read() if proc.stdout else b""
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     if status != 0:
         raise SystemExit(f"replay of {source} failed (status {status})")
-    return json.loads(out) | {
+    return json.loads(summary.read_text()) | {
         "wall_s": round(wall, 1),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
         "peak_rss_mb": round(usage.ru_maxrss / 1024),
@@ -89,6 +93,7 @@ def build_sources(listing: Path, work: Path, models: int, bad: int) -> dict[str,
     if EXTRACT.is_file():
         dump = work / "dump.parquet"
         with duckdb.connect() as conn:
+            conn.execute("set enable_progress_bar = false")
             conn.execute(
                 """
                 copy (
@@ -119,7 +124,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench-replay-", dir=args.work))
     try:
-        sources = build_sources(args.listing, work, args.models, args.bad)
+        # built in a child process: a replay child's ru_maxrss starts from this process's RSS
+        # at the fork, which must not hold the listing
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            sources = pool.submit(build_sources, args.listing, work, args.models, args.bad).result()
         print(f"load {os.getloadavg()[0]:.1f}", flush=True)
         for name, source in sources.items():
             row = {"source": name, "bytes": source.stat().st_size}

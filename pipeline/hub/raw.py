@@ -186,7 +186,12 @@ def write_lines_gz(path: Path, lines: Iterable[bytes]) -> RawFile:
 
 def write_block_gz(path: Path, block: bytes, rows: int) -> RawFile:
     """Write `rows` lines held in one block (each ending in a newline), as write_lines_gz does."""
-    size, sha256 = _write_gz(path, [block])
+    return write_blocks_gz(path, [block], rows)
+
+
+def write_blocks_gz(path: Path, blocks: Iterable[bytes], rows: int) -> RawFile:
+    """Write `rows` lines streamed as blocks (cut anywhere; the last ends in a newline)."""
+    size, sha256 = _write_gz(path, blocks)
     return RawFile(name=path.name, rows=rows, bytes=size, sha256=sha256)
 
 

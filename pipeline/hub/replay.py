@@ -17,18 +17,18 @@ with one line saying so.
 A JSON Lines source (plain, .gz or .zst, and the text DuckDB writes of a Parquet dump) is not
 parsed in Python line by line: DuckDB checks every line in one parallel read
 (sql/hub/scan_clean_lines.sql). When every line is plainly a clean item (the usual day) and the
-source is gzip, its bytes become the snapshot's one page as they are. Otherwise its lines go
-into the one page as they are (a line's `\r` end dropped), compressed, except the lines SQL does
-not clear (a bad line, a suspicious pattern even inside a string, a nesting that may be too
-deep): a second read numbers those (sql/hub/select_flagged_lines.sql) and Python checks exactly
-them, as the line-by-line path would. A few bad lines in a whole-Hub dump cost seconds, not a
-Python pass over millions of records. A Parquet dump's text is written beside the snapshot (on
-the output's disk: gigabytes for a whole-Hub dump) and removed after. Python keeps a line on
-the bulk check's word only where the check's numbered text is its own (length and sha256);
+source is gzip, its bytes become the snapshot's one page as they are; another format's bytes
+are compressed into it. When SQL does not clear some lines (a bad line, a suspicious pattern
+even inside a string, a nesting that may be too deep), a second read numbers those
+(sql/hub/select_flagged_lines.sql), Python checks exactly them, as the line-by-line path would,
+and every other line goes into the one page as it is (its `\r` end dropped). A few bad lines in
+a whole-Hub dump cost seconds, not a Python pass over millions of records. Python keeps a line
+on the bulk check's word only where the check's numbered text is its own (length and sha256);
 anything else (a directory of responses, a blank line, a vertical tab or form feed, a source
 DuckDB cannot read) takes the line-by-line path, which rejects each bad line with its reason.
-One difference: an object with a key twice keeps both in a kept line, and DuckDB then reads the
-first where Python's json read the last.
+A Parquet dump's text is written beside the snapshot (on the output's disk: gigabytes for a
+whole-Hub dump) and removed after. One difference: an object with a key twice keeps both in a
+kept line, and DuckDB then reads the first where Python's json read the last.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from isal import igzip, isal_zlib
 
@@ -69,20 +69,27 @@ from pipeline.hub.raw import (
     page_name,
     rejected_record,
     too_deep,
+    write_blocks_gz,
     write_json_atomic,
     write_lines_gz,
 )
 from pipeline.storage import atomic_target, file_sha256
 
+if TYPE_CHECKING:
+    import duckdb
+
 PAGE_SIZE = 1000
+# Lines between two progress reports while one page is written (a bulk page holds the listing).
+PROGRESS_LINES = 100_000
 # Lines fetched from DuckDB at a time when Python checks them one by one: bounded memory.
 FETCH_BATCH = 10_000
 # How a read of a compressed or corrupt source fails: reported as one line, never a traceback.
 _SOURCE_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, isal_zlib.error, OSError)
 
 
-# Lines of a source read at a time while counting them (bounded memory for a whole-Hub listing).
-_COUNT_BLOCK = 8 << 20
+# Bytes of a source read at a time while counting its lines or compressing it (bounded memory
+# for a whole-Hub listing).
+_READ_BLOCK = 8 << 20
 
 
 class ReplayError(RuntimeError):
@@ -250,7 +257,7 @@ def _parquet_as_jsonl(path: Path, workdir: Path) -> Path:
     from pipeline.sql import load_sql
 
     target = workdir / (path.stem + ".jsonl")
-    with duckdb.connect() as conn:
+    with _connect() as conn:
         try:
             conn.execute(
                 load_sql("hub/parquet_as_jsonl"),
@@ -280,6 +287,16 @@ def _response_files(path: Path, skipped: list[dict]) -> Iterator[_Record]:
             skipped.append({"file": file.name, "reason": f"{kind} that is not a .json model item"})
 
 
+def _connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB without its progress bar, which it draws on stdout for a query over
+    two seconds (a whole-Hub source); the replay reports its own progress."""
+    import duckdb
+
+    conn = duckdb.connect()
+    conn.execute("set enable_progress_bar = false")
+    return conn
+
+
 def _compression(path: Path) -> str:
     """How DuckDB is to read the source (named: it guesses from the path, which a `?` in it
     defeats)."""
@@ -294,7 +311,7 @@ def _count_lines(path: Path) -> int | None:
     last = b"\n"
     try:
         with _open_source(path) as f:
-            while block := f.read(_COUNT_BLOCK):
+            while block := f.read(_READ_BLOCK):
                 if b"\x0b" in block or b"\x0c" in block:
                     return None
                 lines += block.count(b"\n")
@@ -335,7 +352,7 @@ def _bulk_scan(path: Path) -> _Scan | None:
     # counted in a thread while DuckDB reads the source (decompression lets go of the GIL)
     counting = ThreadPoolExecutor(max_workers=1)
     line_count = counting.submit(_count_lines, path)
-    conn = duckdb.connect()
+    conn = _connect()
     try:
         # the conditions shared with the crawl's bulk check of a page
         conn.execute(load_sql("hub/create_unclean_line_macro"))
@@ -359,13 +376,11 @@ def _bulk_scan(path: Path) -> _Scan | None:
 def _flagged_lines(path: Path, count: int) -> Generator[_Flag]:
     """The `count` lines the bulk check does not clear, in order, from a second read of the
     source (none without one)."""
-    import duckdb
-
     from pipeline.sql import load_sql
 
     if not count:
         return
-    with duckdb.connect() as conn:
+    with _connect() as conn:
         conn.execute(load_sql("hub/create_unclean_line_macro"))
         conn.execute(load_sql("hub/create_maybe_too_deep_macro"))
         rows = conn.execute(load_sql("hub/select_flagged_lines"), _bulk_params(path))
@@ -383,6 +398,26 @@ def _copy_source(path: Path, raw_dir: Path, models: int) -> RawFile:
         digest = file_sha256(tmp)
         size = tmp.stat().st_size
     return RawFile(name=page.name, rows=models, bytes=size, sha256=digest)
+
+
+def _compress_source(path: Path, raw_dir: Path, models: int) -> RawFile:
+    """The source, JSON Lines of clean items but not gzip (plain, zstd, a dump's text), as the
+    snapshot's one page: its bytes as they are, compressed (a newline after a last line without
+    one). No line is looked at: the bulk check counted them and cleared every one."""
+
+    def blocks() -> Iterator[bytes]:
+        last = b"\n"
+        try:
+            with _open_source(path) as f:
+                while block := f.read(_READ_BLOCK):
+                    last = block[-1:]
+                    yield block
+        except _SOURCE_ERRORS as exc:
+            raise ReplayError(f"{path} cannot be read: {exc or type(exc).__name__}") from None
+        if last != b"\n":
+            yield b"\n"
+
+    return write_blocks_gz(raw_dir / page_name(1), blocks(), models)
 
 
 def replay_file(
@@ -429,8 +464,9 @@ def _replay_source(
     """Replay `read` into `raw_dir`; `path` is the recording the manifest names (the same file,
     or the Parquet dump `read` was written from)."""
     scan = _bulk_scan(read)
-    if scan is not None and not scan.flagged and _compression(read) == "gzip":
-        page = _copy_source(read, raw_dir, scan.records)
+    if scan is not None and not scan.flagged:
+        copied = _compression(read) == "gzip"
+        page = (_copy_source if copied else _compress_source)(read, raw_dir, scan.records)
         if progress is not None:
             progress(CrawlProgress(1, scan.records, 0, 0, 0, time.monotonic() - started))
         manifest = RawManifest(
@@ -440,8 +476,8 @@ def _replay_source(
             pages=1,
             files=[page],
             source_path=str(path.resolve()),
-            # the page is the source byte for byte, unless it was written from a Parquet dump
-            source_sha256=page.sha256 if read == path else file_sha256(path),
+            # the page is the source byte for byte, unless compressed or written from a dump
+            source_sha256=page.sha256 if copied and read == path else file_sha256(path),
             page_size=scan.records,
             bytes=page.bytes,
             seconds=round(time.monotonic() - started, 3),
@@ -453,10 +489,12 @@ def _replay_source(
     lines_a_page: int | None = page_size
     if scan is not None:
         # the lines the bulk check cleared are kept as they are, in one page; Python checks the
-        # others (none, when the source only needs compressing) as the line-by-line path does
+        # others as the line-by-line path does
         flagged = _flagged_lines(read, scan.flagged)
         try:
-            written = _write_snapshot(_lines(read, flagged), raw_dir, None, progress, started)
+            written = _write_snapshot(
+                _lines(read, flagged), raw_dir, None, progress, started, total=scan.records
+            )
             lines_a_page = None
         except _Misaligned:
             clear_snapshot(raw_dir)
@@ -507,12 +545,21 @@ def _write_snapshot(
     page_size: int | None,
     progress: Callable[[CrawlProgress], None] | None,
     started: float,
+    total: int | None = None,
 ) -> tuple[list[RawFile], int, str]:
     """Write the accepted records into pages of `page_size` lines (None: one page) and the
-    refused ones into the rejected file; the pages, how many were refused and the first reason."""
+    refused ones into the rejected file; the pages, how many were refused and the first reason.
+    Progress is reported after each page and every PROGRESS_LINES lines within one (`total`: the
+    lines the source holds, when known)."""
     files: list[RawFile] = []
     rejected = 0
     first_reason = ""
+    kept = 0
+
+    def report(pages: int) -> None:
+        if progress is not None:
+            progress(CrawlProgress(pages, kept, 0, 0, 0, time.monotonic() - started, total))
+
     with (
         atomic_target(raw_dir / REJECTED, durable=False) as rejected_tmp,
         open(rejected_tmp, "wb") as rejects_out,
@@ -522,12 +569,13 @@ def _write_snapshot(
     ):
 
         def accepted() -> Iterator[bytes]:
-            nonlocal rejected, first_reason
+            nonlocal rejected, first_reason, kept
             for record in records:
-                if isinstance(record, bytes):
-                    yield record
-                elif record.line is not None:
-                    yield record.line
+                if isinstance(record, bytes) or record.line is not None:
+                    kept += 1
+                    if kept % PROGRESS_LINES == 0:
+                        report(len(files) + 1)  # the page being written counts
+                    yield record if isinstance(record, bytes) else record.line
                 else:
                     extra: dict[str, Any] = {"file": record.file} if record.file else {}
                     entry = rejected_record(
@@ -548,9 +596,7 @@ def _write_snapshot(
         while (first := next(lines, None)) is not None:
             page = itertools.chain([first], itertools.islice(lines, rest))
             files.append(write_lines_gz(raw_dir / page_name(len(files) + 1), page))
-            if progress is not None:
-                models = sum(f.rows for f in files)
-                progress(CrawlProgress(len(files), models, 0, 0, 0, time.monotonic() - started))
+            report(len(files))
     return files, rejected, first_reason
 
 

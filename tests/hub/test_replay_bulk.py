@@ -124,6 +124,23 @@ def test_a_clean_plain_source_becomes_one_compressed_page_of_its_lines(tmp_path)
     assert items == [json.loads(line) for line in CLEAN]
 
 
+def test_a_bulk_page_reports_progress_as_it_is_written(tmp_path, monkeypatch):
+    """One page can hold a whole-Hub listing: progress comes every PROGRESS_LINES lines, with the
+    listing's size, not only when the page is done."""
+    monkeypatch.setattr(replay_module, "PROGRESS_LINES", 10)
+    path = source(tmp_path, [*CLEAN[:25], BAD["NaN"], *CLEAN[25:]], ".jsonl")
+    seen = []
+    manifest = replay_file(path, tmp_path / "raw", DAY, progress=seen.append)
+    assert manifest.pages == 1 and manifest.model_count == 40
+    assert [(p.pages, p.models, p.total) for p in seen] == [
+        (1, 10, 41),
+        (1, 20, 41),
+        (1, 30, 41),
+        (1, 40, 41),
+        (1, 40, 41),
+    ]
+
+
 def test_a_misaligned_bulk_check_falls_back_to_the_line_by_line_path(tmp_path, monkeypatch):
     """Python keeps a line on the bulk check's word only where the check's line numbers name the
     same texts as Python's; when they do not (never seen: a guard), the line-by-line path runs."""
