@@ -19,13 +19,16 @@ parsed in Python line by line: DuckDB checks every line in one parallel read
 (sql/hub/scan_clean_lines.sql). When every line is plainly a clean item (the usual day) and the
 source is gzip, its bytes become the snapshot's one page as they are; another format's bytes
 are compressed into it. When SQL does not clear some lines (a bad line, a suspicious pattern
-even inside a string, a nesting that may be too deep), a second read numbers those
-(sql/hub/select_flagged_lines.sql), Python checks exactly them, as the line-by-line path would,
-and every other line goes into the one page as it is (its `\r` end dropped). A few bad lines in
-a whole-Hub dump cost seconds, not a Python pass over millions of records. Python keeps a line
-on the bulk check's word only where the check's numbered text is its own (length and sha256);
-anything else (a directory of responses, a blank line, a vertical tab or form feed, a source
-DuckDB cannot read) takes the line-by-line path, which rejects each bad line with its reason.
+even inside a string, a nesting that may be too deep), Python checks exactly those, as the
+line-by-line path would, and every other line goes into the one page as it is (its `\r` end
+dropped). It finds them by their text: the same read gives each one's length and sha256, and
+each must be met exactly as often as the check counted it. A line DuckDB could not read (or an
+over-long one) has no text to match: then a second read, in line order, numbers the flagged
+lines (sql/hub/select_flagged_lines.sql), and Python's line of each number must be the text
+DuckDB checked. A few bad lines in a whole-Hub dump cost seconds, not a Python pass over
+millions of records. When the lines do not match (never seen: a guard), and for anything else
+(a directory of responses, a blank line, a vertical tab or form feed, a source DuckDB cannot
+read), the whole source takes the line-by-line path, which rejects each bad line with its reason.
 A Parquet dump's text is written beside the snapshot (on the output's disk: gigabytes for a
 whole-Hub dump) and removed after. One difference: an object with a key twice keeps both in a
 kept line, and DuckDB then reads the first where Python's json read the last.
@@ -47,7 +50,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from isal import igzip, isal_zlib
 
@@ -193,11 +196,10 @@ class _Flag:
     sha256: str | None
 
 
-def _lines(path: Path, flagged: Iterator[_Flag] | None = None) -> Iterator[_Record | bytes]:
-    """The source's lines as records checked by Python, one by one; with `flagged` (the bulk
-    check's verdicts), only the lines it names are checked here and every other line comes back as
-    its page line, its bytes as they are."""
-    flag = next(flagged, None) if flagged is not None else None
+def _lines(path: Path, verdicts: _Verdicts | None = None) -> Iterator[_Record | bytes]:
+    """The source's lines as records checked by Python, one by one; with `verdicts` (the bulk
+    check's), only the lines it flagged are checked here and every other line comes back as its
+    page line, its bytes as they are."""
     with _open_source(path) as f:
         try:
             for line_no, (line, length, sha256) in enumerate(
@@ -208,16 +210,10 @@ def _lines(path: Path, flagged: Iterator[_Flag] | None = None) -> Iterator[_Reco
                         f"{path} holds a JSON array, not JSON Lines (one object per line): "
                         "convert it first, e.g. jq -c '.[]'"
                     )
-                if flagged is not None:
-                    if flag is None or flag.line_no != line_no:
-                        if length is not None:  # over-long, yet cleared: not the line checked
-                            raise _Misaligned
-                        yield line + b"\n"
-                        continue
-                    _verify(flag, line, length)
-                    cleared = not flag.unclean and length is None and not too_deep(line)
-                    flag = next(flagged, None)
-                    if cleared:
+                if verdicts is not None:
+                    unclean = verdicts.check(line_no, line, length)
+                    # cleared by SQL, or flagged only as possibly too deep and not too deep
+                    if unclean is None or (not unclean and length is None and not too_deep(line)):
                         yield line + b"\n"
                         continue
                 if length is None:
@@ -226,8 +222,86 @@ def _lines(path: Path, flagged: Iterator[_Flag] | None = None) -> Iterator[_Reco
                     yield _Record(None, line_no, line, TOO_LARGE, length=length, sha256=sha256)
         except _SOURCE_ERRORS as exc:
             raise ReplayError(f"{path} cannot be read: {exc or type(exc).__name__}") from None
-    if flag is not None:
-        raise _Misaligned
+    if verdicts is not None:
+        verdicts.done()
+
+
+class _Verdicts(Protocol):
+    """Which lines of a source the bulk check flagged, asked line by line in order."""
+
+    def check(self, line_no: int, line: bytes, length: int | None) -> bool | None:
+        """None: cleared; else flagged, and whether unclean (False: only maybe too deep).
+        Raises _Misaligned when the line cannot be the one the check saw."""
+
+    def done(self) -> None:
+        """Raises _Misaligned when a flagged line was not met."""
+
+    def close(self) -> None:
+        """Lets go of what the verdicts read from (a DuckDB connection)."""
+
+
+class _FlaggedTexts:
+    """The flagged lines by their text (length and sha256), from the first, parallel read:
+    every line whose stripped length is a flagged one is hashed and looked up. Each flagged text
+    is met exactly as often as the check counted it, or _Misaligned."""
+
+    def __init__(self, flags: list[dict[str, Any]]) -> None:
+        self._left: dict[tuple[int, str], int] = {}
+        self._unclean: dict[tuple[int, str], bool] = {}
+        for flag in flags:
+            key = (flag["length"], flag["sha256"])
+            self._left[key] = self._left.get(key, 0) + 1
+            self._unclean[key] = flag["unclean"]
+        self._lengths = {length for length, _ in self._left}
+
+    def check(self, line_no: int, line: bytes, length: int | None) -> bool | None:
+        if length is not None:  # over-long lines are matched by number only
+            raise _Misaligned
+        # DuckDB's text of a line is the line without the blanks at its ends
+        text = line if line[:1] == b"{" and line[-1:] == b"}" else line.strip(b" \t\r\n")
+        if len(text) not in self._lengths:
+            return None
+        key = (len(text), hashlib.sha256(text).hexdigest())
+        left = self._left.get(key)
+        if left is None:
+            return None
+        if not left:  # more lines with this text than the check saw
+            raise _Misaligned
+        self._left[key] = left - 1
+        return self._unclean[key]
+
+    def done(self) -> None:
+        if any(self._left.values()):
+            raise _Misaligned
+
+    def close(self) -> None:
+        pass
+
+
+class _NumberedFlags:
+    """The flagged lines by number, from a second read in line order (for lines DuckDB could not
+    read, which have no text to match, and over-long ones)."""
+
+    def __init__(self, flags: Generator[_Flag]) -> None:
+        self._flags = flags
+        self._next = next(flags, None)
+
+    def check(self, line_no: int, line: bytes, length: int | None) -> bool | None:
+        flag = self._next
+        if flag is None or flag.line_no != line_no:
+            if length is not None:  # over-long, yet cleared: not the line checked
+                raise _Misaligned
+            return None
+        _verify(flag, line, length)
+        self._next = next(self._flags, None)
+        return flag.unclean
+
+    def done(self) -> None:
+        if self._next is not None:
+            raise _Misaligned
+
+    def close(self) -> None:
+        self._flags.close()  # its DuckDB connection, when the pass stopped before the end
 
 
 def _verify(flag: _Flag, line: bytes, length: int | None) -> None:
@@ -325,6 +399,9 @@ def _count_lines(path: Path) -> int | None:
 class _Scan:
     records: int
     flagged: int  # lines the bulk check does not clear: Python checks each exactly
+    # of those, the ones with a text to match (read by DuckDB, within the size bound): length,
+    # sha256 and whether unclean; all of them, or the second read numbers the flagged lines
+    texts: list[dict[str, Any]]
 
 
 def _bulk_params(path: Path) -> dict[str, Any]:
@@ -357,7 +434,7 @@ def _bulk_scan(path: Path) -> _Scan | None:
         # the conditions shared with the crawl's bulk check of a page
         conn.execute(load_sql("hub/create_unclean_line_macro"))
         conn.execute(load_sql("hub/create_maybe_too_deep_macro"))
-        records, flagged = conn.execute(
+        records, flagged, texts = conn.execute(
             load_sql("hub/scan_clean_lines"), _bulk_params(path)
         ).fetchone()
         lines = line_count.result()
@@ -370,7 +447,14 @@ def _bulk_scan(path: Path) -> _Scan | None:
     # the reader skips blank lines, which the line-by-line path rejects one by one
     if not lines or records != lines:
         return None
-    return _Scan(records, flagged)
+    return _Scan(records, flagged, texts or [])
+
+
+def _verdicts(path: Path, scan: _Scan) -> _Verdicts:
+    """Matched by text when every flagged line has one (no second read), else by number."""
+    if len(scan.texts) == scan.flagged:
+        return _FlaggedTexts(scan.texts)
+    return _NumberedFlags(_flagged_lines(path, scan.flagged))
 
 
 def _flagged_lines(path: Path, count: int) -> Generator[_Flag]:
@@ -490,17 +574,22 @@ def _replay_source(
     if scan is not None:
         # the lines the bulk check cleared are kept as they are, in one page; Python checks the
         # others as the line-by-line path does
-        flagged = _flagged_lines(read, scan.flagged)
+        verdicts = _verdicts(read, scan)
         try:
             written = _write_snapshot(
-                _lines(read, flagged), raw_dir, None, progress, started, total=scan.records
+                _lines(read, verdicts),
+                raw_dir,
+                None,
+                progress,
+                started,
+                total=scan.records,
             )
             lines_a_page = None
         except _Misaligned:
             clear_snapshot(raw_dir)
             raw_dir.mkdir(parents=True, exist_ok=True)
         finally:
-            flagged.close()  # its DuckDB connection, when the pass stopped before the end
+            verdicts.close()
     if written is None:
         records = _response_files(read, skipped) if read.is_dir() else _lines(read)
         written = _write_snapshot(records, raw_dir, page_size, progress, started)

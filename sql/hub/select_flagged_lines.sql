@@ -2,8 +2,9 @@
 -- line number, for Python to check exactly: whether the line is unclean (false: only its nesting
 -- may be too deep), and the length and sha256 of the text DuckDB read, by which Python makes sure
 -- that its line of that number is the same text. A read in order is one thread's work: it runs
--- only when the parallel count found such lines. Blank lines (which the reader skips and would
--- shift the numbers) were ruled out by that count.
+-- only when some flagged line has no text to find it by (DuckDB could not read it, or it is over
+-- the size bound). Blank lines (which the reader skips and would shift the numbers) were ruled
+-- out by the first read's count.
 with
 
 lines as (

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -83,14 +84,43 @@ def page_lines(raw: Path, manifest) -> list[bytes]:
     ]
 
 
+# lines DuckDB cannot read have no text to match: the flagged lines are numbered by a second read
+UNREAD = {"lone surrogate", "not JSON", "not UTF-8"}
+
+
+@pytest.fixture
+def numbered_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The sources for which the flagged lines were numbered by a second read."""
+    calls: list[Path] = []
+    flagged_lines = replay_module._flagged_lines
+
+    def spy(path: Path, count: int):
+        calls.append(path)
+        return flagged_lines(path, count)
+
+    monkeypatch.setattr(replay_module, "_flagged_lines", spy)
+    return calls
+
+
+@pytest.mark.parametrize("match", ["text", "number"])
 @pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz"])
 @pytest.mark.parametrize("name", sorted(BAD))
 def test_a_bad_line_among_clean_ones_ends_as_on_the_line_by_line_path(
-    tmp_path, monkeypatch, name, suffix
+    tmp_path, monkeypatch, numbered_reads, name, suffix, match
 ):
     lines = [*CLEAN[:17], BAD[name], *CLEAN[17:]]
     path = source(tmp_path, lines, suffix)
+    if match == "number":  # what lines without a text get, for every kind of line
+        monkeypatch.setattr(
+            replay_module,
+            "_verdicts",
+            lambda read, scan: replay_module._NumberedFlags(
+                replay_module._flagged_lines(read, scan.flagged)
+            ),
+        )
     bulk_manifest, bulk = outcome(path, tmp_path / "bulk")
+    flagged = name != "spaces around (kept)"  # clean: blanks at a line's ends are JSON's
+    assert bool(numbered_reads) == (flagged and (match == "number" or name in UNREAD))
     _, exact = line_by_line(monkeypatch, path, tmp_path / "lines")
     assert bulk == exact
     # the bulk path wrote one page (the line-by-line path pages of 10), and the lines it did not
@@ -102,6 +132,14 @@ def test_a_bad_line_among_clean_ones_ends_as_on_the_line_by_line_path(
         assert bulk[1] == 0 and kept[17] == BAD[name].rstrip(b"\r\n")
     else:
         assert bulk[1] == 1 and bulk[3][0][0] == 18 and len(kept) == 40
+
+
+def test_a_bad_text_met_twice_is_set_aside_twice(tmp_path, monkeypatch, numbered_reads):
+    lines = [BAD["NaN"], *CLEAN[:10], BAD["NaN"], BAD["trailing comma"], *CLEAN[10:]]
+    path = source(tmp_path, lines, ".jsonl.gz")
+    _, bulk = outcome(path, tmp_path / "bulk")
+    _, exact = line_by_line(monkeypatch, path, tmp_path / "lines")
+    assert bulk == exact and [n for n, _ in bulk[3]] == [1, 12, 13] and not numbered_reads
 
 
 def test_a_line_over_the_size_bound_is_set_aside_from_its_first_bytes(tmp_path, monkeypatch):
@@ -144,7 +182,7 @@ def test_a_bulk_page_reports_progress_as_it_is_written(tmp_path, monkeypatch):
 def test_a_misaligned_bulk_check_falls_back_to_the_line_by_line_path(tmp_path, monkeypatch):
     """Python keeps a line on the bulk check's word only where the check's line numbers name the
     same texts as Python's; when they do not (never seen: a guard), the line-by-line path runs."""
-    lines = [*CLEAN[:5], BAD["NaN"], *CLEAN[5:10], BAD["trailing comma"], *CLEAN[10:]]
+    lines = [*CLEAN[:5], BAD["not JSON"], *CLEAN[5:10], BAD["trailing comma"], *CLEAN[10:]]
     path = source(tmp_path, lines, ".jsonl.gz")
     flagged_lines = replay_module._flagged_lines
 
@@ -158,6 +196,33 @@ def test_a_misaligned_bulk_check_falls_back_to_the_line_by_line_path(tmp_path, m
     _, exact = line_by_line(monkeypatch, path, tmp_path / "lines")
     assert shifted_outcome == exact
     assert [r[0] for r in exact[3]] == [6, 12] and manifest.pages == 4  # pages of 10: line by line
+
+
+@pytest.mark.parametrize("change", ["another text", "one fewer", "one more"])
+def test_flagged_texts_that_do_not_match_fall_back_too(tmp_path, monkeypatch, change):
+    """The same guard when the flagged lines are found by their text: each text must be met
+    exactly as often as the check counted it."""
+    lines = [*CLEAN[:5], BAD["NaN"], *CLEAN[5:10], BAD["NaN"], *CLEAN[10:]]
+    path = source(tmp_path, lines, ".jsonl.gz")
+    bulk_scan = replay_module._bulk_scan
+
+    def tampered(read: Path):
+        scan = bulk_scan(read)
+        texts = list(scan.texts)
+        if change == "another text":
+            texts[0] = texts[0] | {"sha256": "0" * 64}
+        elif change == "one fewer":
+            texts = texts[1:]
+        else:
+            texts = [*texts, texts[0]]
+        return replace(scan, texts=texts, flagged=len(texts))
+
+    with monkeypatch.context() as m:
+        m.setattr(replay_module, "_bulk_scan", tampered)
+        manifest, tampered_outcome = outcome(path, tmp_path / "tampered")
+    _, exact = line_by_line(monkeypatch, path, tmp_path / "lines")
+    assert tampered_outcome == exact
+    assert [r[0] for r in exact[3]] == [6, 12] and manifest.pages == 4
 
 
 # Escapes inside a string, to be combined: an escaped backslash, surrogate halves, others.
