@@ -206,14 +206,14 @@ def _write_gz(path: Path, blocks: Iterable[bytes]) -> tuple[int, str]:
             ) as gz,
         ):
             pending: list[bytes] = []
-            size = 0
+            pending_bytes = 0
             for block in blocks:
                 pending.append(block)
-                size += len(block)
-                if size >= _WRITE_BLOCK:
+                pending_bytes += len(block)
+                if pending_bytes >= _WRITE_BLOCK:
                     gz.write(b"".join(pending))
                     pending.clear()
-                    size = 0
+                    pending_bytes = 0
             gz.write(b"".join(pending))
         with open(tmp, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
