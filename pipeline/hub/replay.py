@@ -84,7 +84,7 @@ if TYPE_CHECKING:
 PAGE_SIZE = 1000
 # Lines between two progress reports while one page is written (a bulk page holds the listing).
 PROGRESS_LINES = 100_000
-# Lines fetched from DuckDB at a time when Python checks them one by one: bounded memory.
+# Flagged lines fetched from DuckDB at a time, when the second read numbers them: bounded memory.
 FETCH_BATCH = 10_000
 # How a read of a compressed or corrupt source fails: reported as one line, never a traceback.
 _SOURCE_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, isal_zlib.error, OSError)
@@ -257,8 +257,7 @@ class _FlaggedTexts:
     def check(self, line_no: int, line: bytes, length: int | None) -> bool | None:
         if length is not None:  # over-long lines are matched by number only
             raise _Misaligned
-        # DuckDB's text of a line is the line without the blanks at its ends
-        text = line if line[:1] == b"{" and line[-1:] == b"}" else line.strip(b" \t\r\n")
+        text = _as_read(line)
         if len(text) not in self._lengths:
             return None
         key = (len(text), hashlib.sha256(text).hexdigest())
@@ -304,6 +303,13 @@ class _NumberedFlags:
         self._flags.close()  # its DuckDB connection, when the pass stopped before the end
 
 
+def _as_read(line: bytes) -> bytes:
+    """The text DuckDB's reader gives of a line: the line without the blanks at its ends."""
+    if line[:1] == b"{" and line[-1:] == b"}":  # nearly every line: no copy
+        return line
+    return line.strip(b" \t\r\n")
+
+
 def _verify(flag: _Flag, line: bytes, length: int | None) -> None:
     """Raise _Misaligned unless `line` is the text the bulk check flagged under its number."""
     if length is not None:
@@ -313,8 +319,7 @@ def _verify(flag: _Flag, line: bytes, length: int | None) -> None:
         # not JSON to DuckDB: Python must refuse it too
         same = _parse(line, flag.line_no).line is None
     else:
-        # DuckDB's text of a line is the line without the blanks at its ends
-        text = line.strip(b" \t\r\n")
+        text = _as_read(line)
         same = len(text) == flag.length and hashlib.sha256(text).hexdigest() == flag.sha256
     if not same:
         raise _Misaligned
@@ -377,21 +382,27 @@ def _compression(path: Path) -> str:
     return {".gz": "gzip", ".zst": "zstd"}.get(path.suffix, "none")
 
 
+def _source_blocks(path: Path) -> Iterator[bytes]:
+    """The source's bytes, decompressed, in blocks of _READ_BLOCK; ReplayError if unreadable."""
+    try:
+        with _open_source(path) as f:
+            while block := f.read(_READ_BLOCK):
+                yield block
+    except _SOURCE_ERRORS as exc:
+        raise ReplayError(f"{path} cannot be read: {exc or type(exc).__name__}") from None
+
+
 def _count_lines(path: Path) -> int | None:
     """Lines of a source, a last one without a newline included; None when it holds a vertical
     tab or form feed, which DuckDB's reader skips as blanks at a line's ends and Python's json
     refuses (no JSON text holds one raw); ReplayError if unreadable."""
     lines = 0
     last = b"\n"
-    try:
-        with _open_source(path) as f:
-            while block := f.read(_READ_BLOCK):
-                if b"\x0b" in block or b"\x0c" in block:
-                    return None
-                lines += block.count(b"\n")
-                last = block[-1:]
-    except _SOURCE_ERRORS as exc:
-        raise ReplayError(f"{path} cannot be read: {exc or type(exc).__name__}") from None
+    for block in _source_blocks(path):
+        if b"\x0b" in block or b"\x0c" in block:
+            return None
+        lines += block.count(b"\n")
+        last = block[-1:]
     return lines + (last != b"\n")
 
 
@@ -491,13 +502,9 @@ def _compress_source(path: Path, raw_dir: Path, models: int) -> RawFile:
 
     def blocks() -> Iterator[bytes]:
         last = b"\n"
-        try:
-            with _open_source(path) as f:
-                while block := f.read(_READ_BLOCK):
-                    last = block[-1:]
-                    yield block
-        except _SOURCE_ERRORS as exc:
-            raise ReplayError(f"{path} cannot be read: {exc or type(exc).__name__}") from None
+        for block in _source_blocks(path):
+            last = block[-1:]
+            yield block
         if last != b"\n":
             yield b"\n"
 
