@@ -286,7 +286,8 @@ def cycle_edges_in_ancestry(
     layout: Layout, snapshot_date: date, conn: duckdb.DuckDBPyConnection
 ) -> int:
     """Number of cycle or self-loop edges the day's ancestry walked, plus ancestry rows in which a
-    model is its own ancestor; 0 when the ancestry is a clean DAG."""
+    model is its own ancestor, plus walked edges the ancestry left out; 0 when the ancestry is a
+    clean DAG."""
     edges = layout.table_partition(EDGES_TABLE, snapshot_date)
     ancestry = layout.table_partition(ANCESTRY_TABLE, snapshot_date)
     for path in (edges, ancestry):
