@@ -95,6 +95,28 @@ def test_ancestry_holds_shortest_and_longest_path_of_every_pair(tmp_path, seed) 
     assert cycle_edges_in_ancestry(layout, DAY, duckdb.connect()) == 0
 
 
+def test_ancestry_of_many_paths_fits_in_little_memory(tmp_path) -> None:
+    """A chain where each model merges the two before it: between model i and model j < i run
+    paths of every length from ceil((i - j) / 2) to i - j, some 2.2 million (pair, length)
+    combinations for 300 models but only 44,850 pairs. A walk that keeps a row per path length
+    runs out of DuckDB's memory here (it needs over 100 MB); the ancestry needs about 40 MB."""
+    n = 300
+    parents = {f"o/m{i:03d}": [f"o/m{j:03d}" for j in (i - 1, i - 2) if j >= 0] for i in range(n)}
+    layout = Layout(tmp_path / "out")
+    write_staged(layout, DAY, items(parents))
+    conn = duckdb.connect(config={"memory_limit": "100MB", "threads": 2})
+    build_lineage(layout, DAY, conn)
+    ancestry = pl.read_parquet(layout.table_partition("lineage_ancestry", DAY))
+
+    assert ancestry.height == n * (n - 1) // 2
+    index = {name: i for i, name in enumerate(parents)}
+    for row in ancestry.iter_rows(named=True):
+        gap = index[row["model_id"]] - index[row["ancestor_id"]]
+        assert gap > 0
+        assert (row["distance"], row["max_distance"]) == ((gap + 1) // 2, gap)
+        assert row["is_root"] == (row["ancestor_id"] == "o/m000")
+
+
 def test_cycle_check_sees_a_walked_edge_left_out_of_the_ancestry(tmp_path) -> None:
     parents = merge_dense_hub(3, 60)
     layout = Layout(tmp_path / "out")
