@@ -97,7 +97,7 @@ def test_ancestry_holds_shortest_and_longest_path_of_every_pair(tmp_path, seed) 
 
 def test_ancestry_of_many_paths_fits_in_little_memory(tmp_path) -> None:
     """A chain where each model merges the two before it: between model i and model j < i run
-    paths of every length from ceil((i - j) / 2) to i - j, some 2.2 million (pair, length)
+    paths of every length from ceil((i - j) / 2) to i - j, some 2.3 million (pair, length)
     combinations for 300 models but only 44,850 pairs. A walk that keeps a row per path length
     runs out of DuckDB's memory here (it needs over 100 MB); the ancestry needs about 40 MB."""
     n = 300
