@@ -62,8 +62,10 @@ def refresh_stale_days(
 ) -> Refresh:
     """Rebuild the history of every day built against an older previous snapshot than it has now
     (a run for an earlier date finished after it), oldest first, and republish it (replacing
-    its release, which the new manifest records) when it had one. So the result is the same as
-    running the dates in order. A day whose own run holds its lock is left to that run."""
+    its release, which the new manifest records) when it had one. So its history tables are the
+    same as running the dates in order; the other tables that read earlier dates (lineage's
+    aliases, the 30-day derivatives window) are not rebuilt (docs/HISTORY.md). A day whose own
+    run holds its lock is left to that run."""
     from pipeline.release.publish import write_release
 
     refresh = Refresh()
