@@ -30,7 +30,10 @@ MAX_RESOLVED_SHARE_DROP = 0.02
             "no_cycle_in_ancestry",
             asset="lineage_ancestry",
             blocking=True,
-            description="No cycle or self-loop edge is walked by the ancestry.",
+            description=(
+                "No cycle or self-loop edge is walked by the ancestry, and no walked edge is "
+                "left out of it."
+            ),
         ),
         dg.AssetCheckSpec(
             "resolved_parent_share_steady",
@@ -91,7 +94,7 @@ def lineage(
         check_name="no_cycle_in_ancestry",
         passed=cycles == 0,
         severity=dg.AssetCheckSeverity.ERROR,
-        description=f"{cycles} cycle edge(s) walked by the ancestry",
+        description=f"{cycles} cycle edge(s) walked by the ancestry or walked edge(s) left out",
         metadata={"cycle_edges": cycles},
     )
     gate = share_gate(
