@@ -547,6 +547,13 @@ class _Fetcher:
         policy.sleep(wait)
 
 
+def install_line_checks(conn: duckdb.DuckDBPyConnection) -> None:
+    """The macros the crawl's and the replay's bulk checks share: `unclean_line` (what Python's
+    json would refuse or read otherwise) and `maybe_too_deep` (sql/hub/create_*_macro.sql)."""
+    conn.execute(load_sql("hub/create_unclean_line_macro"))
+    conn.execute(load_sql("hub/create_maybe_too_deep_macro"))
+
+
 class _PageScanner:
     """The bulk check of listing pages (sql/hub/scan_clean_page.sql) in one DuckDB database.
 
@@ -559,8 +566,7 @@ class _PageScanner:
         self._sql = load_sql("hub/scan_clean_page")
         # one connection for the whole crawl: opening one costs about 20 ms, a page's check less
         self._conn = duckdb.connect()
-        self._conn.execute(load_sql("hub/create_unclean_line_macro"))
-        self._conn.execute(load_sql("hub/create_maybe_too_deep_macro"))
+        install_line_checks(self._conn)
         self._dir = tempfile.TemporaryDirectory(prefix="hub-census-page-")
         self._names = itertools.count(1)  # next() is atomic: scans may overlap (see above)
 

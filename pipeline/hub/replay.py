@@ -54,7 +54,12 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from isal import igzip, isal_zlib
 
-from pipeline.hub.crawl import SUSPECT_JSON, CrawlProgress, strict_json_problem
+from pipeline.hub.crawl import (
+    SUSPECT_JSON,
+    CrawlProgress,
+    install_line_checks,
+    strict_json_problem,
+)
 from pipeline.hub.raw import (
     GZIP_LEVEL,
     MANIFEST,
@@ -443,8 +448,7 @@ def _bulk_scan(path: Path) -> _Scan | None:
     conn = _connect()
     try:
         # the conditions shared with the crawl's bulk check of a page
-        conn.execute(load_sql("hub/create_unclean_line_macro"))
-        conn.execute(load_sql("hub/create_maybe_too_deep_macro"))
+        install_line_checks(conn)
         records, flagged, texts = conn.execute(
             load_sql("hub/scan_clean_lines"), _bulk_params(path)
         ).fetchone()
@@ -476,8 +480,7 @@ def _flagged_lines(path: Path, count: int) -> Generator[_Flag]:
     if not count:
         return
     with _connect() as conn:
-        conn.execute(load_sql("hub/create_unclean_line_macro"))
-        conn.execute(load_sql("hub/create_maybe_too_deep_macro"))
+        install_line_checks(conn)
         rows = conn.execute(load_sql("hub/select_flagged_lines"), _bulk_params(path))
         while batch := rows.fetchmany(FETCH_BATCH):
             for line_no, unclean, length, sha256 in batch:

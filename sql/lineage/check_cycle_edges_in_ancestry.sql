@@ -5,11 +5,20 @@
 -- with no root above it would leave its edges out rather than list its models as their own).
 with
 
+edges as (
+    select
+        child_id,
+        parent_id,
+        parent_status,
+        is_walked,
+    from read_parquet($edges_path)
+),
+
 not_walkable as (
     select
         child_id,
         parent_id,
-    from read_parquet($edges_path)
+    from edges
     where parent_status in ('cycle', 'self_loop') and not is_walked
 ),
 
@@ -17,7 +26,7 @@ walked as (
     select
         child_id,
         parent_id,
-    from read_parquet($edges_path)
+    from edges
     where is_walked
 ),
 
