@@ -4,7 +4,8 @@ Each dated file goes through the same `daily_census` job as `run --from-file`, i
 that history compares each date with the previous one imported. A date that already has a release
 is skipped (the backfill resumes where it stopped; a deleted release is built again from the raw
 snapshot kept under `raw/`). A failed date stops the backfill: the dates after it would be
-compared with the wrong previous snapshot.
+compared with the wrong previous snapshot. Days built before the imported dates (a census installed
+before its archives) are built again once, at the end (pipeline.daily.refresh_stale_days).
 
 Parquet dumps are replayed as they are (pipeline.hub.replay reads them through DuckDB);
 `snapshot_sources` names each file and its sha256.
@@ -20,8 +21,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import duckdb
+
+import pipeline
+from pipeline.daily import refresh_stale_days, stale_days
 from pipeline.paths import Layout
-from pipeline.release.manifest import MANIFEST_NAME
+from pipeline.release.manifest import MANIFEST_NAME, source_commit
+from pipeline.sql import DEFAULT_MEMORY_LIMIT, engine
 
 LISTING_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json.gz", ".ndjson", ".parquet")
 # The default date in a file name: 2022-02-21, 2022_02_21 or 20220221, not inside a longer number.
@@ -44,6 +50,8 @@ class BackfillSummary:
     skipped: list[date] = field(default_factory=list)
     models: int = 0
     quarantined: int = 0
+    # days built before the imported dates, built again at the end
+    refreshed: list[date] = field(default_factory=list)
 
     def text(self, coverage: str, counters: str | None = None) -> str:
         dates = sorted(self.built + self.skipped)
@@ -54,6 +62,10 @@ class BackfillSummary:
             f"  models {self.models:,}, quarantined {self.quarantined:,} (dates built)",
             f"  coverage {coverage} on every date built",
         ]
+        if self.refreshed:
+            lines.append(
+                f"  built again: {_span(self.refreshed)} (built before the dates imported)"
+            )
         if counters:
             lines.append(f"  {counters}")
         return "\n".join(lines)
@@ -143,7 +155,7 @@ def backfill(
     echo=print,
 ) -> tuple[int, BackfillSummary]:
     """Build each date not yet released, in order; return the exit code and what was done."""
-    from pipeline.cli import EXIT_OK, run_daily_job
+    from pipeline.cli import EXIT_FAILED, EXIT_OK, run_daily_job
 
     summary = BackfillSummary()
     for n, item in enumerate(files, start=1):
@@ -161,11 +173,19 @@ def backfill(
             "source_kind": "archive_import",
             "coverage": coverage,
         }
-        outcome = run_daily_job(item.day, layout.root, hub, progress=progress)
+        # Days already built after this date are built again once, at the end, not per date.
+        outcome = run_daily_job(
+            item.day, layout.root, hub, progress=progress, refresh_later_days=False
+        )
         seconds = time.monotonic() - started
         if outcome.exit_code != EXIT_OK:
             echo(f"{head}: {item.path.name}\n{outcome.summary()}")
             echo(f"backfill stopped at {item.day}; dates after it were not built")
+            if stale := stale_days(layout):
+                echo(
+                    f"days built before the dates imported stay stale ({_span(stale)}): the next "
+                    "run or backfill under this root builds them again"
+                )
             return outcome.exit_code, summary
         models = outcome.row_counts.get("models", 0)
         quarantined = outcome.row_counts.get("quarantine", 0)
@@ -176,7 +196,45 @@ def backfill(
             f"{head}: built from {item.path.name}: models {models:,}, quarantined "
             f"{quarantined:,}, {coverage}, {seconds:.1f}s"
         )
+    try:
+        summary.refreshed = refresh_later_days(layout, echo)
+    except (duckdb.Error, OSError, ValueError, RuntimeError) as exc:
+        # Each table is replaced whole and a day's basis is recorded only once its step is
+        # built, so a day that failed here stays stale and is built again by the next run.
+        echo(f"building the later days again failed: {exc}")
+        echo("they stay stale: the next run or backfill under this root builds them again")
+        return EXIT_FAILED, summary
     return EXIT_OK, summary
+
+
+def refresh_later_days(layout: Layout, echo) -> list[date]:
+    """Build again, once, the days that were built before the dates just imported (each read an
+    older snapshot as the day before it), and republish their releases."""
+    from pipeline.release.catalog import refresh_catalog
+
+    if not stale_days(layout):
+        return []
+    with engine(layout, memory_limit=DEFAULT_MEMORY_LIMIT) as conn:
+        refresh = refresh_stale_days(
+            layout,
+            conn,
+            pipeline_version=pipeline.__version__,
+            source_commit=source_commit(),
+            say=echo,
+        )
+    if any(layout.release(day).is_dir() for day in refresh.rebuilt):
+        # the catalog's views and release list, after the releases republished above
+        refresh_catalog(layout)
+    if refresh.left_stale:
+        echo(
+            f"left stale ({_span(refresh.left_stale)}): a run holds {refresh.left_stale[0]}; "
+            "that run, or the next one under this root, builds them again"
+        )
+    return refresh.rebuilt
+
+
+def _span(days: list[date]) -> str:
+    return str(days[0]) if len(days) == 1 else f"{len(days)} days, {days[0]} to {days[-1]}"
 
 
 def main_backfill(args: argparse.Namespace, root: Path) -> int:

@@ -607,11 +607,14 @@ def run_daily_job(
     force: bool = False,
     gate_review: dict | None = None,
     progress: bool = False,
+    refresh_later_days: bool = True,
 ) -> JobOutcome:
     """Execute the `daily_census` job for one partition in this process.
 
     With `progress` and a terminal on stderr, each stage prints a line (its start, then its rows
-    and time) and the crawl a line with its total and ETA.
+    and time) and the crawl a line with its total and ETA. Without `refresh_later_days`, days
+    after this one that were built before it are left stale (a backfill refreshes them at its
+    end, once).
     """
     import dagster as dg
 
@@ -637,7 +640,10 @@ def run_daily_job(
             "output": {"config": {"path": str(out)}},
             "gate_review": {"config": gate_review or {"accept": [], "reason": None}},
         },
-        "ops": {"raw_models": {"config": {"force": force}}},
+        "ops": {
+            "raw_models": {"config": {"force": force}},
+            "release": {"config": {"refresh_later_days": refresh_later_days}},
+        },
         # Step-by-step events stay in the Dagster instance; the terminal gets the summary, which
         # names a failed step and its cause. HUB_CENSUS_LOG_LEVEL=DEBUG shows everything.
         "loggers": {

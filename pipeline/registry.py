@@ -90,6 +90,22 @@ class Registry:
     def warehouse_tables(self) -> list[str]:
         return [n for n, t in self.tables.items() if t.is_warehouse]
 
+    def assets_reading_earlier_dates(self) -> list[str]:
+        """The assets, in file order, whose warehouse tables read an earlier date of some table,
+        directly (`previous`, `all_earlier`, a window) or through a same-date read of a table that
+        does: what must be built again on a later day once an earlier date changes."""
+        dependent: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for name, entry in self.tables.items():
+                if name in dependent or not entry.is_warehouse:
+                    continue
+                if any(r.is_earlier or r.table in dependent for r in entry.reads):
+                    dependent.add(name)
+                    changed = True
+        return list(dict.fromkeys(self.tables[n].asset for n in self.tables if n in dependent))
+
 
 def _parse_read(spec: str | dict) -> Read:
     if isinstance(spec, str):

@@ -51,6 +51,11 @@ def connection(conn: duckdb.DuckDBPyConnection | None) -> Iterator[duckdb.DuckDB
         own.close()
 
 
+# What a step's DuckDB may hold before it spills: the Dagster resource's default, and what work
+# outside a run (a backfill's final refresh) uses.
+DEFAULT_MEMORY_LIMIT = "8GB"
+
+
 def engine(layout: Layout, **config: str | int) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for work on `layout`'s data, spilling under its root.
 

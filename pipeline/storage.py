@@ -71,6 +71,29 @@ def previous_date(layout: Layout, table: str, day: date) -> date | None:
     return earlier[-1] if earlier else None
 
 
+def basis_path(layout: Layout, step: str, day: date) -> Path:
+    return layout.root / "warehouse" / f"_{step}_basis" / f"{day.isoformat()}.json"
+
+
+def write_basis(layout: Layout, step: str, day: date, previous: date | None) -> None:
+    """Record which earlier date `step` built the day against, so that a date arriving later
+    shows the day to be stale (pipeline.daily.stale_days)."""
+    atomic_write_json(
+        basis_path(layout, step, day),
+        {"previous_snapshot_date": previous.isoformat() if previous else None},
+    )
+
+
+def read_basis(layout: Layout, step: str, day: date) -> date | str | None:
+    """The earlier date `step` built the day against (None: none), or "unknown" when the day
+    was built before this record existed."""
+    path = basis_path(layout, step, day)
+    if not path.is_file():
+        return "unknown"
+    previous = json.loads(path.read_text(encoding="utf-8"))["previous_snapshot_date"]
+    return date.fromisoformat(previous) if previous else None
+
+
 def fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:

@@ -17,8 +17,10 @@ from pipeline.storage import (
     atomic_target,
     atomic_write_json,
     atomic_write_text,
+    basis_path,
     partition_dates,
     previous_date,
+    write_basis,
     write_partition,
 )
 
@@ -153,7 +155,6 @@ def test_day_records_are_written_durably(tmp_path, monkeypatch, writer):
     """Gate outcomes, history's basis and the lineage ledger used to be renamed into place
     without an fsync: a power loss could leave an empty file under the final name."""
     from pipeline.gates import GateRecord, record_gate
-    from pipeline.history.build import _basis_path, _write_basis
     from pipeline.lineage.build import _write_ledger
 
     layout = Layout(tmp_path)
@@ -162,8 +163,8 @@ def test_day_records_are_written_durably(tmp_path, monkeypatch, writer):
         record_gate(layout, DAY, GateRecord("row_count", True, "fine"))
         path = layout.root / "gates" / DAY.isoformat() / "row_count.json"
     elif writer == "history_basis":
-        _write_basis(layout, DAY, None)
-        path = _basis_path(layout, DAY)
+        write_basis(layout, "history", DAY, None)
+        path = basis_path(layout, "history", DAY)
     else:
         path = _write_ledger(layout, DAY, {"n_models": 1})
     assert json.loads(path.read_text())

@@ -1,19 +1,17 @@
-import os
-import subprocess
+import sys
 from datetime import date
-from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
 
 import pipeline
-from pipeline.daily import refresh_stale_days
+from pipeline.daily import Refresh, refresh_stale_days
 from pipeline.defs.resources import DuckDB, HubSource, OutputRoot
 from pipeline.defs.specs import asset_args
 from pipeline.gates import acceptances
-from pipeline.history.build import build_history, stale_history_dates
 from pipeline.provenance import build_snapshot_sources, day_source
 from pipeline.release.catalog import refresh_catalog
+from pipeline.release.manifest import source_commit
 from pipeline.release.publish import ReleaseExistsError, write_release
 
 
@@ -46,6 +44,14 @@ class ReleaseConfig(dg.Config):
         default=False,
         description="Replace an existing release of the day whose content differs.",
     )
+    refresh_later_days: bool = Field(
+        default=True,
+        description=(
+            "After the release, build again (and republish) the later days that were built "
+            "before this date arrived. A backfill of many earlier dates turns this off and "
+            "refreshes the later days once, at its end."
+        ),
+    )
 
 
 @dg.asset(
@@ -55,10 +61,19 @@ def release(
     context: dg.AssetExecutionContext, config: ReleaseConfig, output: OutputRoot, duckdb: DuckDB
 ) -> dg.MaterializeResult:
     day = date.fromisoformat(context.partition_key)
+
+    def say(message: str) -> None:
+        # The CLI keeps Dagster's console quiet; rebuilding later days can take minutes.
+        context.log.info(message)
+        print(message, file=sys.stderr, flush=True)
+
+    refresh_args = {"pipeline_version": pipeline.__version__, "source_commit": source_commit()}
+    # Days up to this one built before an earlier date arrived (this day among them when its own
+    # run began before that date's ended): build them again, in order, before publishing it.
     with duckdb.connect(output.layout) as conn:
-        # An earlier date's snapshot arrived after this day's history was built: build it again.
-        if day in stale_history_dates(output.layout):
-            build_history(output.layout, day, conn)
+        before = refresh_stale_days(
+            output.layout, conn, own_day=day, until=day, say=say, **refresh_args
+        )
     try:
         result = write_release(
             output.layout,
@@ -70,19 +85,19 @@ def release(
         )
     except ReleaseExistsError as exc:
         raise dg.Failure(description=str(exc)) from exc
-    # Later days built before this one arrived compared themselves with an older snapshot.
-    with duckdb.connect(output.layout) as conn:
-        refresh = refresh_stale_days(
-            output.layout,
-            conn,
-            pipeline_version=pipeline.__version__,
-            source_commit=source_commit(),
-        )
-    if refresh.left_stale:
+    # Later days built before this one arrived read an older snapshot as the day before them.
+    after = Refresh()
+    if config.refresh_later_days:
+        with duckdb.connect(output.layout) as conn:
+            after = refresh_stale_days(output.layout, conn, say=say, **refresh_args)
+    rebuilt = [d for d in before.rebuilt + after.rebuilt if d != day]
+    left_stale = before.left_stale + after.left_stale
+    if left_stale:
         context.log.warning(
-            "history of "
-            + ", ".join(map(str, refresh.left_stale))
-            + " is stale and its run is in progress; the next run under this root rebuilds it"
+            "stale days left: "
+            + ", ".join(map(str, left_stale))
+            + " (a run holds the first of them); its run, or the next run under this root, "
+            "rebuilds them"
         )
     return dg.MaterializeResult(
         metadata={
@@ -91,8 +106,9 @@ def release(
             "dagster/row_count": result.rows.get("models", 0),
             "rows_by_table": dg.MetadataValue.json(result.rows),
             "dagster/uri": str(result.directory),
-            "rebuilt_stale_days": [str(d) for d in refresh.rebuilt],
-            "stale_days_left": [str(d) for d in refresh.left_stale],
+            "rebuilt_own_day": day in before.rebuilt,
+            "rebuilt_stale_days": [str(d) for d in rebuilt],
+            "stale_days_left": [str(d) for d in left_stale],
         }
     )
 
@@ -104,21 +120,3 @@ def catalog(context: dg.AssetExecutionContext, output: OutputRoot) -> dg.Materia
     day = date.fromisoformat(context.partition_key)
     path = refresh_catalog(output.layout, published=day)
     return dg.MaterializeResult(metadata={"dagster/uri": str(path)})
-
-
-def source_commit() -> str | None:
-    """The commit the code runs from: `HUB_CENSUS_COMMIT` in deployments, else git if present."""
-    if commit := os.environ.get("HUB_CENSUS_COMMIT"):
-        return commit
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(pipeline.__file__).parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None

@@ -26,7 +26,7 @@ from pipeline.hub.raw import page_bound
 from pipeline.hub.replay import replay_file
 from pipeline.paths import DEFAULT_ROOT, ROOT_ENV, Layout
 from pipeline.provenance import KIND_BY_MODE, SourceInfo
-from pipeline.sql import engine
+from pipeline.sql import DEFAULT_MEMORY_LIMIT, engine
 
 _SIMULATED_FROM = simulated_from()
 
@@ -188,7 +188,7 @@ class DuckDB(dg.ConfigurableResource):
     Parquet files: there is no shared database file whose lock partitions could fight over.
     """
 
-    memory_limit: str = "8GB"
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
     threads: int | None = None
 
     @contextmanager

@@ -10,7 +10,6 @@ the series, and after the first day it is mostly the day's delta.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,7 +20,13 @@ from pipeline.lineage.build import ALIASES_TABLE
 from pipeline.paths import Layout, literal_path
 from pipeline.provenance import comparable, day_source
 from pipeline.sql import connection, load_sql
-from pipeline.storage import atomic_write_json, partition_dates, previous_date, write_partition
+from pipeline.storage import (
+    partition_dates,
+    previous_date,
+    read_basis,
+    write_basis,
+    write_partition,
+)
 
 MODELS = "models"
 MODEL_CHANGES = "model_changes"
@@ -38,8 +43,9 @@ HISTORY_TABLES = (
     CREATION_TIMELINE,
 )
 
-# Where each day records the previous snapshot its history was built against (stale_history_dates).
-BASIS_DIR = "_history_basis"
+# Each day records the previous snapshot its history compared with (stale_history_dates), in
+# warehouse/_history_basis/<date>.json.
+BASIS_STEP = "history"
 
 TIMELINE_DIMENSIONS = ("all", "family", "license_category", "relation")
 
@@ -138,7 +144,7 @@ def build_history(
                 match_by_id=match_by_id,
             )
             # A previous snapshot whose history was built was checked then, as a day of its own.
-            check_prev = previous_day is not None and not _history_complete(layout, previous_day)
+            check_prev = previous_day is not None and not history_complete(layout, previous_day)
             dupes = con.execute(load_sql("history/duplicate_keys"), {"check_prev": check_prev})
             dupes = dupes.fetchall()
             if dupes:
@@ -223,7 +229,7 @@ def build_history(
                 ("view", "hist_curr"),
             ):
                 con.execute(f"drop {kind} if exists {name}")
-    _write_basis(layout, snapshot_date, previous_day)
+    write_basis(layout, BASIS_STEP, snapshot_date, previous_day)
     return HistoryResult(
         snapshot_date=snapshot_date,
         previous_snapshot_date=previous_day,
@@ -235,26 +241,10 @@ def build_history(
     )
 
 
-def _basis_path(layout: Layout, day: date) -> Path:
-    return layout.root / "warehouse" / BASIS_DIR / f"{day.isoformat()}.json"
-
-
-def _write_basis(layout: Layout, day: date, previous: date | None) -> None:
-    """Record which previous snapshot the day's history was built against."""
-    atomic_write_json(
-        _basis_path(layout, day),
-        {"previous_snapshot_date": previous.isoformat() if previous else None},
-    )
-
-
 def history_basis(layout: Layout, day: date) -> date | str | None:
     """The previous snapshot the day's history was built against (None for a baseline), or
     "unknown" when the day's history predates this record."""
-    path = _basis_path(layout, day)
-    if not path.is_file():
-        return "unknown"
-    previous = json.loads(path.read_text(encoding="utf-8"))["previous_snapshot_date"]
-    return date.fromisoformat(previous) if previous else None
+    return read_basis(layout, BASIS_STEP, day)
 
 
 def stale_history_dates(layout: Layout) -> list[date]:
@@ -265,7 +255,7 @@ def stale_history_dates(layout: Layout) -> list[date]:
     return [
         day
         for i, day in enumerate(dates)
-        if _history_complete(layout, day)
+        if history_complete(layout, day)
         and history_basis(layout, day) not in ("unknown", dates[i - 1] if i else None)
     ]
 
@@ -286,7 +276,7 @@ def backfill_history(
         for day in partition_dates(layout, MODELS):
             if until is not None and day > until:
                 break
-            if not rebuild and _history_complete(layout, day):
+            if not rebuild and history_complete(layout, day):
                 continue
             built.append(build_history(layout, day, con))
     return built
@@ -405,7 +395,7 @@ def _load_aliases(
             )
 
 
-def _history_complete(layout: Layout, day: date) -> bool:
+def history_complete(layout: Layout, day: date) -> bool:
     return all(layout.table_partition(t, day).is_file() for t in HISTORY_TABLES)
 
 

@@ -19,7 +19,14 @@ import duckdb
 from pipeline.lineage.refs import normalize_ref
 from pipeline.paths import Layout, literal_path
 from pipeline.sql import connection, load_sql, sql_dir
-from pipeline.storage import atomic_write_json, partition_dates, previous_date, write_partition
+from pipeline.storage import (
+    atomic_write_json,
+    partition_dates,
+    previous_date,
+    read_basis,
+    write_basis,
+    write_partition,
+)
 
 STAGED_TABLE = "models_staged"
 LICENSES_TABLE = "model_licenses"
@@ -27,6 +34,9 @@ EDGES_TABLE = "lineage_edges"
 ANCESTRY_TABLE = "lineage_ancestry"
 MODEL_LINEAGE_TABLE = "model_lineage"
 ALIASES_TABLE = "lineage_aliases"
+# Each day records the newest earlier staged snapshot it read old ids from, in
+# warehouse/_lineage_basis/<date>.json.
+BASIS_STEP = "lineage"
 LEDGER_DIR = "lineage_ledger"
 
 # No real lineage is anywhere near this deep; the walk stops here only if a cycle slipped through.
@@ -208,6 +218,9 @@ def build_lineage(
     staged_path = layout.table_partition(STAGED_TABLE, snapshot_date)
     if not staged_path.is_file():
         raise FileNotFoundError(f"no {STAGED_TABLE} partition for {snapshot_date}: {staged_path}")
+    # The newest earlier snapshot staged when this day read its old ids (recorded once the day
+    # is built): an earlier date staged after it makes the day stale (pipeline.daily.stale_days).
+    basis = previous_date(layout, STAGED_TABLE, snapshot_date)
     with connection(conn) as conn:
         # Row order is not part of these tables (edges are written sorted, the rest is keyed);
         # not keeping it saves memory and time at Hub scale. The caller's setting is restored.
@@ -262,11 +275,23 @@ def build_lineage(
             ledger = _ledger(conn, snapshot_date, licenses_available, paths[MODEL_LINEAGE_TABLE])
             ledger["cycle_trim_rounds"] = trim_rounds
             paths["ledger"] = _write_ledger(layout, snapshot_date, ledger)
+            write_basis(layout, BASIS_STEP, snapshot_date, basis)
             return LineageResult(snapshot_date, paths, rows, ledger, licenses_available)
         finally:
             for name in _TEMP_TABLES:
                 conn.execute(f"drop table if exists {name}")
             conn.execute("set preserve_insertion_order = ?", [keep_order])
+
+
+def stale_lineage_dates(layout: Layout) -> list[date]:
+    """Days whose lineage read old ids before an earlier date was staged (a run for that date
+    finished staging after it): oldest first. Days built before this record are current."""
+    staged = partition_dates(layout, STAGED_TABLE)
+    return [
+        day
+        for i, day in enumerate(staged)
+        if read_basis(layout, BASIS_STEP, day) not in ("unknown", staged[i - 1] if i else None)
+    ]
 
 
 def resolved_parent_share(

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import subprocess
 from datetime import date
 from pathlib import Path
 
+import pipeline
 from pipeline.paths import Layout
 from pipeline.storage import file_sha256 as sha256_file
 
@@ -164,3 +167,21 @@ def latest_release_date(layout: Layout) -> date | None:
 
 def by_id_dir(layout: Layout, release_id: str) -> Path:
     return layout.releases() / BY_ID_DIR / release_id
+
+
+def source_commit() -> str | None:
+    """The commit the code runs from: `HUB_CENSUS_COMMIT` in deployments, else git if present."""
+    if commit := os.environ.get("HUB_CENSUS_COMMIT"):
+        return commit
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(pipeline.__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
