@@ -18,7 +18,7 @@ from pipeline.gates import acceptances
 from pipeline.history import build_history
 from pipeline.history.build import MODELS, history_complete, stale_history_dates
 from pipeline.licenses.build import build_model_licenses
-from pipeline.lineage.build import build_lineage, stale_lineage_dates
+from pipeline.lineage.build import build_lineage, cycle_edges_in_ancestry, stale_lineage_dates
 from pipeline.locks import DateBusyError, date_lock
 from pipeline.models import build_models
 from pipeline.paths import Layout
@@ -70,12 +70,27 @@ def rebuild_steps() -> list[Callable[[Layout, date, duckdb.DuckDBPyConnection], 
     return [_REBUILD_STEPS[a] for a in assets]
 
 
+class RebuildIntegrityError(RuntimeError):
+    """A day built again walks a cycle in its ancestry: it must not be published."""
+
+
 def rebuild_day(layout: Layout, day: date, conn: duckdb.DuckDBPyConnection) -> None:
     """Build again every table of a built day that reads earlier dates, from its own staged
     snapshot: its datasets' history, licences, lineage (the previous day's aliases), `models`,
-    history and derivatives. Staging, provenance and reconciliation read the day alone."""
+    history and derivatives. Staging, provenance and reconciliation read the day alone.
+
+    The day's steady gates judged its own crawl, which this does not change, so they are not
+    judged again (its release keeps the acceptances recorded for it). Its lineage does change
+    (more old ids known), so the integrity check of the ancestry, which no one may accept, runs
+    again right after it: a failure stops the rebuild before the day's history (so the day stays
+    stale, and the next refresh says so again) and before it is published."""
     for step in rebuild_steps():
         step(layout, day, conn)
+        if step is build_lineage and (cycles := cycle_edges_in_ancestry(layout, day, conn)):
+            raise RebuildIntegrityError(
+                f"{day} built again walks {cycles} cycle edge(s) or leaves walked edges out of "
+                "its ancestry (no_cycle_in_ancestry); it was not published again"
+            )
 
 
 def stale_days(layout: Layout) -> list[date]:
@@ -122,8 +137,8 @@ def refresh_stale_days(
 
     `own_day` is the caller's own date, whose lock the caller holds: it is rebuilt in its turn but
     not republished (the caller publishes it). Another day whose run holds its lock stops the
-    refresh there: that day and the ones after it are left to that run's own refresh. The gates
-    of a rebuilt day are not judged again (its release keeps the acceptances recorded for it)."""
+    refresh there: that day and the ones after it are left to that run's own refresh. A day that
+    fails its integrity check once built again raises RebuildIntegrityError (`rebuild_day`)."""
     from pipeline.release.publish import write_release
 
     refresh = Refresh()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -75,23 +76,51 @@ def basis_path(layout: Layout, step: str, day: date) -> Path:
     return layout.root / "warehouse" / f"_{step}_basis" / f"{day.isoformat()}.json"
 
 
-def write_basis(layout: Layout, step: str, day: date, previous: date | None) -> None:
-    """Record which earlier date `step` built the day against, so that a date arriving later
-    shows the day to be stale (pipeline.daily.stale_days)."""
+def stamp_path(layout: Layout, day: date) -> Path:
+    return layout.root / "warehouse" / "_build_stamp" / f"{day.isoformat()}.json"
+
+
+def write_stamp(layout: Layout, day: date) -> None:
+    """Mark a new build of the day (written when its history, the last of the tables later days
+    read, is complete): a later day built against an older build of it is then stale."""
+    atomic_write_json(stamp_path(layout, day), {"stamp": uuid.uuid4().hex})
+
+
+def read_stamp(layout: Layout, day: date | None) -> str | None:
+    """The day's build stamp, or None: no day, or a day not (yet) fully built."""
+    path = stamp_path(layout, day) if day is not None else None
+    if path is None or not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))["stamp"]
+
+
+def write_basis(
+    layout: Layout, step: str, day: date, previous: date | None, previous_stamp: str | None
+) -> None:
+    """Record which earlier date `step` built the day against, and which build of it (its stamp,
+    read before the step read that date's tables), so that a date arriving later, or an earlier
+    day built again, shows the day to be stale (`basis_is_current`)."""
     atomic_write_json(
         basis_path(layout, step, day),
-        {"previous_snapshot_date": previous.isoformat() if previous else None},
+        {
+            "previous_snapshot_date": previous.isoformat() if previous else None,
+            "previous_stamp": previous_stamp,
+        },
     )
 
 
-def read_basis(layout: Layout, step: str, day: date) -> date | str | None:
-    """The earlier date `step` built the day against (None: none), or "unknown" when the day
-    was built before this record existed."""
+def basis_is_current(layout: Layout, step: str, day: date, previous: date | None) -> bool:
+    """Whether `step` built the day against `previous`, the earlier date it has now, as that date
+    is built now. A day whose record predates the basis (or the stamp) counts as current."""
     path = basis_path(layout, step, day)
     if not path.is_file():
-        return "unknown"
-    previous = json.loads(path.read_text(encoding="utf-8"))["previous_snapshot_date"]
-    return date.fromisoformat(previous) if previous else None
+        return True
+    record = json.loads(path.read_text(encoding="utf-8"))
+    if record["previous_snapshot_date"] != (previous.isoformat() if previous else None):
+        return False
+    return "previous_stamp" not in record or record["previous_stamp"] == read_stamp(
+        layout, previous
+    )
 
 
 def fsync_file(path: Path) -> None:

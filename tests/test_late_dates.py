@@ -16,7 +16,13 @@ import duckdb
 import pytest
 
 from pipeline.cli import EXIT_FAILED, EXIT_OK, main
-from pipeline.daily import build_day, rebuild_steps, refresh_stale_days, stale_days
+from pipeline.daily import (
+    RebuildIntegrityError,
+    build_day,
+    rebuild_steps,
+    refresh_stale_days,
+    stale_days,
+)
 from pipeline.datasets import build_datasets
 from pipeline.derivatives import build_derivatives
 from pipeline.history import build_history
@@ -131,6 +137,27 @@ def test_the_day_after_the_stale_one_is_built_again_too(roots):
     # D3 was compared with D1; D4 with D3, which it still follows, yet D3 changed under it
     assert stale_days(roots["late"]) == [D3, D4]
     assert stale_days(roots["late_refreshed"]) == []
+
+
+def test_a_refresh_cut_short_leaves_the_rest_stale_and_the_next_one_finishes(roots, tmp_path):
+    """The days after a rebuilt one are stale because the build they read was replaced (its
+    stamp), not because a refresh remembers where it stopped."""
+    layout = _build(tmp_path / "cut", [D1, D3, D4, D2], refresh=False)
+    with duckdb.connect() as conn:
+        first = refresh_stale_days(layout, conn, pipeline_version="t", source_commit=None, until=D3)
+        assert first.rebuilt == [D3]
+        # D4's lineage and history read D3 as it was built before: stale by D3's new build
+        assert stale_days(layout) == [D4]
+        second = refresh_stale_days(layout, conn, pipeline_version="t", source_commit=None)
+        assert second.rebuilt == [D4]
+        assert stale_days(layout) == []
+        for table in _rebuilt_tables():
+            expected = roots["in_order"].table_partition(table, D4)
+            if expected.is_file():
+                assert _differences(expected, layout.table_partition(table, D4)) == 0, table
+        # an earlier day built again (a rerun) makes every day after it stale
+        build_day(layout, D2, conn)
+        assert stale_days(layout) == [D3, D4]
 
 
 @pytest.mark.parametrize("day", [D2, D3, D4])
@@ -252,3 +279,25 @@ def test_a_later_day_that_cannot_be_built_again_fails_the_backfill_clearly(tmp_p
     assert read_manifest(Layout(out).release(days[0])) is not None
     assert read_manifest(Layout(out).release(days[1])) == released
     assert stale_days(Layout(out)) == [days[1]]
+
+
+def test_a_rebuilt_day_that_fails_the_ancestry_check_stays_stale_and_unpublished(
+    tmp_path, monkeypatch
+):
+    layout = _build(tmp_path / "out", [D1, D3, D4, D2], refresh=False)
+    history_before = layout.table_partition("model_changes", D3).read_bytes()
+    # the check as the rebuilt lineage of D3 would fail it (the walk itself is tested in
+    # tests/lineage); here: what the refresh does with a failure
+    checked = []
+
+    def failing_check(layout_, day, conn):
+        checked.append(day)
+        return 2
+
+    monkeypatch.setattr("pipeline.daily.cycle_edges_in_ancestry", failing_check)
+    with duckdb.connect() as conn, pytest.raises(RebuildIntegrityError, match=str(D3)):
+        refresh_stale_days(layout, conn, pipeline_version="t", source_commit=None)
+    assert checked == [D3]
+    # stopped before D3's history: D3 is still stale, and so the next refresh tries it again
+    assert layout.table_partition("model_changes", D3).read_bytes() == history_before
+    assert stale_days(layout) == [D3, D4]

@@ -163,7 +163,7 @@ def test_day_records_are_written_durably(tmp_path, monkeypatch, writer):
         record_gate(layout, DAY, GateRecord("row_count", True, "fine"))
         path = layout.root / "gates" / DAY.isoformat() / "row_count.json"
     elif writer == "history_basis":
-        write_basis(layout, "history", DAY, None)
+        write_basis(layout, "history", DAY, None, None)
         path = basis_path(layout, "history", DAY)
     else:
         path = _write_ledger(layout, DAY, {"n_models": 1})

@@ -21,11 +21,13 @@ from pipeline.paths import Layout, literal_path
 from pipeline.provenance import comparable, day_source
 from pipeline.sql import connection, load_sql
 from pipeline.storage import (
+    basis_is_current,
     partition_dates,
     previous_date,
-    read_basis,
+    read_stamp,
     write_basis,
     write_partition,
+    write_stamp,
 )
 
 MODELS = "models"
@@ -43,8 +45,8 @@ HISTORY_TABLES = (
     CREATION_TIMELINE,
 )
 
-# Each day records the previous snapshot its history compared with (stale_history_dates), in
-# warehouse/_history_basis/<date>.json.
+# Each day records the previous snapshot its history compared with, and which build of it
+# (stale_history_dates), in warehouse/_history_basis/<date>.json.
 BASIS_STEP = "history"
 
 TIMELINE_DIMENSIONS = ("all", "family", "license_category", "relation")
@@ -120,6 +122,8 @@ def build_history(
         if not current.is_file():
             raise HistoryInputError(f"no models partition for {snapshot_date}: {current}")
         previous_day = previous_date(layout, MODELS, snapshot_date)
+        # read before the previous day's tables: a rebuild of it from now on makes this day stale
+        previous_stamp = read_stamp(layout, previous_day)
         previous = layout.table_partition(MODELS, previous_day) if previous_day else None
         # A field one of the two sources lacked cannot say what changed: such a source's rows are
         # matched by id, and attributes it lacked are not compared (docs/HISTORY.md, "Across eras").
@@ -229,7 +233,8 @@ def build_history(
                 ("view", "hist_curr"),
             ):
                 con.execute(f"drop {kind} if exists {name}")
-    write_basis(layout, BASIS_STEP, snapshot_date, previous_day)
+    write_basis(layout, BASIS_STEP, snapshot_date, previous_day, previous_stamp)
+    write_stamp(layout, snapshot_date)
     return HistoryResult(
         snapshot_date=snapshot_date,
         previous_snapshot_date=previous_day,
@@ -241,22 +246,17 @@ def build_history(
     )
 
 
-def history_basis(layout: Layout, day: date) -> date | str | None:
-    """The previous snapshot the day's history was built against (None for a baseline), or
-    "unknown" when the day's history predates this record."""
-    return read_basis(layout, BASIS_STEP, day)
-
-
 def stale_history_dates(layout: Layout) -> list[date]:
     """Days whose history was built against another previous snapshot than the one they have
-    now: an earlier date's `models` arrived after their history was built (runs side by side, or
-    a date filled in later). Oldest first."""
+    now, or against an older build of it: an earlier date's `models` arrived after their history
+    was built (runs side by side, or a date filled in later), or that date was built again.
+    Oldest first."""
     dates = partition_dates(layout, MODELS)
     return [
         day
         for i, day in enumerate(dates)
         if history_complete(layout, day)
-        and history_basis(layout, day) not in ("unknown", dates[i - 1] if i else None)
+        and not basis_is_current(layout, BASIS_STEP, day, dates[i - 1] if i else None)
     ]
 
 

@@ -21,9 +21,10 @@ from pipeline.paths import Layout, literal_path
 from pipeline.sql import connection, load_sql, sql_dir
 from pipeline.storage import (
     atomic_write_json,
+    basis_is_current,
     partition_dates,
     previous_date,
-    read_basis,
+    read_stamp,
     write_basis,
     write_partition,
 )
@@ -218,9 +219,11 @@ def build_lineage(
     staged_path = layout.table_partition(STAGED_TABLE, snapshot_date)
     if not staged_path.is_file():
         raise FileNotFoundError(f"no {STAGED_TABLE} partition for {snapshot_date}: {staged_path}")
-    # The newest earlier snapshot staged when this day read its old ids (recorded once the day
-    # is built): an earlier date staged after it makes the day stale (pipeline.daily.stale_days).
+    # The newest earlier snapshot staged when this day read its old ids, and which build of it
+    # (recorded once the day is built): an earlier date staged after it, or that day built again,
+    # makes the day stale (pipeline.daily.stale_days).
     basis = previous_date(layout, STAGED_TABLE, snapshot_date)
+    basis_stamp = read_stamp(layout, basis)
     with connection(conn) as conn:
         # Row order is not part of these tables (edges are written sorted, the rest is keyed);
         # not keeping it saves memory and time at Hub scale. The caller's setting is restored.
@@ -275,7 +278,7 @@ def build_lineage(
             ledger = _ledger(conn, snapshot_date, licenses_available, paths[MODEL_LINEAGE_TABLE])
             ledger["cycle_trim_rounds"] = trim_rounds
             paths["ledger"] = _write_ledger(layout, snapshot_date, ledger)
-            write_basis(layout, BASIS_STEP, snapshot_date, basis)
+            write_basis(layout, BASIS_STEP, snapshot_date, basis, basis_stamp)
             return LineageResult(snapshot_date, paths, rows, ledger, licenses_available)
         finally:
             for name in _TEMP_TABLES:
@@ -285,12 +288,12 @@ def build_lineage(
 
 def stale_lineage_dates(layout: Layout) -> list[date]:
     """Days whose lineage read old ids before an earlier date was staged (a run for that date
-    finished staging after it): oldest first. Days built before this record are current."""
+    finished staging after it), or before the day it read was built again: oldest first."""
     staged = partition_dates(layout, STAGED_TABLE)
     return [
         day
         for i, day in enumerate(staged)
-        if read_basis(layout, BASIS_STEP, day) not in ("unknown", staged[i - 1] if i else None)
+        if not basis_is_current(layout, BASIS_STEP, day, staged[i - 1] if i else None)
     ]
 
 
