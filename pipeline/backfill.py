@@ -210,6 +210,7 @@ def backfill(
 def refresh_later_days(layout: Layout, echo) -> list[date]:
     """Build again, once, the days that were built before the dates just imported (each read an
     older snapshot as the day before it), and republish their releases."""
+    from pipeline.cli import report_rebuilt_days
     from pipeline.release.catalog import refresh_catalog
 
     if not stale_days(layout):
@@ -222,6 +223,9 @@ def refresh_later_days(layout: Layout, echo) -> list[date]:
             source_commit=source_commit(),
             say=echo,
         )
+    report_rebuilt_days(
+        refresh.rebuilt, refresh.republished, {"built_again_by": "hub-census backfill"}
+    )
     if any(layout.release(day).is_dir() for day in refresh.rebuilt):
         # the catalog's views and release list, after the releases republished above
         refresh_catalog(layout)

@@ -705,6 +705,25 @@ def _stage_logger(dg):
     return dg.LoggerDefinition(init, description="stage lines of hub-census on a terminal")
 
 
+def report_rebuilt_days(rebuilt: list[date], republished: list[date], reason: dict) -> None:
+    """Record days built again outside a run (a backfill's final refresh) in the Dagster instance
+    DAGSTER_HOME names, as materializations of their tables (and releases), so that the UI shows
+    them built again. Without DAGSTER_HOME there is no instance to keep them."""
+    if not os.environ.get("DAGSTER_HOME") or not rebuilt:
+        return
+    import dagster as dg
+
+    from pipeline.daily import rebuilt_tables
+
+    with _instance(dg) as instance:
+        for day in rebuilt:
+            keys = rebuilt_tables() + (["release"] if day in republished else [])
+            for key in keys:
+                instance.report_runless_asset_event(
+                    dg.AssetMaterialization(asset_key=key, partition=str(day), metadata=reason)
+                )
+
+
 def _instance(dg):
     """The persistent instance when DAGSTER_HOME is set (runs show in the UI), else ephemeral.
 

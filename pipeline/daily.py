@@ -61,6 +61,13 @@ _REBUILD_STEPS: dict[str, Callable[[Layout, date, duckdb.DuckDBPyConnection], ob
 }
 
 
+def rebuilt_tables() -> list[str]:
+    """The warehouse tables `rebuild_day` writes again, in registry order."""
+    registry = load_registry()
+    assets = set(registry.assets_reading_earlier_dates())
+    return [n for n, t in registry.tables.items() if t.asset in assets and t.is_warehouse]
+
+
 def rebuild_steps() -> list[Callable[[Layout, date, duckdb.DuckDBPyConnection], object]]:
     """The steps whose warehouse tables read earlier dates, directly or through a table that
     does, in build order (the refresh republishes a rebuilt day itself)."""
@@ -116,6 +123,8 @@ def stale_days(layout: Layout) -> list[date]:
 @dataclass
 class Refresh:
     rebuilt: list[date] = field(default_factory=list)
+    # rebuilt days whose release was replaced
+    republished: list[date] = field(default_factory=list)
     # stale days another run holds, and every day after the first of them: that day's own run,
     # or the next run under the root, rebuilds them
     left_stale: list[date] = field(default_factory=list)
@@ -162,6 +171,7 @@ def refresh_stale_days(
                         source_commit=source_commit,
                         gate_acceptances=acceptances(layout, day),
                     )
+                    refresh.republished.append(day)
         except DateBusyError:
             refresh.left_stale = days[n:]
             break

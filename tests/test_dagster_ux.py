@@ -51,6 +51,21 @@ def test_runs_out_of_order_are_in_the_instance_and_flag_the_rebuilt_day(
     assert by_partition[str(day1)]["rebuilt_stale_days"].value == [str(day2)]
     assert by_partition[str(day2)]["rebuilt_stale_days"].value == []
     assert by_partition[str(day1)]["stale_days_left"].value == []
+    # The UI shows day 2's rebuilt tables and release as materialized again by day 1's run.
+    runs_by_day = {r.dagster_run.tags["dagster/partition"]: r.dagster_run.run_id for r in runs}
+    for key in ("models", "lineage_edges", "model_changes", "release"):
+        records = instance.fetch_materializations(dg.AssetKey(key), limit=10).records
+        of_day2 = {
+            r.run_id: r.asset_materialization.metadata
+            for r in records
+            if r.asset_materialization.partition == str(day2)
+        }
+        assert set(of_day2) == {runs_by_day[str(day1)], runs_by_day[str(day2)]}, key
+        again = of_day2[runs_by_day[str(day1)]]["built_again_in_the_run_of"].value
+        assert again == str(day1), key
+    # a table the rebuild does not write is not reported again
+    staged = instance.fetch_materializations(dg.AssetKey("models_staged"), limit=10).records
+    assert [r.asset_materialization.partition for r in staged].count(str(day2)) == 1
 
 
 def _simulated_location(start: str, script: str, tmp_path: Path) -> dict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -20,6 +21,7 @@ from pipeline.daily import (
     RebuildIntegrityError,
     build_day,
     rebuild_steps,
+    rebuilt_tables,
     refresh_stale_days,
     stale_days,
 )
@@ -71,12 +73,6 @@ def _listing(day: date) -> list[dict]:
     return items
 
 
-def _rebuilt_tables() -> list[str]:
-    registry = load_registry()
-    assets = set(registry.assets_reading_earlier_dates())
-    return [n for n, t in registry.tables.items() if t.asset in assets and t.is_warehouse]
-
-
 def _build(root: Path, order: list[date], *, refresh: bool) -> Layout:
     layout = Layout(root)
     with duckdb.connect() as conn:
@@ -119,7 +115,7 @@ def roots(tmp_path_factory) -> dict[str, Layout]:
 
 def test_the_registry_names_the_steps_that_read_earlier_dates():
     # every table built from an earlier date, directly or through another, is rebuilt
-    tables = set(_rebuilt_tables())
+    tables = set(rebuilt_tables())
     assert {"lineage_edges", "models", "model_changes", "family_downloads_window"} <= tables
     assert {"models_staged", "quarantine", "snapshot_sources", "reconciliation"}.isdisjoint(tables)
     assert len(rebuild_steps()) == len(load_registry().assets_reading_earlier_dates())
@@ -151,7 +147,7 @@ def test_a_refresh_cut_short_leaves_the_rest_stale_and_the_next_one_finishes(roo
         second = refresh_stale_days(layout, conn, pipeline_version="t", source_commit=None)
         assert second.rebuilt == [D4]
         assert stale_days(layout) == []
-        for table in _rebuilt_tables():
+        for table in rebuilt_tables():
             expected = roots["in_order"].table_partition(table, D4)
             if expected.is_file():
                 assert _differences(expected, layout.table_partition(table, D4)) == 0, table
@@ -164,7 +160,7 @@ def test_a_refresh_cut_short_leaves_the_rest_stale_and_the_next_one_finishes(roo
 def test_every_table_of_every_day_equals_the_dates_run_in_order(roots, day):
     in_order, late, refreshed = roots["in_order"], roots["late"], roots["late_refreshed"]
     differing_before = []
-    for table in _rebuilt_tables():
+    for table in rebuilt_tables():
         expected = in_order.table_partition(table, day)
         got = refreshed.table_partition(table, day)
         assert got.is_file() == expected.is_file(), table
@@ -218,7 +214,12 @@ def _export_all(tmp_path: Path, world: World, days: list[date]) -> dict[date, Pa
     return files
 
 
-def test_a_backfill_into_a_root_with_a_later_day_rebuilds_that_day_once(tmp_path, capsys):
+def test_a_backfill_into_a_root_with_a_later_day_rebuilds_that_day_once(
+    tmp_path, capsys, monkeypatch
+):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
     start = date(2022, 3, 3)
     days = [start + timedelta(days=i) for i in range(3)]
     world = World(WorldConfig(seed=5, start_date=start, n_models=200))
@@ -241,6 +242,13 @@ def test_a_backfill_into_a_root_with_a_later_day_rebuilds_that_day_once(tmp_path
     assert (said.out + said.err).count(f"building {installed} again") == 1, said
     assert f"built again: {installed}" in said.out
     assert stale_days(Layout(late)) == []
+    # the instance shows the installed day built again, beside its own run's materializations
+    with dg.DagsterInstance.get() as instance:
+        for key in ("models", "lineage_edges", "release"):
+            records = instance.fetch_materializations(dg.AssetKey(key), limit=20).records
+            of_day = [r for r in records if r.asset_materialization.partition == str(installed)]
+            again = [r for r in of_day if "built_again_by" in r.asset_materialization.metadata]
+            assert len(of_day) == 2 and len(again) == 1, key
     # The same dates in order, into another root.
     in_order = tmp_path / "in_order"
     for day in days:

@@ -5,7 +5,7 @@ import dagster as dg
 from pydantic import Field
 
 import pipeline
-from pipeline.daily import Refresh, refresh_stale_days
+from pipeline.daily import Refresh, rebuilt_tables, refresh_stale_days
 from pipeline.defs.resources import DuckDB, HubSource, OutputRoot
 from pipeline.defs.specs import asset_args
 from pipeline.gates import acceptances
@@ -91,6 +91,17 @@ def release(
         with duckdb.connect(output.layout) as conn:
             after = refresh_stale_days(output.layout, conn, say=say, **refresh_args)
     rebuilt = [d for d in before.rebuilt + after.rebuilt if d != day]
+    # The UI shows each rebuilt partition as materialized again, by this run.
+    for when in before.rebuilt + after.rebuilt:
+        reason = {"built_again_in_the_run_of": str(day)}
+        for table in rebuilt_tables():
+            context.log_event(
+                dg.AssetMaterialization(asset_key=table, partition=str(when), metadata=reason)
+            )
+        if when in before.republished + after.republished:
+            context.log_event(
+                dg.AssetMaterialization(asset_key="release", partition=str(when), metadata=reason)
+            )
     left_stale = before.left_stale + after.left_stale
     if left_stale:
         context.log.warning(
