@@ -9,6 +9,8 @@ table by table as rows, and a rename the test itself arranges.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -309,3 +311,34 @@ def test_a_rebuilt_day_that_fails_the_ancestry_check_stays_stale_and_unpublished
     # stopped before D3's history: D3 is still stale, and so the next refresh tries it again
     assert layout.table_partition("model_changes", D3).read_bytes() == history_before
     assert stale_days(layout) == [D3, D4]
+
+
+def test_a_stale_day_another_run_holds_stops_the_refresh_there(tmp_path):
+    layout = _build(tmp_path / "out", [D1, D3, D4, D2], refresh=False)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from datetime import date; from pathlib import Path; "
+            "from pipeline.locks import date_lock; from pipeline.paths import Layout; "
+            f"cm = date_lock(Layout(Path({str(layout.root)!r})), date.fromisoformat('{D3}')); "
+            "cm.__enter__(); print('held', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with duckdb.connect() as conn:
+            held = refresh_stale_days(layout, conn, pipeline_version="t", source_commit=None)
+        # D4 reads D3: it waits for D3's own run rather than being built on the old D3
+        assert held.rebuilt == [] and held.left_stale == [D3, D4]
+        assert stale_days(layout) == [D3, D4]
+    finally:
+        holder.communicate("", timeout=30)
+    with duckdb.connect() as conn:
+        freed = refresh_stale_days(layout, conn, pipeline_version="t", source_commit=None)
+    assert freed.rebuilt == [D3, D4] and freed.left_stale == []
+    assert _child_edge(layout, D4) == ("a/two", "a/three", "renamed")
