@@ -713,15 +713,11 @@ def report_rebuilt_days(rebuilt: list[date], republished: list[date], reason: di
         return
     import dagster as dg
 
-    from pipeline.daily import rebuilt_tables
+    from pipeline.defs.release import rebuilt_materializations
 
     with _instance(dg) as instance:
-        for day in rebuilt:
-            keys = rebuilt_tables() + (["release"] if day in republished else [])
-            for key in keys:
-                instance.report_runless_asset_event(
-                    dg.AssetMaterialization(asset_key=key, partition=str(day), metadata=reason)
-                )
+        for event in rebuilt_materializations(rebuilt, republished, reason):
+            instance.report_runless_asset_event(event)
 
 
 def _instance(dg):

@@ -123,6 +123,17 @@ def basis_is_current(layout: Layout, step: str, day: date, previous: date | None
     )
 
 
+def stale_dates(layout: Layout, step: str, table: str) -> list[date]:
+    """The dates of `table` whose `step` was built against another earlier date of it than the one
+    before them now, or another build of it (`basis_is_current`): oldest first."""
+    dates = partition_dates(layout, table)
+    return [
+        day
+        for i, day in enumerate(dates)
+        if not basis_is_current(layout, step, day, dates[i - 1] if i else None)
+    ]
+
+
 def fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:

@@ -54,6 +54,19 @@ class ReleaseConfig(dg.Config):
     )
 
 
+def rebuilt_materializations(
+    rebuilt: list[date], republished: list[date], reason: dict
+) -> list[dg.AssetMaterialization]:
+    """A materialization of each table a refresh wrote again for each rebuilt day, and of the
+    release of each day it republished."""
+    tables = rebuilt_tables()
+    return [
+        dg.AssetMaterialization(asset_key=key, partition=str(day), metadata=reason)
+        for day in rebuilt
+        for key in tables + (["release"] if day in republished else [])
+    ]
+
+
 @dg.asset(
     **asset_args("release"),
 )
@@ -92,16 +105,12 @@ def release(
             after = refresh_stale_days(output.layout, conn, say=say, **refresh_args)
     rebuilt = [d for d in before.rebuilt + after.rebuilt if d != day]
     # The UI shows each rebuilt partition as materialized again, by this run.
-    for when in before.rebuilt + after.rebuilt:
-        reason = {"built_again_in_the_run_of": str(day)}
-        for table in rebuilt_tables():
-            context.log_event(
-                dg.AssetMaterialization(asset_key=table, partition=str(when), metadata=reason)
-            )
-        if when in before.republished + after.republished:
-            context.log_event(
-                dg.AssetMaterialization(asset_key="release", partition=str(when), metadata=reason)
-            )
+    for event in rebuilt_materializations(
+        before.rebuilt + after.rebuilt,
+        before.republished + after.republished,
+        {"built_again_in_the_run_of": str(day)},
+    ):
+        context.log_event(event)
     # a day held by another run before this release is met again after it
     left_stale = sorted(set(before.left_stale + after.left_stale))
     if left_stale:

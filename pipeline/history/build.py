@@ -21,10 +21,10 @@ from pipeline.paths import Layout, literal_path
 from pipeline.provenance import comparable, day_source
 from pipeline.sql import connection, load_sql
 from pipeline.storage import (
-    basis_is_current,
     partition_dates,
     previous_date,
     read_stamp,
+    stale_dates,
     write_basis,
     write_partition,
     write_stamp,
@@ -251,13 +251,7 @@ def stale_history_dates(layout: Layout) -> list[date]:
     now, or against an older build of it: an earlier date's `models` arrived after their history
     was built (runs side by side, or a date filled in later), or that date was built again.
     Oldest first."""
-    dates = partition_dates(layout, MODELS)
-    return [
-        day
-        for i, day in enumerate(dates)
-        if history_complete(layout, day)
-        and not basis_is_current(layout, BASIS_STEP, day, dates[i - 1] if i else None)
-    ]
+    return [day for day in stale_dates(layout, BASIS_STEP, MODELS) if history_complete(layout, day)]
 
 
 def backfill_history(

@@ -21,10 +21,10 @@ from pipeline.paths import Layout, literal_path
 from pipeline.sql import connection, load_sql, sql_dir
 from pipeline.storage import (
     atomic_write_json,
-    basis_is_current,
     partition_dates,
     previous_date,
     read_stamp,
+    stale_dates,
     write_basis,
     write_partition,
 )
@@ -289,12 +289,7 @@ def build_lineage(
 def stale_lineage_dates(layout: Layout) -> list[date]:
     """Days whose lineage read old ids before an earlier date was staged (a run for that date
     finished staging after it), or before the day it read was built again: oldest first."""
-    staged = partition_dates(layout, STAGED_TABLE)
-    return [
-        day
-        for i, day in enumerate(staged)
-        if not basis_is_current(layout, BASIS_STEP, day, staged[i - 1] if i else None)
-    ]
+    return stale_dates(layout, BASIS_STEP, STAGED_TABLE)
 
 
 def resolved_parent_share(
