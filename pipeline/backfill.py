@@ -173,9 +173,10 @@ def backfill(
             "source_kind": "archive_import",
             "coverage": coverage,
         }
-        # Days already built after this date are built again once, at the end, not per date.
+        # Days already built after this date are built again once, at the end, not per date;
+        # so is the catalog, whose rebuild grows with the releases it lists.
         outcome = run_daily_job(
-            item.day, layout.root, hub, progress=progress, refresh_later_days=False
+            item.day, layout.root, hub, progress=progress, refresh_later_days=False, catalog=False
         )
         seconds = time.monotonic() - started
         if outcome.exit_code != EXIT_OK:
@@ -186,6 +187,8 @@ def backfill(
                     f"days built before the dates imported stay stale ({_span(stale)}): the next "
                     "run or backfill under this root builds them again"
                 )
+            # the dates released before the one that failed
+            rebuild_catalog_once(layout, summary.built, echo)
             return outcome.exit_code, summary
         models = outcome.row_counts.get("models", 0)
         quarantined = outcome.row_counts.get("quarantine", 0)
@@ -203,15 +206,36 @@ def backfill(
         # built, so a day that failed here stays stale and is built again by the next run.
         echo(f"building the later days again failed: {exc}")
         echo("they stay stale: the next run or backfill under this root builds them again")
+        rebuild_catalog_once(layout, summary.built, echo)
         return EXIT_FAILED, summary
-    return EXIT_OK, summary
+    return rebuild_catalog_once(layout, summary.built + summary.refreshed, echo), summary
+
+
+def rebuild_catalog_once(layout: Layout, days: list[date], echo) -> int:
+    """Rebuild the catalog after the dates a backfill released (each date's run leaves it out),
+    and record it in the Dagster instance as the `catalog` of each of those dates; the exit code
+    (EXIT_FAILED when the releases are published but the catalog could not be rebuilt)."""
+    from pipeline.cli import EXIT_FAILED, EXIT_OK, report_catalog
+    from pipeline.release.catalog import refresh_catalog
+
+    if not days:
+        return EXIT_OK
+    try:
+        path = refresh_catalog(layout)
+    except (duckdb.Error, OSError) as exc:
+        echo(
+            f"the releases are published, but catalog.duckdb could not be rebuilt (queries still "
+            f"see the previous catalog; the next run or backfill rebuilds it): {exc}"
+        )
+        return EXIT_FAILED
+    report_catalog(sorted(set(days)), path)
+    return EXIT_OK
 
 
 def refresh_later_days(layout: Layout, echo) -> list[date]:
     """Build again, once, the days that were built before the dates just imported (each read an
     older snapshot as the day before it), and republish their releases."""
     from pipeline.cli import report_rebuilt_days
-    from pipeline.release.catalog import refresh_catalog
 
     if not stale_days(layout):
         return []
@@ -226,9 +250,6 @@ def refresh_later_days(layout: Layout, echo) -> list[date]:
     report_rebuilt_days(
         refresh.rebuilt, refresh.republished, {"built_again_by": "hub-census backfill"}
     )
-    if any(layout.release(day).is_dir() for day in refresh.rebuilt):
-        # the catalog's views and release list, after the releases republished above
-        refresh_catalog(layout)
     if refresh.left_stale:
         echo(
             f"left stale ({_span(refresh.left_stale)}): a run holds {refresh.left_stale[0]}; "

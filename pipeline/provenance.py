@@ -18,6 +18,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -128,12 +129,21 @@ class DaySource:
 def day_source(layout: Layout, day: date) -> DaySource | None:
     """The date's coverage, shape and missing fields; None when it has no `snapshot_sources`."""
     path = layout.table_partition(TABLE, day)
-    if not path.is_file():
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
         return None
+    # A partition is replaced by a rename, never written in place: a new file has a new inode.
+    return _read_day_source(literal_path(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+# A day's gates, history and release each ask for the day's and the previous day's source, and a
+# new DuckDB costs tens of milliseconds: one read per file is a few tenths of a second per date,
+# which is most of a small date of a backfill.
+@lru_cache(maxsize=64)
+def _read_day_source(path: str, inode: int, mtime_ns: int, size: int) -> DaySource | None:
     with duckdb.connect() as conn:
-        row = conn.execute(
-            load_sql("provenance/day_source"), {"path": literal_path(path)}
-        ).fetchone()
+        row = conn.execute(load_sql("provenance/day_source"), {"path": path}).fetchone()
     if row is None:
         return None
     missing = tuple(sorted(row[2])) if row[2] is not None else None

@@ -35,7 +35,7 @@ import pytest
 
 from pipeline.cli import EXIT_GATED, EXIT_OK, main
 from pipeline.paths import Layout
-from pipeline.release.catalog import connect
+from pipeline.release.catalog import connect, query
 from pipeline.release.manifest import read_manifest, verify_release
 from pipeline.simulator.export import export_listing
 from pipeline.simulator.truth import compute_truth, era_changes, era_truth
@@ -220,6 +220,9 @@ def test_a_failed_date_stops_the_backfill_with_runs_exit_code(tmp_path, capsys):
     assert f"backfill stopped at {days[1]}" in capsys.readouterr().out
     assert read_manifest(layout.release(days[0])) is not None
     assert not layout.release(days[1]).exists() and not layout.release(days[2]).exists()
+    # the runs leave the catalog to the backfill, which rebuilds it when it stops too
+    listed = query("select snapshot_date, is_latest from releases", layout.root).to_pylist()
+    assert listed == [{"snapshot_date": days[0], "is_latest": True}]
 
     bad.unlink()
     assert main(cli) == EXIT_OK

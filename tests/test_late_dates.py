@@ -37,6 +37,7 @@ from pipeline.models import build_models
 from pipeline.paths import Layout
 from pipeline.provenance import SourceInfo, build_snapshot_sources
 from pipeline.registry import load_registry
+from pipeline.release.catalog import query
 from pipeline.release.manifest import read_manifest
 from pipeline.simulator.export import export_listing
 from pipeline.simulator.world import World, WorldConfig
@@ -251,6 +252,17 @@ def test_a_backfill_into_a_root_with_a_later_day_rebuilds_that_day_once(
             of_day = [r for r in records if r.asset_materialization.partition == str(installed)]
             again = [r for r in of_day if "built_again_by" in r.asset_materialization.metadata]
             assert len(of_day) == 2 and len(again) == 1, key
+        # The archive's runs leave the catalog out: it is rebuilt once, after every date, and
+        # recorded as the catalog of each date the backfill built or built again (the installed
+        # day's own run recorded one before).
+        records = instance.fetch_materializations(dg.AssetKey("catalog"), limit=20).records
+        from_runs = [r.asset_materialization.partition for r in records if r.run_id]
+        assert from_runs == [str(installed)]
+        after = [r for r in records if not r.run_id]
+        assert sorted(r.asset_materialization.partition for r in after) == [str(d) for d in days]
+        assert all("rebuilt_by" in r.asset_materialization.metadata for r in after)
+    listed = query("select snapshot_date, is_latest from releases order by 1", late).to_pylist()
+    assert listed == [{"snapshot_date": d, "is_latest": d == installed} for d in days]
     # The same dates in order, into another root.
     in_order = tmp_path / "in_order"
     for day in days:

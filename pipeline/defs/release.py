@@ -1,5 +1,6 @@
 import sys
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
@@ -64,6 +65,18 @@ def rebuilt_materializations(
         dg.AssetMaterialization(asset_key=key, partition=str(day), metadata=reason)
         for day in rebuilt
         for key in tables + (["release"] if day in republished else [])
+    ]
+
+
+def catalog_materializations(days: list[date], path: Path | None) -> list[dg.AssetMaterialization]:
+    """A materialization of the `catalog` of each date whose run left it out (a backfill's
+    dates), once the catalog is rebuilt after them all."""
+    if path is None:
+        return []
+    metadata = {"dagster/uri": str(path), "rebuilt_by": "hub-census backfill, after its dates"}
+    return [
+        dg.AssetMaterialization(asset_key="catalog", partition=str(day), metadata=metadata)
+        for day in days
     ]
 
 

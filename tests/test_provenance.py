@@ -1,0 +1,52 @@
+"""`day_source`: what makes two dates comparable, read from each date's `snapshot_sources` file.
+
+Gates, history and the release ask for the same files many times in a run, so the read is cached;
+a partition replaced under the same name (a day built again, a source re-imported) must be read
+again, never answered from the cache.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import duckdb
+
+from pipeline.paths import Layout
+from pipeline.provenance import TABLE, DaySource, comparable, day_source
+
+DAY, NEXT = date(2024, 3, 1), date(2024, 3, 2)
+
+
+def _write(layout: Layout, day: date, coverage: str, shape: str, missing: list[str]) -> None:
+    """One snapshot_sources row, written beside the partition and renamed over it, as
+    pipeline.storage writes every partition."""
+    target = layout.table_partition(TABLE, day)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name("incoming.parquet")
+    with duckdb.connect() as conn:
+        conn.execute(
+            "copy (select ?::varchar as coverage, ?::varchar as source_shape, "
+            "?::varchar[] as missing_fields) to '" + str(tmp) + "' (format parquet)",
+            [coverage, shape, missing],
+        )
+    os.replace(tmp, target)
+
+
+def test_a_replaced_partition_is_read_again(tmp_path):
+    layout = Layout(tmp_path)
+    assert day_source(layout, DAY) is None
+    _write(layout, DAY, "full_hub", "api_2026", ["gguf", "gated"])
+    assert day_source(layout, DAY) == DaySource("full_hub", "api_2026", ("gated", "gguf"))
+    # asked again: the same answer
+    assert day_source(layout, DAY) == DaySource("full_hub", "api_2026", ("gated", "gguf"))
+    _write(layout, NEXT, "full_hub", "api_2026", ["gated", "gguf"])
+    assert comparable(layout, NEXT, DAY) is True
+
+    # the same day imported again from a subset, under the same file name
+    _write(layout, DAY, "subset", "api_2026", ["gguf", "gated"])
+    assert day_source(layout, DAY) == DaySource("subset", "api_2026", ("gated", "gguf"))
+    assert comparable(layout, NEXT, DAY) is False
+
+    layout.table_partition(TABLE, DAY).unlink()
+    assert day_source(layout, DAY) is None
