@@ -13,6 +13,11 @@ the backfill again over all dates: every one is skipped, which is the cost of st
 
 Prints a Markdown table, the machine's load (`os.getloadavg`) before and after, and one JSON
 line per row.
+
+With `--one-command` the dates are built by one `hub-census backfill FOLDER` instead, as an
+operator runs it, and the table gives the mean seconds per date (the command's own per-date
+line) for each block of `--block` dates: how a date's cost moves as the root fills with
+releases (a backfill of years of archives is hundreds of dates), with the command's total.
 """
 
 from __future__ import annotations
@@ -64,6 +69,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--eras", default="2026", help="comma-separated, cycled over the dates")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, default=None, help="work here and keep it")
+    parser.add_argument("--one-command", action="store_true", help="one backfill over all dates")
+    parser.add_argument("--block", type=int, default=10, help="dates per row with --one-command")
     args = parser.parse_args(argv)
     eras = args.eras.split(",")
     load_before = _load()
@@ -77,6 +84,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
             export_listing(world, day, source / f"{day}.jsonl.gz", era=eras[i % len(eras)])
         export_s = time.perf_counter() - t0
         cli = [sys.executable, "-m", "pipeline.cli", "backfill", str(source), "--out", str(out)]
+        if args.one_command:
+            return _one_command(cli, args, export_s, load_before)
         rows = []
         for i, day in enumerate(days):
             timed = _timed([*cli, "--from", str(day), "--to", str(day), "--no-progress"])
@@ -101,6 +110,30 @@ def main(argv: list[str] | None = None) -> list[dict]:
         )
     for row in rows:
         print(json.dumps({k: v for k, v in row.items() if k != "output"}))
+    return rows
+
+
+def _one_command(cli: list[str], args: argparse.Namespace, export_s: float, load_before: str):
+    timed = _timed([*cli, "--no-progress"])
+    if timed["exit"] != 0:
+        raise SystemExit(f"backfill exited {timed['exit']}:\n{timed['output']}")
+    per_date = re.findall(r"built from \S+: .*, ([\d.]+)s$", timed["output"], re.M)
+    seconds = [float(s) for s in per_date]
+    print(
+        f"\n{args.models:,} models, {args.dates} dates in one backfill; world + export "
+        f"{export_s:.0f} s; load before {load_before}, after {_load()}; {os.cpu_count()} cores; "
+        f"the command: {timed['wall_s']} s wall, {timed['cpu_s']} CPU-s, "
+        f"{timed['peak_rss_mb']} MB peak\n"
+    )
+    print("| dates | mean s per date | max |")
+    print("|---|---|---|")
+    rows = []
+    for first in range(0, len(seconds), args.block):
+        block = seconds[first : first + args.block]
+        row = {"dates": f"{first + 1}-{first + len(block)}", "mean_s": sum(block) / len(block)}
+        row["max_s"] = max(block)
+        rows.append(row)
+        print(f"| {row['dates']} | {row['mean_s']:.2f} | {row['max_s']:.1f} |")
     return rows
 
 
