@@ -214,12 +214,13 @@ def backfill(
 def rebuild_catalog_once(layout: Layout, days: list[date], echo) -> int:
     """Rebuild the catalog after the dates a backfill released (each date's run leaves it out),
     and record it in the Dagster instance as the `catalog` of each of those dates; the exit code
-    (EXIT_FAILED when the releases are published but the catalog could not be rebuilt)."""
+    (EXIT_FAILED when the releases are published but the catalog could not be rebuilt).
+
+    Rebuilt even when no date was built: a backfill whose rebuild failed left the catalog behind
+    its releases, and the next one, with every date skipped, brings it up to date."""
     from pipeline.cli import EXIT_FAILED, EXIT_OK, report_catalog
     from pipeline.release.catalog import refresh_catalog
 
-    if not days:
-        return EXIT_OK
     try:
         path = refresh_catalog(layout)
     except (duckdb.Error, OSError) as exc:

@@ -33,7 +33,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipeline.cli import EXIT_GATED, EXIT_OK, main
+from pipeline.cli import EXIT_FAILED, EXIT_GATED, EXIT_OK, main
 from pipeline.paths import Layout
 from pipeline.release.catalog import connect, query
 from pipeline.release.manifest import read_manifest, verify_release
@@ -228,3 +228,33 @@ def test_a_failed_date_stops_the_backfill_with_runs_exit_code(tmp_path, capsys):
     assert main(cli) == EXIT_OK
     assert "1 date(s) built, 1 skipped" in capsys.readouterr().out
     assert verify_release(layout.release(days[2])) == []
+
+
+def test_a_catalog_that_cannot_be_rebuilt_fails_the_backfill_after_its_releases(
+    tmp_path, capsys, monkeypatch
+):
+    """The runs leave the catalog to the backfill: when its one rebuild fails, the dates stay
+    released and the command exits 1, saying so; the next backfill, with nothing left to build,
+    rebuilds it."""
+    world = World(WorldConfig(seed=4, start_date=START, n_models=100))
+    source = tmp_path / "archive"
+    export_listing(world, START, source / f"{START}.jsonl", era="2024")
+    layout = Layout(tmp_path / "out")
+
+    def broken(*args, **kwargs):
+        raise duckdb.IOException("IO Error: no space left on device")
+
+    monkeypatch.setattr("pipeline.release.catalog.refresh_catalog", broken)
+    cli = ["backfill", str(source), "--out", str(layout.root), "--no-progress"]
+    assert main(cli) == EXIT_FAILED
+    said = capsys.readouterr().out
+    assert "the releases are published, but catalog.duckdb could not be rebuilt" in said
+    assert "no space left on device" in said
+    assert verify_release(layout.release(START)) == []
+    assert not layout.catalog().exists()
+
+    monkeypatch.undo()
+    assert main(cli) == EXIT_OK
+    assert "0 date(s) built, 1 skipped" in capsys.readouterr().out
+    listed = query("select snapshot_date, is_latest from releases", layout.root).to_pylist()
+    assert listed == [{"snapshot_date": START, "is_latest": True}]
