@@ -154,10 +154,31 @@ def backfill(
     progress: bool = True,
     echo=print,
 ) -> tuple[int, BackfillSummary]:
-    """Build each date not yet released, in order; return the exit code and what was done."""
-    from pipeline.cli import EXIT_FAILED, EXIT_OK, run_daily_job
+    """Build each date not yet released, in order; return the exit code and what was done.
+
+    However it ends, the catalog is then rebuilt once (each date's run leaves it out); a failed
+    rebuild makes the exit code EXIT_FAILED only when the dates themselves succeeded."""
+    from pipeline.cli import EXIT_OK
 
     summary = BackfillSummary()
+    code = _build_dates(layout, files, summary, coverage=coverage, progress=progress, echo=echo)
+    catalog_code = rebuild_catalog_once(layout, summary.built + summary.refreshed, echo)
+    return (catalog_code if code == EXIT_OK else code), summary
+
+
+def _build_dates(
+    layout: Layout,
+    files: list[DatedFile],
+    summary: BackfillSummary,
+    *,
+    coverage: str,
+    progress: bool,
+    echo,
+) -> int:
+    """The dates of `backfill` and the refresh of later days, recorded in `summary`; the exit
+    code."""
+    from pipeline.cli import EXIT_FAILED, EXIT_OK, run_daily_job
+
     for n, item in enumerate(files, start=1):
         head = f"[{n}/{len(files)}] {item.day}"
         if is_released(layout, item.day):
@@ -187,9 +208,7 @@ def backfill(
                     f"days built before the dates imported stay stale ({_span(stale)}): the next "
                     "run or backfill under this root builds them again"
                 )
-            # the dates released before the one that failed
-            rebuild_catalog_once(layout, summary.built, echo)
-            return outcome.exit_code, summary
+            return outcome.exit_code
         models = outcome.row_counts.get("models", 0)
         quarantined = outcome.row_counts.get("quarantine", 0)
         summary.built.append(item.day)
@@ -206,14 +225,13 @@ def backfill(
         # built, so a day that failed here stays stale and is built again by the next run.
         echo(f"building the later days again failed: {exc}")
         echo("they stay stale: the next run or backfill under this root builds them again")
-        rebuild_catalog_once(layout, summary.built, echo)
-        return EXIT_FAILED, summary
-    return rebuild_catalog_once(layout, summary.built + summary.refreshed, echo), summary
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def rebuild_catalog_once(layout: Layout, days: list[date], echo) -> int:
-    """Rebuild the catalog after the dates a backfill released (each date's run leaves it out),
-    and record it in the Dagster instance as the `catalog` of each of those dates; the exit code
+    """Rebuild the catalog after the dates a backfill built or built again (each date's run leaves
+    it out), and record it in the Dagster instance as the `catalog` of each of them; the exit code
     (EXIT_FAILED when the releases are published but the catalog could not be rebuilt).
 
     Rebuilt even when no date was built: a backfill whose rebuild failed left the catalog behind
