@@ -52,8 +52,10 @@ def connection(conn: duckdb.DuckDBPyConnection | None) -> Iterator[duckdb.DuckDB
 
 
 # What a step's DuckDB may hold before it spills: the Dagster resource's default, and what work
-# outside a run (a backfill's final refresh) uses.
-DEFAULT_MEMORY_LIMIT = "8GB"
+# outside a run (a backfill's final refresh) uses. DuckDB fills what it is allowed: at 8 GB a
+# 3M-model day peaked at 7.8 GB; at 5 GB it peaks at 5.0 GB in the same time, spilling the rest
+# (BENCHMARKS.md, "DuckDB's memory limit").
+DEFAULT_MEMORY_LIMIT = "5GB"
 
 
 def engine(layout: Layout, **config: str | int) -> duckdb.DuckDBPyConnection:
