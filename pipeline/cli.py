@@ -139,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--from-file",
         type=Path,
         default=None,
-        help="replay a recorded listing (JSON Lines, .gz allowed) instead of crawling",
+        help="replay a recording instead of crawling: JSON Lines (plain, .gz or .zst), a folder of "
+        "API responses (*.json) or a Parquet dump",
     )
     run.add_argument("--force", action="store_true", help="crawl again even if the day is complete")
     coverage_option(run)

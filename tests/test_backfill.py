@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from pipeline.backfill import DatedFile, date_of, discover, select
@@ -38,14 +39,27 @@ def world() -> World:
 
 @pytest.fixture(scope="module")
 def archive(world, tmp_path_factory):
-    """Four daily exports in a folder (and a file that is not one); returns (source, out)."""
+    """Four daily exports in a folder, one of them zstd (and a file that is not one); returns
+    (source, out)."""
     base = tmp_path_factory.mktemp("archive")
     source = base / "listings"
     source.mkdir()
     for day in DATES:
-        export_listing(world, day, source / f"{day}.jsonl.gz")
+        export_listing(world, day, _listing(source, day))
     (source / "README.txt").write_text("not a listing")
     return source, base / "out"
+
+
+def _listing(source: Path, day: date) -> Path:
+    # archives mix compressions: the third date is a .zst
+    return source / f"{day}.jsonl.{'zst' if day == DATES[2] else 'gz'}"
+
+
+def _text(file: Path) -> bytes:
+    if file.suffix == ".zst":
+        with pa.CompressedInputStream(pa.OSFile(str(file)), "zstd") as f:
+            return f.read()
+    return gzip.decompress(file.read_bytes())
 
 
 def _rows(sql: str, *params) -> list[tuple]:
@@ -71,8 +85,8 @@ def test_backfill_builds_every_date_in_order_with_its_provenance(world, backfill
     for n, day in enumerate(DATES):
         manifest = read_manifest(layout.release(day))
         assert manifest is not None and manifest["snapshot_date"] == day.isoformat()
-        file = source / f"{day}.jsonl.gz"
-        lines = [line for line in gzip.decompress(file.read_bytes()).splitlines() if line]
+        file = _listing(source, day)
+        lines = [line for line in _text(file).splitlines() if line]
         (row,) = _rows(
             "select source_kind, source_name, source_sha256, source_records, models, coverage "
             "from read_parquet(?)",

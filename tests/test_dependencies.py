@@ -9,8 +9,6 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-# Imported only when present, with a clear message otherwise (pipeline/hub/replay.py: `.zst`).
-OPTIONAL = {"zstandard"}
 
 
 def _imports(folder: Path) -> set[str]:
@@ -34,7 +32,7 @@ def _third_party(modules: set[str]) -> dict[str, set[str]]:
     return {
         m: {d.lower().replace("_", "-") for d in dists.get(m, [m])}
         for m in modules - local
-        if m not in OPTIONAL and not (REPO / "tests").joinpath(*m.split(".")).exists()
+        if not (REPO / "tests").joinpath(*m.split(".")).exists()
     }
 
 

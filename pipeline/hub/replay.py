@@ -1,9 +1,9 @@
 """Replay a recorded listing into a raw snapshot, in the same layout a crawl writes.
 
 The Hub cannot be asked about a past day, so past days come from recordings: a JSON Lines file
-(plain, .gz, or .zst when `zstandard` is importable) with one item per line, a directory of
-recorded API responses (`*.json`, one model item each), or a hub-stats-style Parquet dump
-(`*.parquet`, one row per model; each row becomes one JSON object, nested columns as they are).
+(plain, .gz or .zst) with one item per line, a directory of recorded API responses (`*.json`,
+one model item each), or a hub-stats-style Parquet dump (`*.parquet`, one row per model; each
+row becomes one JSON object, nested columns as they are).
 Lines that are not a JSON object go to `rejected.jsonl.gz` with why, and files that are not items
 (the recorded 307 redirect bodies) are listed as skipped in the manifest: nothing is dropped
 silently.
@@ -52,6 +52,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
+import pyarrow as pa
 from isal import igzip, isal_zlib
 
 from pipeline.hub.crawl import (
@@ -122,15 +123,9 @@ def _open_source(path: Path) -> IO[bytes]:
         # ISA-L's gzip reader decompresses about twice as fast as zlib's
         return igzip.open(path, "rb")
     if path.suffix == ".zst":
-        try:
-            import zstandard  # type: ignore[import-not-found]
-        except ImportError:
-            raise ReplayError(
-                f"{path} is zstd-compressed and the zstandard package is not installed: "
-                "decompress it first (zstd -d) or replay a .gz or plain .jsonl file"
-            ) from None
-        raw = open(path, "rb")  # noqa: SIM115 (closed with the reader it feeds)
-        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, closefd=True))
+        # pyarrow's zstd stream (a declared dependency) rather than the optional `zstandard`: a
+        # .zst archive replays on every install; a corrupt one fails with an OSError
+        return io.BufferedReader(pa.CompressedInputStream(pa.OSFile(str(path)), "zstd"))
     return open(path, "rb")
 
 

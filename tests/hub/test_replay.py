@@ -7,6 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from pipeline.hub import RawSnapshot, ReplayError, replay_file
@@ -123,17 +124,39 @@ def test_gzip_source_and_reuse(tmp_path):
     assert not (tmp_path / "raw" / MANIFEST).exists()
 
 
-def test_zstd_without_zstandard_is_a_clear_error(tmp_path):
-    try:
-        import zstandard  # noqa: F401
+def test_zstd_source_replays_like_gzip(tmp_path):
+    """A .zst archive needs nothing beyond the declared packages: the same lines as a .gz give
+    the same items and the same rejection, whether DuckDB's bulk check clears a line or Python
+    checks it (the bad line). DuckDB reads the frame with its own zstd, Python through pyarrow's."""
+    records = [{"_id": f"{i:024x}", "id": f"o/m{i}"} for i in range(1500)]
+    lines = [json.dumps(r).encode() for r in records]
+    text = b"\n".join([*lines[:700], b'{"id": "o/x", "likes": NaN}', *lines[700:]]) + b"\n"
+    gz, zst = tmp_path / "listing.jsonl.gz", tmp_path / "listing.jsonl.zst"
+    gz.write_bytes(gzip.compress(text))
+    with pa.CompressedOutputStream(str(zst), "zstd") as out:
+        out.write(text)
+    assert zst.read_bytes()[:4] == b"\x28\xb5\x2f\xfd"  # the zstd frame magic
+    by_gzip = replay_file(gz, tmp_path / "raw-gz", DAY)
+    by_zstd = replay_file(zst, tmp_path / "raw-zst", DAY)
+    assert by_zstd.model_count == by_gzip.model_count == 1500
+    assert by_zstd.rejected_count == by_gzip.rejected_count == 1
+    (rejected,) = read_gz_lines(tmp_path / "raw-zst" / REJECTED)
+    assert rejected["line_no"] == 701 and "nan" in rejected["reason"].lower()
+    assert list(RawSnapshot(tmp_path / "raw-zst").iter_items()) == records
 
-        pytest.skip("zstandard is installed")
-    except ImportError:
-        pass
+
+@pytest.mark.parametrize("keep", [0.0, 0.5, 0.99], ids=["magic only", "half", "all but the end"])
+def test_truncated_zstd_is_a_clear_error(tmp_path, keep):
+    """A cut archive is refused whole, never replayed as the lines before the cut."""
+    whole = tmp_path / "whole.jsonl.zst"
+    with pa.CompressedOutputStream(str(whole), "zstd") as out:
+        out.write(b"".join(json.dumps({"id": f"o/m{i}"}).encode() + b"\n" for i in range(5000)))
+    data = whole.read_bytes()
     source = tmp_path / "listing.jsonl.zst"
-    source.write_bytes(b"\x28\xb5\x2f\xfd")
-    with pytest.raises(ReplayError, match="zstandard"):
+    source.write_bytes(data[: max(4, int(len(data) * keep))])
+    with pytest.raises(ReplayError, match=r"listing\.jsonl\.zst cannot be read"):
         replay_file(source, tmp_path / "raw", DAY)
+    assert not (tmp_path / "raw" / MANIFEST).exists()
 
 
 def test_missing_source(tmp_path):
