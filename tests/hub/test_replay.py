@@ -145,15 +145,23 @@ def test_zstd_source_replays_like_gzip(tmp_path):
     assert list(RawSnapshot(tmp_path / "raw-zst").iter_items()) == records
 
 
-@pytest.mark.parametrize("keep", [0.0, 0.5, 0.99], ids=["magic only", "half", "all but the end"])
-def test_truncated_zstd_is_a_clear_error(tmp_path, keep):
-    """A cut archive is refused whole, never replayed as the lines before the cut."""
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[:4],
+        lambda data: data[: len(data) // 2],
+        lambda data: data[:-3],
+        lambda data: data[:20] + bytes(b ^ 0xFF for b in data[20:60]) + data[60:],
+    ],
+    ids=["magic only", "half", "all but the end", "bytes flipped"],
+)
+def test_damaged_zstd_is_a_clear_error(tmp_path, damage):
+    """A cut or corrupt archive is refused whole, never replayed as the lines before the damage."""
     whole = tmp_path / "whole.jsonl.zst"
     with pa.CompressedOutputStream(str(whole), "zstd") as out:
         out.write(b"".join(json.dumps({"id": f"o/m{i}"}).encode() + b"\n" for i in range(5000)))
-    data = whole.read_bytes()
     source = tmp_path / "listing.jsonl.zst"
-    source.write_bytes(data[: max(4, int(len(data) * keep))])
+    source.write_bytes(damage(whole.read_bytes()))
     with pytest.raises(ReplayError, match=r"listing\.jsonl\.zst cannot be read"):
         replay_file(source, tmp_path / "raw", DAY)
     assert not (tmp_path / "raw" / MANIFEST).exists()
