@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.hub.fakehub import FakeState, fake_state
+from tests.hub.hostile import LIVE_DAY
 
 DAY = date(2025, 3, 1)
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
@@ -22,3 +23,8 @@ def hubdata() -> Path:
     if not path.is_dir():
         pytest.skip("../shared/hubdata is absent")
     return path
+
+
+@pytest.fixture
+def cli_today_is_live_day(monkeypatch) -> None:
+    monkeypatch.setattr("pipeline.cli.utc_today", lambda: LIVE_DAY)

@@ -10,10 +10,15 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tests.hub.fakehub import make_item
+
+# Today (UTC) when the tests were collected: `run` refuses a live crawl of any other date before it
+# sends a request, so tests that crawl through the CLI pin `run`'s today to this date (the
+# `cli_today_is_live_day` fixture): a suite that crosses midnight UTC otherwise fails them.
+LIVE_DAY = datetime.now(UTC).date()
 
 
 @dataclass

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,10 +22,11 @@ from pipeline.paths import Layout
 from pipeline.simulator.server import SimulatedHub
 from pipeline.simulator.world import World, WorldConfig
 from tests.hub.fakehub import make_item
-from tests.hub.hostile import send_page, serve
+from tests.hub.hostile import LIVE_DAY, send_page, serve
 
-# Today (UTC): `run` refuses a live crawl of any other date before it sends a request.
-DAY = datetime.now(UTC).date()
+pytestmark = pytest.mark.usefixtures("cli_today_is_live_day")
+
+DAY = LIVE_DAY
 TOKEN = "hf_hostileTestFakeToken0123456789abcdef"
 LOG = logging.getLogger("test")
 

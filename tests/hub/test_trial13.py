@@ -14,6 +14,8 @@ from pipeline.paths import Layout
 from tests.hub.hostile import send_page, serve
 from tests.hub.test_hostile_servers import DAY, LOG, TOKEN, _endless, fast, pages_on_disk
 
+pytestmark = pytest.mark.usefixtures("cli_today_is_live_day")
+
 
 def _redirect(handler, location: str, status: int) -> None:
     handler.send_response(status)
