@@ -283,7 +283,7 @@ def _span(days: list[date]) -> str:
 
 def main_backfill(args: argparse.Namespace, root: Path) -> int:
     """The CLI command: exit codes as `run` (see pipeline/cli.py)."""
-    from pipeline.cli import EXIT_OK, EXIT_USAGE, date_problem
+    from pipeline.cli import EXIT_OK, EXIT_USAGE, date_problem, utc_today
     from pipeline.counters import CounterFileError, fold_counters
     from pipeline.release.catalog import refresh_catalog
 
@@ -303,8 +303,9 @@ def main_backfill(args: argparse.Namespace, root: Path) -> int:
         except BackfillError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        today = utc_today()
         for item in files:
-            if problem := date_problem(item.day, live=False):
+            if problem := date_problem(item.day, today, live=False):
                 print(f"error: {item.path.name}: {problem}", file=sys.stderr)
                 return EXIT_USAGE
         code, summary = backfill(

@@ -351,7 +351,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         )
     if args.command == "run":
         return run(
-            args.date or utc_today(),
+            args.date,
             args.out or default_root(),
             endpoint=args.endpoint,
             from_file=args.from_file,
@@ -446,7 +446,7 @@ def utc_today() -> date:
 
 
 def run(
-    day: date,
+    day: date | None,
     out: Path,
     *,
     endpoint: str | None = None,
@@ -463,7 +463,10 @@ def run(
     if from_file is not None and not from_file.exists():
         print(f"error: no such file: {from_file}", file=sys.stderr)
         return EXIT_USAGE
-    if problem := date_problem(day, live=from_file is None):
+    # the clock is read once: a run started at midnight UTC checks the date it defaulted to
+    today = utc_today()
+    day = today if day is None else day
+    if problem := date_problem(day, today, live=from_file is None):
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     try:
@@ -495,11 +498,10 @@ def run(
     return outcome.exit_code
 
 
-def date_problem(day: date, *, live: bool) -> str | None:
-    """Why `day` cannot be a snapshot date here, in one line (None when it can)."""
+def date_problem(day: date, today: date, *, live: bool) -> str | None:
+    """Why `day` cannot be a snapshot date on `today` (UTC), in one line (None when it can)."""
     from pipeline.provenance import FIRST_SNAPSHOT_DATE
 
-    today = utc_today()
     if not FIRST_SNAPSHOT_DATE <= day <= today:
         return (
             f"{day} is outside the snapshot dates hub-census keeps "

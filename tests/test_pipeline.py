@@ -244,3 +244,19 @@ def test_a_date_that_cannot_be_snapshotted_is_one_line_and_exit_2(tmp_path, caps
     assert captured.err.count("\n") == 1 and expected in captured.err
     assert "Traceback" not in captured.out + captured.err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_crawl_started_at_midnight_utc_checks_the_date_it_defaulted_to(
+    tmp_path, capsys, monkeypatch
+):
+    # the clock turns over between any two reads: a second read would refuse the first's date
+    days = iter([date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)])
+    monkeypatch.setattr("pipeline.cli.utc_today", lambda: next(days))
+    # a refused endpoint stops the run right after the date check, before anything is written
+    code = main(["run", "--endpoint", "ftp://127.0.0.1:9", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE
+    assert "a crawl shows the Hub" not in err
+    assert "must be an http:// or https:// URL" in err
+    assert next(days) == date(2026, 3, 2)  # the clock was read once
+    assert not (tmp_path / "out").exists()
