@@ -68,14 +68,15 @@ TIER_DEFINITIONS = (
     (
         "open_source",
         "Open weights whose every declared licence is OSI-approved, plus released training code "
-        "(a code link in the card, or training scripts in the repository). A paper alone is not "
-        "enough. Follows OSI's Open Source AI Definition 1.0 and the Model Openness Framework's "
-        "open tooling class.",
+        "(a code link in the card, not its licence's or a benchmark's, or training scripts in "
+        "the repository). A paper alone is not enough. Follows OSI's Open Source AI Definition "
+        "1.0 and the Model Openness Framework's open tooling class.",
     ),
     (
         "open_data",
-        "Open source, and the card declares its training datasets. An upper bound: a declared "
-        "dataset may be missing, gated or closed.",
+        "Open source, and every training dataset the card declares is a public, ungated Hub "
+        "dataset under an open licence, or data published elsewhere (not checked: an upper "
+        "bound; open_data_basis says which).",
     ),
 )
 

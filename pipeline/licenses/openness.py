@@ -24,9 +24,10 @@ each rule follows are in docs/LICENSES.md ("Openness tiers").
   `weights_available`. Gating is not part of the rule: a gated repo is published under its
   licence once access is granted; the `gated` column slices it.
 * `open_source`: open weights, every declared licence OSI-approved (`license_osi_approved`), and
-  evidence of released training code: a GitHub/GitLab link in the card metadata (licence fields
-  excluded: a link to a LICENSE file is not code) or training scripts in the repo's file list. A
-  technical report (`arxiv:` tag) alone is not enough.
+  evidence of released training code: a GitHub/GitLab link in the card metadata (its licence,
+  gating, dataset, evaluation-result and widget fields excluded: a link to a LICENSE file, to
+  training data or to the benchmark that scored the model is not its code) or training scripts in
+  the repo's file list. A technical report (`arxiv:` tag) alone is not enough.
 * `open_data`: open source, and every training dataset the card declares (`cardData.datasets` or
   `dataset:` tags) is resolved against the day's dataset listing (`model_datasets`,
   pipeline/datasets.py) to a public, ungated dataset on the Hub under an open licence

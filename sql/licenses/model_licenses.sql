@@ -120,8 +120,10 @@ declared as (
             list_filter(coalesce(staged.tags, []), lambda t: starts_with(t, 'arxiv:')),
             lambda t: t[7:]
         ) as arxiv_ids,
-        -- a code link anywhere in the card except its licence, gating and dataset fields: a
-        -- link to a LICENSE file or to training data on GitHub is not released code
+        -- a code link anywhere in the card except its licence, gating, dataset, evaluation and
+        -- widget fields: a link to a LICENSE file, to training data, to the benchmark that scored
+        -- the model (model-index results' `source.url`, e.g. FastChat's MT-Bench or AlpacaEval)
+        -- or to an example input is not this model's released code
         if(
             contains(staged.card_data::varchar, 'github.com')
             or contains(staged.card_data::varchar, 'gitlab.com'),
@@ -129,7 +131,10 @@ declared as (
                 json_merge_patch(
                     staged.card_data,
                     '{"license": null, "license_name": null, "license_link": null, '
-                    || '"extra_gated_prompt": null, "extra_gated_fields": null, "datasets": null}'
+                    || '"extra_gated_prompt": null, "extra_gated_fields": null, '
+                    || '"extra_gated_heading": null, "extra_gated_description": null, '
+                    || '"extra_gated_button_content": null, "extra_gated_eu_disallowed": null, '
+                    || '"datasets": null, "model-index": null, "widget": null}'
                 )::varchar,
                 'https?://(?:www\.)?(?:github\.com|gitlab\.com)/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+'
             )),

@@ -58,6 +58,44 @@ def _rows() -> list[dict]:
                 "extra_gated_prompt": "see https://github.com/meta-llama/llama3/blob/main/USE",
             },
         ),
+        # GitHub links only where the card scores the model (model-index results' sources, as
+        # real cards cite MT-Bench and AlpacaEval), shows an example input or words its gate:
+        # none of them is this model's code
+        staged_row(
+            "ok/eval-links",
+            **apache,
+            card={
+                **card,
+                "model-index": [
+                    {
+                        "name": "m",
+                        "results": [
+                            {
+                                "task": {"type": "text-generation"},
+                                "source": {
+                                    "name": "MT-Bench",
+                                    "url": "https://github.com/lm-sys/FastChat/pull/3158",
+                                },
+                            }
+                        ],
+                    }
+                ],
+                "widget": [{"text": "Summarise https://github.com/a/b please"}],
+                "extra_gated_description": "Terms: https://github.com/org/terms/blob/main/USE",
+            },
+        ),
+        # the same card with a code link of its own besides: that link alone is the evidence
+        staged_row(
+            "ok/eval-and-code",
+            **apache,
+            card={
+                **card,
+                "repo": "https://github.com/ok/trainer",
+                "model-index": [
+                    {"results": [{"source": {"url": "https://github.com/tatsu-lab/alpaca_eval"}}]}
+                ],
+            },
+        ),
         # non-commercial: a grant with use restrictions
         staged_row("nc/model", tags=["license:cc-by-nc-4.0"], card={"license": "cc-by-nc-4.0"}),
         # no licence, even with code and data: available only
@@ -81,6 +119,8 @@ EXPECTED = {
     "ok/script": ("open_source", "open", True, True),
     "ok/paper-only": ("open_weights", "open", False, False),
     "ok/license-link": ("open_weights", "restricted", False, False),
+    "ok/eval-links": ("open_weights", "open", False, False),
+    "ok/eval-and-code": ("open_source", "open", True, False),
     "nc/model": ("open_weights", "restricted", False, False),
     "none/model": ("weights_available", "none", True, False),
     "unk/model": ("weights_available", "unknown", False, False),
@@ -104,6 +144,8 @@ def test_hand_checked_tiers(layout):
     links = dict(rows.select("model_id", "code_links").iter_rows())
     assert list(links["ok/license-link"]) == []
     assert list(links["ok/full"]) == ["https://github.com/ok/full"]
+    assert list(links["ok/eval-links"]) == []
+    assert list(links["ok/eval-and-code"]) == ["https://github.com/ok/trainer"]
 
 
 def test_license_grant_macro_matches_python_for_every_category():

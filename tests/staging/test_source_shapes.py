@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -232,3 +233,66 @@ def test_dump_without_file_list_still_shows_weights(hub_stats_day):
         ).fetchall()
     assert expected == 3775
     assert with_weights == expected
+
+
+# Card fields whose links say something other than "this model's code": licence, gating, training
+# data, evaluation results and widget examples (docs/LICENSES.md)
+NOT_CODE_FIELDS = {
+    "license",
+    "license_name",
+    "license_link",
+    "datasets",
+    "model-index",
+    "widget",
+}
+REPO_LINK = re.compile(r"https?://(?:www\.)?(?:github\.com|gitlab\.com)/[\w.-]+/[\w.-]+")
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def test_dump_code_links_are_the_cards_own_not_their_benchmarks(hub_stats_day):
+    """Real cards link GitHub mostly from their licence, gating prompt and evaluation results
+    (model-index `source.url`: FastChat's MT-Bench, AlpacaEval); those made two models of the
+    extract `open_source` on no code of their own. Truth: each card's string values outside those
+    fields, searched in Python."""
+    _, _, licenses = hub_stats_day
+    with duckdb.connect() as conn:
+        cards = conn.execute("select id, cardData from read_parquet(?)", [str(EXTRACT)]).fetchall()
+        found = dict(
+            conn.execute(
+                "select model_id, code_links from read_parquet(?)", [str(licenses.path)]
+            ).fetchall()
+        )
+        tiers = dict(
+            conn.execute(
+                "select model_id, openness_tier from read_parquet(?) where model_id in "
+                "('FuseAI/FuseChat-7B-v2.0', 'kaist-ai/mistral-orpo-capybara-7k')",
+                [str(licenses.path)],
+            ).fetchall()
+        )
+    expected = {}
+    linked_elsewhere = set()
+    for model_id, text in cards:
+        card = json.loads(text) if text else {}
+        links = set()
+        for key, value in card.items() if isinstance(card, dict) else []:
+            hits = {m for s in _strings(value) for m in REPO_LINK.findall(s)}
+            if key in NOT_CODE_FIELDS or key.startswith("extra_gated_"):
+                linked_elsewhere |= {model_id} if hits else set()
+            else:
+                links |= hits
+        expected[model_id] = links
+    assert {m: set(v) for m, v in found.items()} == expected
+    # the extract's cards link a repository only where it is not code: 36 gating prompts quoting
+    # the Llama licence, 19 licence links and 2 model-index sources, 57 models
+    assert len(linked_elsewhere) == 57
+    assert tiers == {
+        "FuseAI/FuseChat-7B-v2.0": "open_weights",
+        "kaist-ai/mistral-orpo-capybara-7k": "open_weights",
+    }
