@@ -120,21 +120,29 @@ declared as (
             list_filter(coalesce(staged.tags, []), lambda t: starts_with(t, 'arxiv:')),
             lambda t: t[7:]
         ) as arxiv_ids,
-        -- a code link anywhere in the card except its licence, gating, dataset, evaluation and
-        -- widget fields: a link to a LICENSE file, to training data, to the benchmark that scored
-        -- the model (model-index results' `source.url`, e.g. FastChat's MT-Bench or AlpacaEval)
-        -- or to an example input is not this model's released code
+        -- a code link anywhere in the card except its licence, gating (every `extra_gated_*`
+        -- field), dataset, evaluation and widget fields: a link to a LICENSE file, to training
+        -- data, to the benchmark that scored the model (model-index results' `source.url`, e.g.
+        -- FastChat's MT-Bench or AlpacaEval) or to an example input is not this model's code
         if(
             contains(staged.card_data::varchar, 'github.com')
             or contains(staged.card_data::varchar, 'gitlab.com'),
             list_distinct(regexp_extract_all(
                 json_merge_patch(
                     staged.card_data,
-                    '{"license": null, "license_name": null, "license_link": null, '
-                    || '"extra_gated_prompt": null, "extra_gated_fields": null, '
-                    || '"extra_gated_heading": null, "extra_gated_description": null, '
-                    || '"extra_gated_button_content": null, "extra_gated_eu_disallowed": null, '
-                    || '"datasets": null, "model-index": null, "widget": null}'
+                    -- {"field": null, ...} takes those fields out; the keys made distinct, since
+                    -- a card may hold a key twice and a map's keys must be unique
+                    to_json(map_from_entries(list_transform(
+                        list_distinct(list_filter(
+                            json_keys(staged.card_data),
+                            lambda k: k in (
+                                'license', 'license_name', 'license_link', 'datasets',
+                                'model-index', 'widget'
+                            )
+                            or starts_with(k, 'extra_gated_')
+                        )),
+                        lambda k: { 'k': k, 'v': null::json }
+                    )))
                 )::varchar,
                 'https?://(?:www\.)?(?:github\.com|gitlab\.com)/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+'
             )),

@@ -284,7 +284,8 @@ def test_dump_code_links_are_the_cards_own_not_their_benchmarks(hub_stats_day):
         for key, value in card.items() if isinstance(card, dict) else []:
             hits = {m for s in _strings(value) for m in REPO_LINK.findall(s)}
             if key in NOT_CODE_FIELDS or key.startswith("extra_gated_"):
-                linked_elsewhere |= {model_id} if hits else set()
+                if hits:
+                    linked_elsewhere.add(model_id)
             else:
                 links |= hits
         expected[model_id] = links
