@@ -19,10 +19,11 @@ import os
 import shlex
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
+from pipeline.clock import utc_today
 from pipeline.locks import EARLIER_BUSY_PREFIX
 from pipeline.paths import Layout, default_root
 
@@ -439,10 +440,6 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return main_report(args.out or default_root(), None)
     raise AssertionError(f"unhandled command {args.command}")
-
-
-def utc_today() -> date:
-    return datetime.now(UTC).date()
 
 
 def run(

@@ -31,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -48,6 +48,7 @@ from huggingface_hub.utils import (
     parse_ratelimit_headers,
 )
 
+from pipeline.clock import utc_today
 from pipeline.hub.raw import (
     CHECKPOINT,
     MANIFEST,
@@ -132,10 +133,6 @@ SUSPECT_JSON = re.compile(rb"NaN|Infinity|\\u[dD][89a-fA-F]")
 # What Python's json reads as a JSON array (its blanks, then `[`): only such a body is given to
 # DuckDB, which also reads an empty body (no items) or one after a byte order mark.
 _ARRAY_START = re.compile(rb"[ \t\n\r]*\[")
-
-
-def utc_today() -> date:
-    return datetime.now(UTC).date()
 
 
 class CrawlError(RuntimeError):
