@@ -160,3 +160,42 @@ def test_renamed_parent_is_paired_with_the_hub_tag(hubdata: Path, layout: Layout
     assert llama["disagreements"] == ["card_ref_canonicalised_by_tag"]
     # the base itself is not among the recorded models
     assert llama["parent_status"] == "missing"
+
+
+def test_every_recorded_tree_is_one_family_under_its_root(hubdata: Path, layout: Layout) -> None:
+    """The collectors walked `base_model:` filters down from one root per file, so every model of
+    a file descends from that root: the root is among its ancestors and it is counted in the
+    root's family (the family of a root that is itself a fine-tune, DeepHermes-3 of Mistral
+    Small, is its own base's). The truth is the files' membership, not anything the stage read."""
+    records = latest_records(hubdata)
+    write_staged(layout, DAY, records)
+    paths = build_lineage(layout, DAY).paths
+    family = dict(pl.read_parquet(paths["model_lineage"]).select("model_id", "family").iter_rows())
+    ancestry = pl.read_parquet(paths["lineage_ancestry"])
+    ancestors: dict[str, set[str]] = {}
+    for model_id, ancestor_id in ancestry.select("model_id", "ancestor_id").iter_rows():
+        ancestors.setdefault(model_id, set()).add(ancestor_id)
+
+    trees = 0
+    for path in sorted((hubdata / "trees").glob("*_finetunes_*.jsonl")):
+        root_name = path.name.split("_finetunes_")[0]
+        tree = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        ids = {r["id"] for r in tree}
+        # the walk's start: named as the file is, and tagged with no parent in the file
+        # (re-uploads of the root share its name; DeepHermes-3 has a base outside its file)
+        (root,) = [
+            r["id"]
+            for r in tree
+            if r["id"].rsplit("/", 1)[-1] == root_name
+            and not {t.rsplit(":", 1)[-1] for t in r.get("tags", []) if t.startswith("base_model:")}
+            & ids
+        ]
+        for model_id in ids - {root}:
+            assert root in ancestors.get(model_id, set()), (path.name, model_id)
+            assert family[model_id] == family[root], (path.name, model_id)
+        trees += len(ids) > 1
+    assert trees >= 15
+    # the walk from a root that has a base of its own reaches that base's family
+    assert family["NousResearch/DeepHermes-3-Mistral-24B-Preview"] == (
+        "mistralai/Mistral-Small-24B-Base-2501"
+    )
