@@ -1,6 +1,7 @@
 """On the recorded real Hub metadata (../shared/hubdata): the edges built from `cardData` alone
 agree with the Hub's own `base_model:` tags wherever the tags exist, and every disagreement is
-explained by a `parent_status` or `evidence` value of the full build."""
+explained by a `parent_status` or `evidence` value of the full build; the recorded family trees
+are one family each; and the whole-Hub dump's own parent list (`baseModels`) is found again."""
 
 from __future__ import annotations
 
@@ -9,10 +10,15 @@ import re
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import polars as pl
+import pytest
 
+from pipeline.hub.replay import replay_file
+from pipeline.licenses.build import build_model_licenses
 from pipeline.lineage.build import build_lineage
 from pipeline.paths import Layout
+from pipeline.staging import stage_models
 from tests.lineage.conftest import write_staged
 
 DAY = date(2025, 4, 23)
@@ -199,3 +205,48 @@ def test_every_recorded_tree_is_one_family_under_its_root(hubdata: Path, layout:
     assert family["NousResearch/DeepHermes-3-Mistral-24B-Preview"] == (
         "mistralai/Mistral-Small-24B-Base-2501"
     )
+
+
+def test_dump_parents_and_relations_are_the_hubs_own(hubdata: Path, tmp_path: Path) -> None:
+    """The hub-stats dump carries the Hub's own parent list per model (`baseModels`: a relation
+    and the parents' ids), which the stage does not read: it builds edges from the tags and the
+    card. Every parent the Hub lists is an edge, every relation the Hub states is the model's
+    `base_relation`, and the edges the Hub does not list come from the card alone (authors name
+    parents the Hub leaves out: merge ingredients, deleted repos)."""
+    extract = hubdata / "archives" / "hub-stats_models_extract_2026-05.parquet"
+    if not extract.is_file():
+        pytest.skip("the dump extract is absent")
+    layout = Layout(tmp_path / "out")
+    replay_file(extract, layout.raw_models(DAY), DAY)
+    stage_models(layout, DAY)
+    build_model_licenses(layout, DAY)
+    paths = build_lineage(layout, DAY).paths
+    with duckdb.connect() as conn:
+        hub = conn.execute(
+            "select id, baseModels.relation, "
+            "list_transform(baseModels.models, lambda m: lower(m.id)) "
+            "from read_parquet(?) where baseModels is not null",
+            [str(extract)],
+        ).fetchall()
+        edges = conn.execute(
+            "select child_id, lower(parent_id), evidence from read_parquet(?)",
+            [str(paths["lineage_edges"])],
+        ).fetchall()
+        relation = dict(
+            conn.execute(
+                "select model_id, base_relation from read_parquet(?)",
+                [str(paths["model_lineage"])],
+            ).fetchall()
+        )
+    hub_pairs = {(child, parent) for child, _, parents in hub for parent in parents}
+    ours = {(child, parent): evidence for child, parent, evidence in edges}
+    # archives/README.md: 2,586 rows with a parent list, finetune 1,401, merge 1,116, ...
+    assert len(hub) == 2586 and len(hub_pairs) > 5000
+    assert hub_pairs - ours.keys() == set()
+    assert {child: relation[child] for child, _, _ in hub} == {
+        child: hub_relation for child, hub_relation, _ in hub
+    }
+    with_hub_parents = {child for child, _ in hub_pairs}
+    extra = {pair: ev for pair, ev in ours.items() if pair[0] in with_hub_parents}
+    extra = {pair: ev for pair, ev in extra.items() if pair not in hub_pairs}
+    assert extra and all(evidence == ["card"] for evidence in extra.values())
