@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -174,3 +174,68 @@ def test_samples_and_simulator_share_one_shape(hubdata, tmp_path):
             continue
         assert real_types, f"real samples never fill {column}"
         assert sim_types == real_types, column
+
+
+# --- every field of every recorded item, read by Python's json as the truth ------------------
+
+
+def _utc(text: str | None) -> datetime | None:
+    """An ISO 8601 timestamp as the naive UTC datetime staging stores."""
+    if text is None:
+        return None
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _as_list(value) -> list | None:
+    if value is None:
+        return None
+    return value if isinstance(value, list) else [value]
+
+
+def expected_row(item: dict) -> dict:
+    card = item.get("cardData") if isinstance(item.get("cardData"), dict) else {}
+    gated = item.get("gated")
+    return {
+        "model_id": item["id"],
+        "hub_id": item["_id"],
+        "author": item.get("author") or item["id"].split("/")[0],
+        "created_at": _utc(item.get("createdAt")),
+        "last_modified": _utc(item.get("lastModified")),
+        "downloads_30d": item.get("downloads"),
+        "downloads_all_time": item.get("downloadsAllTime"),
+        "likes": item.get("likes"),
+        "trending_score": item.get("trendingScore"),
+        "pipeline_tag": item.get("pipeline_tag"),
+        "library_name": item.get("library_name"),
+        "gated": "no" if gated is False else gated,
+        "is_private": item.get("private"),
+        "is_disabled": item.get("disabled"),
+        "parameter_count": (item.get("safetensors") or {}).get("total"),
+        "tags": item.get("tags"),
+        "siblings": [s["rfilename"] for s in item["siblings"]] if "siblings" in item else None,
+        "gguf_present": item.get("gguf") is not None,
+        "card_license": _as_list(card.get("license")),
+        "card_license_name": card.get("license_name"),
+        "card_license_link": card.get("license_link"),
+        "card_base_model": _as_list(card.get("base_model")),
+        "card_base_model_relation": card.get("base_model_relation"),
+        "card_datasets": _as_list(card.get("datasets")),
+        "card_data": item.get("cardData"),
+    }
+
+
+def test_every_staged_row_is_one_of_its_recordings_field_for_field(staged_samples):
+    """Each staged row equals, in every typed column, one of the recordings of its repository
+    (repeated recordings of one `_id` keep one, by the rule test_every_record_accounted_for
+    counts): nothing of a real item is lost or bent on the way through a crawl's pages."""
+    items, _, staged, _ = staged_samples
+    by_hub_id: dict[str, list[dict]] = {}
+    for item in items:
+        by_hub_id.setdefault(item["_id"], []).append(expected_row(item))
+    for row in staged:
+        got = {k: row[k] for k in expected_row(items[0])}
+        got["card_data"] = json.loads(row["card_data"]) if row["card_data"] else None
+        candidates = by_hub_id[row["hub_id"]]
+        assert got in candidates, (row["model_id"], candidates[0])
+    assert len(staged) == len(by_hub_id)
