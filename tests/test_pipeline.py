@@ -175,6 +175,43 @@ def test_recorded_real_trees_replay_through_the_whole_job(tmp_path):
     )
 
 
+@pytest.mark.skipif(not (SHARED / "archives").is_dir(), reason="../shared/hubdata is absent")
+def test_a_real_dump_day_card_says_unknown_where_the_dump_is_silent(tmp_path):
+    """The dump has no `gated` column: the card says the figure is unknown, not "0 gated". Its
+    licence coverage counts `unknown-other` (declared, but no rule could read it) apart from the
+    recognised licences, where it used to be counted."""
+    extract = SHARED / "archives" / "hub-stats_models_extract_2026-05.parquet"
+    day = date(2026, 5, 21)
+    out = tmp_path / "out"
+    assert main(["run", "--date", str(day), "--from-file", str(extract), "--out", str(out)]) == 0
+    release = Layout(out).release(day)
+    card = (release / "README.md").read_text(encoding="utf-8")
+    with duckdb.connect() as conn:
+        columns = {
+            r[0]
+            for r in conn.execute(
+                "describe select * from read_parquet(?)", [str(extract)]
+            ).fetchall()
+        }
+        [(rows, downloads)] = conn.execute(
+            "select count(*), sum(downloads) from read_parquet(?)", [str(extract)]
+        ).fetchall()
+        categories = dict(
+            conn.execute(
+                "select license_category, count(*) from read_parquet(?) group by all",
+                [str(release / "models.parquet")],
+            ).fetchall()
+        )
+    assert "gated" not in columns
+    assert "| gated models | unknown (the source has no `gated` field) |" in card
+    assert f"| downloads over the last 30 days (sum) | {downloads:,} |" in card
+    unreadable, undeclared = categories["unknown-other"], categories["none"]
+    known = rows - unreadable - undeclared
+    assert unreadable > 0
+    assert f"**License coverage**: {known:,} models ({known / rows:.1%}) have a recognised" in card
+    assert f"{unreadable:,} ({unreadable / rows:.1%}) declare one that cannot be read" in card
+
+
 def test_simulated_mode_serves_its_own_hub_for_the_run(tmp_path):
     """`mode: simulated` (the offline Dagster UI) starts a simulated Hub for the partition."""
     hub = {"mode": "simulated", "sim_models": 300, "sim_seed": 2, "sim_start_date": str(DAY1)}

@@ -126,6 +126,25 @@ def _source_section(figures: dict, day: str, *, simulated: bool = False) -> str:
     )
 
 
+def _gated(h: dict, n: int) -> str:
+    """Gated models over the models whose record says whether they are gated: a source without
+    the field (a dump, an old listing) gives an unknown, never a 0."""
+    known, gated = h["count_gated_known"], h["count_gated"]
+    if not known:
+        return "unknown (the source has no `gated` field)"
+    if known < n:
+        return f"{gated:,} ({_share(gated, known)} of the {known:,} models with the field)"
+    return f"{gated:,} ({_share(gated, n)})"
+
+
+def _downloads(h: dict, n: int) -> str:
+    known = h["count_downloads_known"]
+    if not known:
+        return "unknown (the source has no `downloads` field)"
+    total = f"{h['sum_downloads_30d']:,}"
+    return total if known == n else f"{total} (over the {known:,} models with the field)"
+
+
 def _headline_section(figures: dict) -> str:
     h = figures["headline"]
     n = h["count_models"]
@@ -139,8 +158,8 @@ def _headline_section(figures: dict) -> str:
         f"({_share(h['count_with_base_model'], n)}) |",
         f"| families with descendants | {h['count_families_with_descendants']:,} |",
         f"| deepest lineage (edges to a root) | {h['max_lineage_depth']} |",
-        f"| gated models | {h['count_gated']:,} ({_share(h['count_gated'], n)}) |",
-        f"| downloads over the last 30 days (sum) | {h['sum_downloads_30d']:,} |",
+        f"| gated models | {_gated(h, n)} |",
+        f"| downloads over the last 30 days (sum) | {_downloads(h, n)} |",
     ]
     mix = ["", "License categories:", "", "| category | models | share |", "|---|---|---|"]
     mix += [
@@ -191,6 +210,9 @@ def _ledger_section(figures: dict) -> str:
     lines += [
         f"- **License coverage**: {h['count_with_known_license']:,} models "
         f"({_share(h['count_with_known_license'], n)}) have a recognised license; "
+        f"{h['count_unreadable_license']:,} ({_share(h['count_unreadable_license'], n)}) "
+        "declare one that cannot be read (category `unknown-other`: `other` without a known "
+        "name, unresolved names, family ids); "
         f"{h['count_without_license']:,} ({_share(h['count_without_license'], n)}) declare none.",
         f"- **Placeholder creation dates**: {h['count_placeholder_created_at']:,} models "
         f"({_share(h['count_placeholder_created_at'], n)}) carry the Hub's 2022-03-02 "

@@ -12,13 +12,19 @@ final as (
         count(*) filter (where len(base_models) > 0) as count_with_base_model,
         count(distinct family) filter (where n_descendants > 0) as count_families_with_descendants,
         coalesce(max(lineage_depth), 0) as max_lineage_depth,
+        -- `unknown-other` is a declaration no rule could read (`other` without a known name,
+        -- unresolved names, family ids): declared, but not a recognised licence
         count(*) filter (
-            where license_id is not null and license_category not in ('unknown', 'none')
+            where license_id is not null and license_category not in ('unknown-other', 'none')
         ) as count_with_known_license,
+        count(*) filter (where license_category = 'unknown-other') as count_unreadable_license,
         count(*) filter (where license_id is null or license_category = 'none') as count_without_license,
         count(*) filter (where created_at_is_placeholder) as count_placeholder_created_at,
         count(*) filter (where gated in ('auto', 'manual')) as count_gated,
-        coalesce(sum(downloads_30d), 0) as sum_downloads_30d,
+        -- a source without the field (a dump, an old listing) says nothing: unknown, not 0
+        count(gated) as count_gated_known,
+        sum(downloads_30d) as sum_downloads_30d,
+        count(downloads_30d) as count_downloads_known,
     from models
 )
 

@@ -270,9 +270,14 @@ def test_card_states_headline_numbers_ledger_citation_and_license(demo):
     missing = len(truth.missing_parent_children)
     assert f"**Missing parents**: {missing:,} of {with_parent + missing:,}" in card
     none_index = next(i for i, lic in enumerate(LICENSES) if lic[0] is None)
-    unknown = {i for i, lic in enumerate(LICENSES) if lic[1] == "unknown"}
+    unknown = {i for i, lic in enumerate(LICENSES) if lic[1] == "unknown-other"}
     known = int(sum(1 for i in truth.license_index if i != none_index and i not in unknown))
-    assert f"**License coverage**: {known:,} models" in card
+    unreadable = int(sum(1 for i in truth.license_index if i in unknown))
+    undeclared = int(sum(1 for i in truth.license_index if i == none_index))
+    assert unreadable and known + unreadable + undeclared == n
+    assert f"**License coverage**: {known:,} models ({known / n:.1%})" in card
+    assert f"{unreadable:,} ({unreadable / n:.1%}) declare one that cannot be read" in card
+    assert f"{undeclared:,} ({undeclared / n:.1%}) declare none" in card
     assert f"@misc{{{result.release_id.replace('-', '_')}," in card
     assert "license: odc-by" in card and "ODC-By-1.0" in card
     # The schema section is generated from the contract: every column of every table is there.
