@@ -39,6 +39,9 @@ MAX_TREE_NODES = 2_000
 SERIES_SHOWN = 10
 
 TIERS = ("none", "weights_available", "open_weights", "open_source", "open_data")
+GATED_KINDS = ("auto", "manual")
+# report_tier_gated.sql's label for a model whose source does not say whether it is gated
+UNKNOWN_GATING = "(unknown)"
 CATEGORIES = (
     "public-domain",
     "permissive",
@@ -410,23 +413,36 @@ def _tiers_section(data: _ReportData) -> str:
     tiers_seen = [t for t in TIERS if any(k[0] == t for k in counts)]
     gated_share = []
     for tier in tiers_seen:
-        shares = []
+        shares: list[float | None] = []
         for day in dates:
-            all_ = sum(v.get(day, 0) for (t, _), v in counts.items() if t == tier)
-            gated = sum(v.get(day, 0) for (t, g), v in counts.items() if t == tier and g != "no")
-            shares.append(100 * gated / all_ if all_ else 0)
+            # a share of the models whose source says whether they are gated: none known that
+            # day is a gap in the line, not 0%
+            known = sum(
+                v.get(day, 0) for (t, g), v in counts.items() if t == tier and g != UNKNOWN_GATING
+            )
+            gated = sum(
+                v.get(day, 0) for (t, g), v in counts.items() if t == tier and g in GATED_KINDS
+            )
+            shares.append(100 * gated / known if known else None)
         gated_share.append((tier, shares))
-    content += "\n<h3>Gated repositories in each tier</h3>\n" + chart(
-        "chart-tiers-gated",
-        dates,
-        gated_share,
-        stacked=False,
-        marks=marks,
-        y_label="% gated",
-        percent=True,
-    )
+    content += "\n<h3>Gated repositories in each tier</h3>\n"
+    if not gated_share or any(share is not None for _, shares in gated_share for share in shares):
+        content += chart(
+            "chart-tiers-gated",
+            dates,
+            gated_share,
+            stacked=False,
+            marks=marks,
+            y_label="% gated",
+            percent=True,
+        )
+    else:
+        content += (
+            '<p class="empty" id="chart-tiers-gated">Unknown: no source of these snapshots says '
+            "whether a model is gated.</p>"
+        )
     if data.latest is not None:
-        kinds = ("no", "auto", "manual")
+        kinds = ("no", *GATED_KINDS, UNKNOWN_GATING)
         rows = [
             "<tr><td>"
             + escape(tier)
@@ -437,7 +453,8 @@ def _tiers_section(data: _ReportData) -> str:
         ]
         content += (
             f'\n<table id="tiers-by-gating"><caption>Tiers by gating on {data.latest}</caption>'
-            "<tr><th>tier</th><th>not gated</th><th>gated (auto)</th><th>gated (manual)</th></tr>"
+            "<tr><th>tier</th><th>not gated</th><th>gated (auto)</th><th>gated (manual)</th>"
+            "<th>unknown (no <code>gated</code> in the source)</th></tr>"
             + "".join(rows)
             + "</table>"
         )
@@ -447,7 +464,10 @@ def _tiers_section(data: _ReportData) -> str:
         content,
         "Public models by openness tier (definitions below), and how many of each tier sit "
         "behind an access form. The tiers never read gating: a strict reading of the Open Source "
-        "AI Definition drops manually gated models from open_source.",
+        "AI Definition drops manually gated models from open_source. A source without a "
+        "<code>gated</code> field (a whole-Hub dump, an old listing) leaves gating unknown: the "
+        "share is of the models whose source says, and a day where none does is a gap in the "
+        "line.",
     )
 
 

@@ -31,7 +31,7 @@ PALETTE = (
 def chart(
     chart_id: str,
     dates: Sequence[date],
-    series: Sequence[tuple[str, Sequence[float]]],
+    series: Sequence[tuple[str, Sequence[float | None]]],
     *,
     stacked: bool,
     marks: dict[date, str],
@@ -40,7 +40,8 @@ def chart(
 ) -> str:
     """One chart: `series` are (name, one value per date); `marks` are the dates whose figures are
     not the Hub's growth (subset, not comparable), drawn as hatched bands with the reason as a
-    tooltip."""
+    tooltip. A line chart's value may be None (not known that day): the line has a gap there,
+    never a 0."""
     if not dates or not series:
         return f'<p class="empty" id="{escape(chart_id)}">No data.</p>'
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -55,7 +56,10 @@ def chart(
     if stacked:
         tops = [sum(values[i] for _, values in series) for i in range(len(dates))]
     else:
-        tops = [max(values[i] for _, values in series) for i in range(len(dates))]
+        tops = [
+            max((values[i] for _, values in series if values[i] is not None), default=0)
+            for i in range(len(dates))
+        ]
     y_max = _nice_max(max(tops, default=0), percent)
 
     def y(value: float) -> float:
@@ -162,9 +166,21 @@ def _lines(dates, series, x, y) -> list[str]:
     out = []
     for n, (name, values) in enumerate(series):
         color = PALETTE[n % len(PALETTE)]
-        points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
-        out.append(f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="2"/>')
+        # one polyline per run of known values: an unknown day is a gap
+        runs: list[list[int]] = [[]]
         for i, v in enumerate(values):
+            if v is None:
+                runs.append([])
+            else:
+                runs[-1].append(i)
+        for run in filter(None, runs):
+            points = " ".join(f"{x(i):.1f},{y(values[i]):.1f}" for i in run)
+            out.append(
+                f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="2"/>'
+            )
+        for i, v in enumerate(values):
+            if v is None:
+                continue
             out.append(
                 f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{color}">'
                 f"<title>{escape(name)}, {dates[i].isoformat()}: {v:,.1f}</title></circle>"

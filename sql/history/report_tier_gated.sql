@@ -2,7 +2,9 @@
 select
     snapshot_date,
     coalesce(openness_tier, '(none)') as openness_tier,
-    coalesce(gated, 'no') as gated,
+    -- null: the source has no `gated` field (a dump, an old listing) or an unreadable value;
+    -- unknown, never "not gated"
+    coalesce(gated, '(unknown)') as gated,
     count(*) as models,
 from read_parquet($paths, hive_partitioning = false, union_by_name = true)
 where not coalesce(is_private, false)

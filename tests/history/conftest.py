@@ -63,13 +63,16 @@ MODELS_SCHEMA: dict[str, pl.DataType] = {
     "n_descendants": pl.Int64,
 }
 
+# licence id -> (category, openness tier), in the pipeline's own vocabulary (the seeds'
+# categories, pipeline.licenses.openness's tiers), so that what the report and the history key
+# on those names is exercised
 LICENSES = {
-    "apache-2.0": ("permissive", "open"),
-    "mit": ("permissive", "open"),
-    "cc-by-nc-4.0": ("non-commercial", "restricted"),
-    "llama3.1": ("model-specific", "restricted"),
-    "gpl-3.0": ("strong-copyleft", "open"),
-    None: (None, None),
+    "apache-2.0": ("permissive", "open_source"),
+    "mit": ("permissive", "open_weights"),
+    "cc-by-nc-4.0": ("non-commercial", "open_weights"),
+    "llama3.1": ("community-restricted", "open_weights"),
+    "gpl-3.0": ("strong-copyleft", "open_data"),
+    None: (None, "weights_available"),
 }
 PIPELINES = ["text-generation", "text-classification", "image-to-text", None]
 LIBRARIES = ["transformers", "diffusers", "gguf", None]

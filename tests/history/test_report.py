@@ -135,3 +135,53 @@ def test_a_tree_with_a_loop_and_hostile_ids_terminates_and_escapes():
     assert {m for m, _ in ids} == {r[0] for r in rows}
     assert "<img" not in body and "&lt;img src=x" in body
     assert 'id="tree-cut"' not in body
+
+
+def _gated_table(page: str) -> dict[str, list[int]]:
+    table = page[page.index('id="tiers-by-gating"') :]
+    table = table[: table.index("</table>")]
+    return {
+        tier: [int(n.replace(",", "")) for n in re.findall(r"<td>([\d,]+)</td>", cells)]
+        for tier, cells in re.findall(r"<tr><td>([^<]+)</td>(.*?)</tr>", table)
+    }
+
+
+def test_gating_a_source_does_not_record_is_unknown_not_not_gated(tmp_path):
+    """A day from a source without `gated` (a hub-stats dump) counted every model "not gated" and
+    drew a 0% gated share. Its models are counted as unknown, and the share's line has a gap on
+    that day. Days 2 and 4 of four come from such a source."""
+    layout = Layout(tmp_path / "data")
+    world = World(seed=3, start=date(2025, 5, 1), n_models=120)
+    days = []
+    for offset in range(4):
+        if offset:
+            world.step()
+        rows = world.rows()
+        if offset in (1, 3):
+            rows = [{**r, "gated": None} for r in rows]
+        write_models(layout, world.day, rows)
+        days.append((world.day, [r for r in rows if not r["is_private"]]))
+    backfill_history(layout)
+    assert main_report(layout.root, None) == 0
+    page = (layout.root / "report" / "index.html").read_text(encoding="utf-8")
+
+    # the last day's table: every public model of each tier under "unknown", none "not gated"
+    last = days[-1][1]
+    tiers = sorted({r["openness_tier"] for r in last})
+    table = _gated_table(page)
+    assert table == {t: [0, 0, 0, sum(r["openness_tier"] == t for r in last)] for t in tiers}
+
+    svg = page[page.index('<svg id="chart-tiers-gated"') :]
+    svg = svg[: svg.index("</svg>")]
+    points = re.findall(r"<title>([^<]+), (\d{4}-\d\d-\d\d): ([\d.]+)</title>", svg)
+    # a point on days 1 and 3 for every tier, each its own run of the line; none on days 2 and 4
+    assert {(tier, day) for tier, day, _ in points} == {
+        (t, str(days[i][0])) for t in tiers for i in (0, 2)
+    }
+    assert svg.count("<polyline") == 2 * len(tiers)
+    # the share on a known day is the truth's
+    for tier, day, share in points:
+        rows = next(r for d, r in days if str(d) == day)
+        in_tier = [r for r in rows if r["openness_tier"] == tier]
+        gated = sum(r["gated"] in ("auto", "manual") for r in in_tier)
+        assert float(share) == round(100 * gated / len(in_tier), 1)
