@@ -584,7 +584,12 @@ def _days_section(data: _ReportData) -> str:
     rows = []
     for row in reversed(data.days):
         marks = _marks(row)
-        cells = [escape(f"{v:,}" if isinstance(v, int) else str(v)) for v in row[:6]]
+        # None: unknown (a baseline's downloads since the day before, a source without the
+        # counter), never shown as 0
+        cells = [
+            "—" if v is None else escape(f"{v:,}" if isinstance(v, int) else str(v))
+            for v in row[:6]
+        ]
         if marks:
             cells[0] += " †"
         cells.append(escape("; ".join([row[6] or "unknown", *marks])))

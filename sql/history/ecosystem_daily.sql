@@ -2,6 +2,9 @@
 -- values it had on the previous snapshot; a renamed one is neither new nor removed. On the first
 -- snapshot of a series nothing is new or removed (previous_snapshot_date is null). Coverage and
 -- comparability come from snapshot_sources (see pipeline/provenance.py).
+-- The counter sums are over the day's models that carry the counter: null when the row has models
+-- and none carries it (a source without the field; for downloads_delta, none also on the snapshot
+-- before: a baseline, new models only), never 0 for unknown; 0 when the row has no model that day.
 -- Not sorted here: the partition is written in the release's order
 -- (pipeline.storage.write_release_form), so the rows are sorted once.
 with
@@ -45,6 +48,7 @@ present as (
         case
             when curr.downloads_all_time >= curr.prev_downloads_all_time
                 then curr.downloads_all_time - curr.prev_downloads_all_time
+            when curr.downloads_all_time < curr.prev_downloads_all_time then 0
         end as downloads_delta,
         curr.likes,
     from curr
@@ -121,10 +125,10 @@ by_dimension as (
         sum(is_new)::bigint as new,
         sum(is_removed)::bigint as removed,
         sum(created_today)::bigint as created_that_day,
-        coalesce(sum(downloads_30d), 0)::bigint as downloads_30d,
-        coalesce(sum(downloads_all_time), 0)::bigint as downloads_all_time,
-        coalesce(sum(downloads_delta), 0)::bigint as downloads_delta,
-        coalesce(sum(likes), 0)::bigint as likes,
+        if(sum(is_present) = 0, 0, sum(downloads_30d))::bigint as downloads_30d,
+        if(sum(is_present) = 0, 0, sum(downloads_all_time))::bigint as downloads_all_time,
+        if(sum(is_present) = 0, 0, sum(downloads_delta))::bigint as downloads_delta,
+        if(sum(is_present) = 0, 0, sum(likes))::bigint as likes,
     from labelled
     group by grouping sets (
         (),
@@ -169,10 +173,10 @@ by_family as (
         sum(new)::bigint as new,
         sum(removed)::bigint as removed,
         sum(created_that_day)::bigint as created_that_day,
-        coalesce(sum(downloads_30d), 0)::bigint as downloads_30d,
-        coalesce(sum(downloads_all_time), 0)::bigint as downloads_all_time,
-        coalesce(sum(downloads_delta), 0)::bigint as downloads_delta,
-        coalesce(sum(likes), 0)::bigint as likes,
+        if(sum(models) = 0, 0, sum(downloads_30d))::bigint as downloads_30d,
+        if(sum(models) = 0, 0, sum(downloads_all_time))::bigint as downloads_all_time,
+        if(sum(models) = 0, 0, sum(downloads_delta))::bigint as downloads_delta,
+        if(sum(models) = 0, 0, sum(likes))::bigint as likes,
     from per_family
     group by all
 ),

@@ -146,12 +146,19 @@ def _expected_ecosystem(prev: dict[str, Model] | None, curr: dict[str, Model], d
             c["created"] += not m.placeholder and m.created_at.date() == day
             c["dl30"] += m.downloads_30d
             c["dl_all"] += m.downloads_all_time
-            if old is not None and m.downloads_all_time >= old.downloads_all_time:
-                c["delta"] += m.downloads_all_time - old.downloads_all_time
+            if old is not None:
+                c["compared"] += 1
+                # a corrected (decreased) counter adds nothing
+                c["delta"] += max(0, m.downloads_all_time - old.downloads_all_time)
             c["likes"] += m.likes
     for m in gone:
         for dim, value in values(m).items():
             out[(dim, value)]["removed"] += 1
+    for c in out.values():
+        # models but none seen the snapshot before (a baseline, new models only): the increase
+        # is unknown, not 0
+        if c["models"] and not c["compared"]:
+            c["delta"] = None
     return {key: tuple(c[k] for k in keys) for key, c in out.items()}
 
 
@@ -493,3 +500,38 @@ def test_a_parent_named_by_an_id_it_gave_up_is_found_through_the_lineage_aliases
     aliases.unlink()
     build_history(layout, days[1])
     assert {r[3] for r in _read(layout, "model_changes", days[1])} == {"removed", "base_changed"}
+
+
+def test_a_counter_the_source_lacks_sums_to_unknown_not_zero(tmp_path):
+    """A day from a source without `downloadsAllTime` (a 2021-22 listing, a recorded tree)
+    summed to 0 all-time downloads and 0 downloads since the day before; they are unknown. The
+    next day, with the counter back, compares only with a day that lacked it: still unknown.
+    The 30-day counter and likes, which the source has, are summed as before."""
+    layout = Layout(tmp_path)
+    world = World(seed=5, start=date(2025, 6, 1), n_models=80)
+    totals = []
+    for offset in range(3):
+        if offset:
+            world.step()
+        rows = world.rows()
+        if offset == 1:
+            rows = [{**r, "downloads_all_time": None} for r in rows]
+        write_models(layout, world.day, rows)
+        public = [r for r in rows if not r["is_private"]]
+        totals.append(
+            (world.day, sum(r["downloads_30d"] for r in public), sum(r["likes"] for r in public))
+        )
+    backfill_history(layout)
+    got = {}
+    for day, dl30, likes in totals:
+        [row] = duckdb.sql(
+            "select downloads_30d, downloads_all_time, downloads_delta, likes from read_parquet(?) "
+            "where dimension = 'all'",
+            params=[str(layout.table_partition("ecosystem_daily", day))],
+        ).fetchall()
+        assert (row[0], row[3]) == (dl30, likes), day
+        got[day] = row[1:3]
+    first, lacking, after = (day for day, _, _ in totals)
+    assert got[first][0] is not None and got[first][1] is None  # a baseline has no increase
+    assert got[lacking] == (None, None)
+    assert got[after][0] is not None and got[after][1] is None

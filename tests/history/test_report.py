@@ -47,6 +47,14 @@ def test_report_writes_a_site_whose_search_index_agrees_with_the_models(tmp_path
     assert not re.findall(r'(?:src|href)="(?:https?:)?//', page)
     # these partitions predate the evidence columns: said, not drawn as zeros
     assert "Not recorded" in page
+    # the first day has no day before: its downloads since then are unknown, not 0
+    days_table = page[page.index('id="days-table"') :]
+    rows = re.findall(
+        r"<tr[^>]*>((?:<td>[^<]*</td>)+)</tr>", days_table[: days_table.index("</table>")]
+    )
+    cells = [re.findall(r"<td>([^<]*)</td>", row) for row in rows]
+    assert [c[0] for c in cells] == ["2025-05-04", "2025-05-03", "2025-05-02", "2025-05-01"]
+    assert cells[-1][5] == "—" and all(c[5] != "—" for c in cells[:-1])
     assert "No release is published under this root yet" in page
     truth = dict(
         duckdb.sql(
