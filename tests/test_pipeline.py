@@ -177,7 +177,8 @@ def test_recorded_real_trees_replay_through_the_whole_job(tmp_path):
 
 @pytest.mark.skipif(not (SHARED / "archives").is_dir(), reason="../shared/hubdata is absent")
 def test_a_real_dump_day_card_says_unknown_where_the_dump_is_silent(tmp_path):
-    """The dump has no `gated` column: the card says the figure is unknown, not "0 gated". Its
+    """The dump has no `gated` column: the card and the reconciliation say the figure is unknown,
+    not "0 gated". The card's
     licence coverage counts `unknown-other` (declared, but no rule could read it) apart from the
     recognised licences, where it used to be counted."""
     extract = SHARED / "archives" / "hub-stats_models_extract_2026-05.parquet"
@@ -202,8 +203,14 @@ def test_a_real_dump_day_card_says_unknown_where_the_dump_is_silent(tmp_path):
                 [str(release / "models.parquet")],
             ).fetchall()
         )
-    assert "gated" not in columns
+        [reconciliation] = conn.execute(
+            "select gated, gated_auto, gated_manual, disabled, public from read_parquet(?)",
+            [str(release / "reconciliation.parquet")],
+        ).fetchall()
+    assert "gated" not in columns and "disabled" not in columns
     assert "| gated models | unknown (the source has no `gated` field) |" in card
+    # the published reconciliation says the same: unknown, not 0
+    assert reconciliation == (None, None, None, None, rows)
     assert f"| downloads over the last 30 days (sum) | {downloads:,} |" in card
     unreadable, undeclared = categories["unknown-other"], categories["none"]
     known = rows - unreadable - undeclared

@@ -4,12 +4,18 @@
 with
 
 staged as (
+    -- a source without `gated` or `disabled` (a hub-stats dump, an old listing) says nothing of
+    -- them: null, not 0, when no public model carries the field
     select
         count(*)::bigint as public,
-        count(*) filter (where gated in ('auto', 'manual'))::bigint as gated,
-        count(*) filter (where gated = 'auto')::bigint as gated_auto,
-        count(*) filter (where gated = 'manual')::bigint as gated_manual,
-        count(*) filter (where is_disabled)::bigint as disabled,
+        if(count(*) > 0 and count(gated) = 0, null, count(*) filter (where gated in ('auto', 'manual')))::bigint
+            as gated,
+        if(count(*) > 0 and count(gated) = 0, null, count(*) filter (where gated = 'auto'))::bigint
+            as gated_auto,
+        if(count(*) > 0 and count(gated) = 0, null, count(*) filter (where gated = 'manual'))::bigint
+            as gated_manual,
+        if(count(*) > 0 and count(is_disabled) = 0, null, count(*) filter (where is_disabled))::bigint
+            as disabled,
     from read_parquet($staged, hive_partitioning = false)
 ),
 
