@@ -193,6 +193,8 @@ def _ledger_section(figures: dict) -> str:
     ]
     if figures["parent_status"] is None:
         lines.append("- **Parent references**: no lineage table in this release.")
+    elif not figures["parent_status"]:
+        lines.append("- **Parent references**: no model declares a parent in this release.")
     else:
         total = sum(r["count_edges"] for r in figures["parent_status"])
         missing = sum(
