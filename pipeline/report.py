@@ -410,7 +410,10 @@ def _tiers_section(data: _ReportData) -> str:
     counts: dict[tuple[str, str], dict[date, int]] = defaultdict(dict)
     for day, tier, gated, models in data.tier_gated():
         counts[tier, gated][day] = models
+    # a model without a tier (its weights unknown: no file list in the source) has a row too, as
+    # in the tiers chart above, so that the table's rows add up to the day's public models
     tiers_seen = [t for t in TIERS if any(k[0] == t for k in counts)]
+    tiers_seen += sorted({tier for tier, _ in counts} - set(TIERS))
     gated_share = []
     for tier in tiers_seen:
         shares: list[float | None] = []
