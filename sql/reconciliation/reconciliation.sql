@@ -3,20 +3,28 @@
 -- among the quarantined ones; gated and disabled models are among the staged (public) ones.
 with
 
-staged as (
-    -- a source without `gated` or `disabled` (a hub-stats dump, an old listing) says nothing of
-    -- them: null, not 0, when no public model carries the field
+counted as (
     select
         count(*)::bigint as public,
-        if(count(*) > 0 and count(gated) = 0, null, count(*) filter (where gated in ('auto', 'manual')))::bigint
-            as gated,
-        if(count(*) > 0 and count(gated) = 0, null, count(*) filter (where gated = 'auto'))::bigint
-            as gated_auto,
-        if(count(*) > 0 and count(gated) = 0, null, count(*) filter (where gated = 'manual'))::bigint
-            as gated_manual,
-        if(count(*) > 0 and count(is_disabled) = 0, null, count(*) filter (where is_disabled))::bigint
-            as disabled,
+        -- a source without `gated` or `disabled` (a hub-stats dump, an old listing) says nothing
+        -- of them: its counts are unknown when no public model carries the field
+        count(*) > 0 and count(gated) = 0 as gating_unknown,
+        count(*) > 0 and count(is_disabled) = 0 as disabled_unknown,
+        count(*) filter (where gated in ('auto', 'manual'))::bigint as gated,
+        count(*) filter (where gated = 'auto')::bigint as gated_auto,
+        count(*) filter (where gated = 'manual')::bigint as gated_manual,
+        count(*) filter (where is_disabled)::bigint as disabled,
     from read_parquet($staged, hive_partitioning = false)
+),
+
+staged as (
+    select
+        public,
+        if(gating_unknown, null, gated) as gated,
+        if(gating_unknown, null, gated_auto) as gated_auto,
+        if(gating_unknown, null, gated_manual) as gated_manual,
+        if(disabled_unknown, null, disabled) as disabled,
+    from counted
 ),
 
 reasons as (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -347,3 +348,24 @@ class World:
             root_models=[m.family],
             lineage_depth=m.depth,
         )
+
+
+def write_series(
+    layout: Layout,
+    world: World,
+    days: int,
+    alter: Callable[[int, list[dict]], list[dict]] | None = None,
+) -> list[tuple[date, list[dict]]]:
+    """Write `days` consecutive days of `world`'s `models`, stepping it between them; `alter`
+    rewrites a day's rows by its offset (a day from a source without some field, say). Returns
+    each day with the rows written."""
+    written = []
+    for offset in range(days):
+        if offset:
+            world.step()
+        rows = world.rows()
+        if alter is not None:
+            rows = alter(offset, rows)
+        write_models(layout, world.day, rows)
+        written.append((world.day, rows))
+    return written

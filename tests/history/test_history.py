@@ -19,7 +19,15 @@ from pipeline.history import (
     build_history,
 )
 from pipeline.paths import Layout
-from tests.history.conftest import PLACEHOLDER, Model, Snapshot, World, models_row, write_models
+from tests.history.conftest import (
+    PLACEHOLDER,
+    Model,
+    Snapshot,
+    World,
+    models_row,
+    write_models,
+    write_series,
+)
 
 START = date(2025, 3, 1)
 DAYS = 30
@@ -507,19 +515,17 @@ def test_a_counter_the_source_lacks_sums_to_unknown_not_zero(tmp_path):
     summed to 0 all-time downloads and 0 downloads since the day before; they are unknown. The
     next day, with the counter back, compares only with a day that lacked it: still unknown.
     The 30-day counter and likes, which the source has, are summed as before."""
+
+    def alter(offset: int, rows: list[dict]) -> list[dict]:
+        return [{**r, "downloads_all_time": None} for r in rows] if offset == 1 else rows
+
     layout = Layout(tmp_path)
     world = World(seed=5, start=date(2025, 6, 1), n_models=80)
     totals = []
-    for offset in range(3):
-        if offset:
-            world.step()
-        rows = world.rows()
-        if offset == 1:
-            rows = [{**r, "downloads_all_time": None} for r in rows]
-        write_models(layout, world.day, rows)
+    for day, rows in write_series(layout, world, 3, alter):
         public = [r for r in rows if not r["is_private"]]
         totals.append(
-            (world.day, sum(r["downloads_30d"] for r in public), sum(r["likes"] for r in public))
+            (day, sum(r["downloads_30d"] for r in public), sum(r["likes"] for r in public))
         )
     backfill_history(layout)
     got = {}

@@ -16,16 +16,12 @@ from pipeline.history import backfill_history
 from pipeline.paths import Layout
 from pipeline.report import _Family, _family_body, main_report
 from pipeline.report_svg import chart
-from tests.history.conftest import World, write_models
+from tests.history.conftest import World, write_series
 
 
 def _series(root, days: int) -> Layout:
     layout = Layout(root)
-    world = World(seed=3, start=date(2025, 5, 1), n_models=120)
-    for offset in range(days):
-        if offset:
-            world.step()
-        write_models(layout, world.day, world.rows())
+    write_series(layout, World(seed=3, start=date(2025, 5, 1), n_models=120), days)
     backfill_history(layout)
     return layout
 
@@ -158,19 +154,20 @@ def test_gating_a_source_does_not_record_is_unknown_not_not_gated(tmp_path):
     """A day from a source without `gated` (a hub-stats dump) counted every model "not gated" and
     drew a 0% gated share. Its models are counted as unknown, and the share's line has a gap on
     that day. Days 2 and 4 of four come from such a source."""
-    layout = Layout(tmp_path / "data")
-    world = World(seed=3, start=date(2025, 5, 1), n_models=120)
-    days = []
-    for offset in range(4):
-        if offset:
-            world.step()
-        rows = world.rows()
+
+    def alter(offset: int, rows: list[dict]) -> list[dict]:
         if offset in (1, 3):
             rows = [{**r, "gated": None} for r in rows]
         if offset == 3:  # and some models of unknown weights, without a tier
             rows = [{**r, "openness_tier": None} if n % 10 == 0 else r for n, r in enumerate(rows)]
-        write_models(layout, world.day, rows)
-        days.append((world.day, [r for r in rows if not r["is_private"]]))
+        return rows
+
+    layout = Layout(tmp_path / "data")
+    world = World(seed=3, start=date(2025, 5, 1), n_models=120)
+    days = [
+        (day, [r for r in rows if not r["is_private"]])
+        for day, rows in write_series(layout, world, 4, alter)
+    ]
     backfill_history(layout)
     assert main_report(layout.root, None) == 0
     page = (layout.root / "report" / "index.html").read_text(encoding="utf-8")
