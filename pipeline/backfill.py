@@ -40,8 +40,14 @@ class BackfillError(ValueError):
 
 @dataclass(frozen=True)
 class DatedFile:
+    """One date of an archive: its file, or its files when several are replayed as one."""
+
     day: date
-    path: Path
+    paths: tuple[Path, ...]
+
+    @property
+    def names(self) -> str:
+        return ", ".join(p.name for p in self.paths)
 
 
 @dataclass
@@ -96,8 +102,11 @@ def _is_listing(path: Path) -> bool:
     return path.is_file() and path.name.endswith(LISTING_SUFFIXES)
 
 
-def discover(source: Path, pattern: str | None) -> list[DatedFile]:
-    """The dated listings of `source` (a folder, or one file), oldest first."""
+def discover(source: Path, pattern: str | None, *, combine: bool = False) -> list[DatedFile]:
+    """The dated listings of `source` (a folder, or one file), oldest first. Two files of one
+    date are refused unless `combine`: then they are that date's snapshot together, in name
+    order (family trees scraped the same day); a date's copy in two formats would otherwise list
+    every model twice."""
     if pattern is not None and "%" not in pattern:
         try:
             if "date" not in re.compile(pattern).groupindex:
@@ -109,22 +118,38 @@ def discover(source: Path, pattern: str | None) -> list[DatedFile]:
     if not source.exists():
         raise BackfillError(f"no such file or folder: {source}")
     candidates = sorted(source.iterdir()) if source.is_dir() else [source]
-    found: dict[date, Path] = {}
+    found: dict[date, list[Path]] = {}
     for path in candidates:
         if not _is_listing(path):
             continue
         day = date_of(path.name, pattern)
         if day is None:
+            # said when the backfill starts (undated), never passed over in silence
             continue
-        if day in found:
-            raise BackfillError(f"two files for {day}: {found[day].name} and {path.name}")
-        found[day] = path
+        if day in found and not combine:
+            raise BackfillError(
+                f"two files for {day}: {found[day][0].name} and {path.name}; pass --combine to "
+                "replay a date's files together as its snapshot (trees scraped the same day), "
+                "or --pattern to date only one of them"
+            )
+        found.setdefault(day, []).append(path)
     if not found:
         raise BackfillError(
             f"no dated listing in {source} (JSON Lines or Parquet whose name carries a date; "
             "use --pattern to say how)"
         )
-    return [DatedFile(day, path) for day, path in sorted(found.items())]
+    return [DatedFile(day, tuple(paths)) for day, paths in sorted(found.items())]
+
+
+def undated(source: Path, pattern: str | None) -> list[Path]:
+    """The listings of a folder whose names carry no date: not imported, and said so."""
+    if not source.is_dir():
+        return []
+    return [
+        path
+        for path in sorted(source.iterdir())
+        if _is_listing(path) and date_of(path.name, pattern) is None
+    ]
 
 
 def select(
@@ -188,9 +213,10 @@ def _build_dates(
         started = time.monotonic()
         # The replay reads a Parquet dump as well as a listing, and names the file and its
         # sha256 in the raw manifest, which `snapshot_sources` publishes.
+        resolved = [str(p.resolve()) for p in item.paths]
         hub = {
             "mode": "file",
-            "from_file": str(item.path.resolve()),
+            **({"from_file": resolved[0]} if len(resolved) == 1 else {"from_files": resolved}),
             "source_kind": "archive_import",
             "coverage": coverage,
         }
@@ -201,7 +227,7 @@ def _build_dates(
         )
         seconds = time.monotonic() - started
         if outcome.exit_code != EXIT_OK:
-            echo(f"{head}: {item.path.name}\n{outcome.summary()}")
+            echo(f"{head}: {item.names}\n{outcome.summary()}")
             echo(f"backfill stopped at {item.day}; dates after it were not built")
             if stale := stale_days(layout):
                 echo(
@@ -215,7 +241,7 @@ def _build_dates(
         summary.models += models
         summary.quarantined += quarantined
         echo(
-            f"{head}: built from {item.path.name}: models {models:,}, quarantined "
+            f"{head}: built from {item.names}: models {models:,}, quarantined "
             f"{quarantined:,}, {coverage}, {seconds:.1f}s"
         )
     try:
@@ -295,7 +321,7 @@ def main_backfill(args: argparse.Namespace, root: Path) -> int:
     if args.source is not None:
         try:
             files = select(
-                discover(args.source, args.pattern),
+                discover(args.source, args.pattern, combine=args.combine),
                 every=args.every,
                 start=args.start,
                 end=args.end,
@@ -303,10 +329,16 @@ def main_backfill(args: argparse.Namespace, root: Path) -> int:
         except BackfillError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        if left_out := undated(args.source, args.pattern):
+            names = ", ".join(p.name for p in left_out)
+            print(
+                f"not imported, no date in the name (see --pattern): {names}",
+                file=sys.stderr,
+            )
         today = utc_today()
         for item in files:
             if problem := date_problem(item.day, today, live=False):
-                print(f"error: {item.path.name}: {problem}", file=sys.stderr)
+                print(f"error: {item.names}: {problem}", file=sys.stderr)
                 return EXIT_USAGE
         code, summary = backfill(
             layout, files, coverage=args.coverage, progress=not args.no_progress

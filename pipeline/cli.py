@@ -189,6 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
         "YYYY-MM-DD or YYYYMMDD in the name)",
     )
     backfill.add_argument(
+        "--combine",
+        action="store_true",
+        help="replay the files that carry one date together, as that date's snapshot (family "
+        "trees scraped the same day); without it, two files of one date are refused",
+    )
+    backfill.add_argument(
         "--every",
         choices=("day", "week"),
         default="day",

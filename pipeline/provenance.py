@@ -82,7 +82,14 @@ def source_row(layout: Layout, day: date, info: SourceInfo) -> dict:
     manifest_path = layout.raw_models(day) / "_manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     if manifest.get("source") == "file":
-        name = info.name or Path(manifest.get("source_path") or "").name or None
+        # several recordings of one date are named together, in the order they were replayed
+        names = [s.get("name") for s in manifest.get("sources") or [] if isinstance(s, dict)]
+        name = (
+            info.name
+            or ", ".join(n for n in names if isinstance(n, str))
+            or Path(manifest.get("source_path") or "").name
+            or None
+        )
         sha = info.sha256 or manifest.get("source_sha256")
     else:
         endpoint = manifest.get("endpoint")
@@ -152,8 +159,14 @@ def _read_day_source(path: str, inode: int, mtime_ns: int, size: int) -> DaySour
 
 def comparable(layout: Layout, day: date, previous: date | None) -> bool | None:
     """Whether `day`'s figures can be read as a change from `previous`'s: the same coverage,
-    source shape and missing fields (None on a baseline). Dates without provenance (history
-    built on bare `models` partitions) compare as they always did."""
+    source shape and missing fields (None on a baseline), and not a subset. Nothing says that two
+    subsets are the same part of the Hub (one date's file may hold one family tree, the next
+    another), so a fall from one to the next says nothing about either source, and a subset day
+    is never read as a change. Dates without provenance (history built on bare `models`
+    partitions) compare as they always did."""
     if previous is None:
         return None
-    return day_source(layout, day) == day_source(layout, previous)
+    source = day_source(layout, day)
+    if source is not None and source.coverage == "subset":
+        return False
+    return source == day_source(layout, previous)

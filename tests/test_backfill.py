@@ -186,7 +186,7 @@ def test_date_of_reads_names_and_patterns():
 
 
 def test_every_week_keeps_dates_at_least_seven_days_apart_within_bounds():
-    files = [DatedFile(date(2022, 1, 1) + timedelta(days=i), Path(f"{i}")) for i in range(30)]
+    files = [DatedFile(date(2022, 1, 1) + timedelta(days=i), (Path(f"{i}"),)) for i in range(30)]
     weekly = [f.day.day for f in select(files, every="week", start=None, end=None)]
     assert weekly == [1, 8, 15, 22, 29]
     # an archive with holes: the next kept date is the first one 7 or more days on

@@ -23,7 +23,7 @@ from pipeline import gates
 from pipeline.defs.partitions import simulated_from
 from pipeline.hub.crawl import RetryPolicy, crawl_datasets, crawl_models
 from pipeline.hub.raw import page_bound
-from pipeline.hub.replay import replay_file
+from pipeline.hub.replay import replay_files
 from pipeline.paths import DEFAULT_ROOT, ROOT_ENV, Layout
 from pipeline.provenance import KIND_BY_MODE, SourceInfo
 from pipeline.sql import DEFAULT_MEMORY_LIMIT, engine
@@ -51,6 +51,8 @@ class HubSource(dg.ConfigurableResource):
     mode: Literal["api", "simulated", "file"] = "simulated" if _SIMULATED_FROM else "api"
     endpoint: str | None = None
     from_file: str | None = None
+    # several recordings of one date, replayed as one snapshot (a backfill's trees of one day)
+    from_files: list[str] | None = None
     sim_seed: int = 0
     sim_models: int = 10_000
     sim_start_date: str = (_SIMULATED_FROM or date(2026, 1, 1)).isoformat()
@@ -79,10 +81,11 @@ class HubSource(dg.ConfigurableResource):
         """Take (or reuse) the raw snapshot for `snapshot_date`; return its manifest."""
         progress = _progress_printer(log, tty=self.show_progress and sys.stderr.isatty())
         if self.mode == "file":
-            if not self.from_file:
-                raise dg.Failure("hub source mode 'file' needs `from_file`")
-            manifest = replay_file(
-                Path(self.from_file), raw_dir, snapshot_date, force=force, progress=progress
+            paths = [self.from_file] if self.from_file else self.from_files
+            if not paths:
+                raise dg.Failure("hub source mode 'file' needs `from_file` or `from_files`")
+            manifest = replay_files(
+                [Path(p) for p in paths], raw_dir, snapshot_date, force=force, progress=progress
             )
             return manifest.to_json()
 

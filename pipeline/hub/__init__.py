@@ -10,7 +10,7 @@ from pipeline.hub.crawl import (
     utc_today,
 )
 from pipeline.hub.raw import RawFile, RawManifest, RawSnapshot
-from pipeline.hub.replay import ReplayError, replay_file
+from pipeline.hub.replay import ReplayError, replay_file, replay_files
 
 __all__ = [
     "EXPAND",
@@ -24,5 +24,6 @@ __all__ = [
     "SnapshotDateError",
     "crawl_models",
     "replay_file",
+    "replay_files",
     "utc_today",
 ]

@@ -113,6 +113,9 @@ class RawManifest:
     endpoint: str | None = None
     source_path: str | None = None
     source_sha256: str | None = None
+    # Several recordings replayed as one date (pipeline.hub.replay.replay_files): each one's
+    # name, sha256 and records; `source_sha256` is then over their bytes one after another.
+    sources: list[dict] = field(default_factory=list)
     client: str | None = None  # "huggingface_hub <version>"
     expand: list[str] = field(default_factory=list)
     page_size: int | None = None

@@ -36,6 +36,7 @@ kept line, and DuckDB then reads the first where Python's json read the last.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import io
@@ -539,6 +540,129 @@ def replay_file(
             lines = _parquet_as_jsonl(path, Path(work))
             return _replay_source(lines, path, raw_dir, snapshot_date, progress, page_size, started)
     return _replay_source(path, path, raw_dir, snapshot_date, progress, page_size, started)
+
+
+def replay_files(
+    paths: list[Path],
+    raw_dir: Path,
+    snapshot_date: date,
+    *,
+    force: bool = False,
+    progress: Callable[[CrawlProgress], None] | None = None,
+) -> RawManifest:
+    """Copy several recordings of one date (family trees scraped the same day, say) into
+    `raw_dir` as one snapshot. Each is replayed on its own, with every check `replay_file` makes,
+    and their pages are then numbered on in the order given; a model in two of them is one
+    model twice, which staging settles as it does a duplicate of a crawl. The manifest lists each
+    recording with its sha256 (`sources`) and names the whole by the sha256 of their bytes read
+    one after another. A recording that holds no item fails the whole date, naming it."""
+    paths = [Path(p) for p in paths]
+    if len(paths) == 1:
+        return replay_file(paths[0], raw_dir, snapshot_date, force=force, progress=progress)
+    if len({p.name for p in paths}) < len(paths):
+        raise ReplayError(
+            f"two recordings of {snapshot_date} share a name: {sorted(map(str, paths))}"
+        )
+    raw_dir = Path(raw_dir)
+    snapshot = RawSnapshot(raw_dir)
+    if snapshot.is_complete() and not force:
+        return snapshot.manifest()
+    clear_snapshot(raw_dir)
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    combined = hashlib.sha256()
+    try:
+        files, sources, skipped, rejected = _replay_parts(paths, raw_dir, snapshot_date, combined)
+    except BaseException:
+        # pages of the recordings before the failing one must not be left to look like a start
+        clear_snapshot(raw_dir)
+        raise
+    if not rejected:
+        (raw_dir / REJECTED).unlink()
+    manifest = RawManifest(
+        snapshot_date=snapshot_date,
+        source="file",
+        model_count=sum(f.rows for f in files),
+        pages=len(files),
+        files=files,
+        rejected_count=rejected,
+        skipped_count=len(skipped),
+        skipped=skipped,
+        # no one path: `sources` names each recording; the digest is over all their bytes
+        source_path=None,
+        source_sha256=None if any(p.is_dir() for p in paths) else combined.hexdigest(),
+        sources=sources,
+        bytes=sum(_source_bytes(p) for p in paths),
+        seconds=round(time.monotonic() - started, 3),
+    )
+    if progress is not None:
+        progress(
+            CrawlProgress(len(files), manifest.model_count, 0, 0, 0, time.monotonic() - started)
+        )
+    write_json_atomic(raw_dir / MANIFEST, manifest.to_json())
+    return manifest
+
+
+def _replay_parts(
+    paths: list[Path], raw_dir: Path, snapshot_date: date, combined: Any
+) -> tuple[list[RawFile], list[dict[str, Any]], list[dict], int]:
+    """Replay each recording on its own and move its pages and rejected lines into `raw_dir`;
+    the pages, the recordings, the skipped files and how many lines were rejected."""
+    files: list[RawFile] = []
+    sources: list[dict[str, Any]] = []
+    skipped: list[dict] = []
+    rejected = 0
+    # beside the snapshot, on the output's disk, as a Parquet dump's text is
+    with (
+        tempfile.TemporaryDirectory(prefix=".parts-", dir=raw_dir.parent) as work,
+        atomic_target(raw_dir / REJECTED, durable=False) as rejected_tmp,
+        open(rejected_tmp, "wb") as rejects_out,
+        igzip.GzipFile(
+            filename="", mode="wb", fileobj=rejects_out, compresslevel=GZIP_LEVEL, mtime=0
+        ) as rejects,
+    ):
+        for n, path in enumerate(paths, start=1):
+            part_dir = Path(work) / f"part-{n}"
+            try:
+                part = replay_file(path, part_dir, snapshot_date)
+            except ReplayError as exc:
+                raise ReplayError(
+                    f"{path.name}, one of {len(paths)} recordings of {snapshot_date}: {exc}"
+                ) from None
+            for page in part.files:
+                name = page_name(len(files) + 1)
+                (part_dir / page.name).replace(raw_dir / name)
+                files.append(dataclasses.replace(page, name=name))
+            # each rejected line names the recording it came from (its line_no is that
+            # recording's own)
+            part_rejected = part_dir / REJECTED
+            if part_rejected.is_file():
+                with igzip.open(part_rejected, "rb") as lines:
+                    for line in lines:
+                        entry = json.loads(line)
+                        entry.setdefault("file", path.name)
+                        rejects.write(json.dumps(entry, ensure_ascii=False).encode() + b"\n")
+            rejected += part.rejected_count
+            skipped += [{**s, "recording": path.name} for s in part.skipped]
+            sha256 = None if path.is_dir() else _sha256_into(path, combined)
+            sources.append(
+                {
+                    "name": path.name,
+                    "sha256": sha256,
+                    "records": part.model_count + part.rejected_count,
+                }
+            )
+    return files, sources, skipped, rejected
+
+
+def _sha256_into(path: Path, combined: Any) -> str:
+    """The file's sha256, its bytes also fed to `combined` (one read for both)."""
+    own = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(_READ_BLOCK):
+            own.update(block)
+            combined.update(block)
+    return own.hexdigest()
 
 
 def _replay_source(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from pipeline.hub import RawSnapshot, ReplayError, replay_file
+from pipeline.hub import RawSnapshot, ReplayError, replay_file, replay_files
 from pipeline.hub.raw import MANIFEST, REJECTED
 from tests.hub.conftest import DAY
 
@@ -244,3 +244,53 @@ def test_gzip_source_with_what_duckdb_reads_and_python_refuses(tmp_path, line):
         outcomes.append((manifest.model_count, manifest.rejected_count, reasons))
     assert outcomes[0] == outcomes[1] and outcomes[0][:2] == (2, 1)
     assert outcomes[0][2][0].startswith("invalid JSON")
+
+
+def test_recordings_of_one_date_replay_as_one_snapshot(tmp_path):
+    """Two recordings of one date (a gzip one with a bad line, a plain one) become one snapshot:
+    every item of both in pages numbered on, each bad line rejected with its own recording's name
+    and line number, and the manifest naming each recording and their bytes' sha256."""
+    first = tmp_path / "a_20250422.jsonl.gz"
+    first.write_bytes(
+        gzip.compress(b'{"_id": "a1", "id": "org/a"}\n[1]\n{"_id": "a2", "id": "org/b"}\n')
+    )
+    second = tmp_path / "b_20250422.jsonl"
+    second.write_bytes(b'{"_id": "a3", "id": "org/c"}\n"text"\n{"_id": "a1", "id": "org/a"}\n')
+    raw = tmp_path / "raw"
+    manifest = replay_files([first, second], raw, DAY)
+    assert manifest.model_count == 4 and manifest.rejected_count == 2
+    # both recordings' items, in the order given, the one listed twice kept twice for staging
+    items = [i["id"] for i in RawSnapshot(raw).iter_items()]
+    assert items == ["org/a", "org/b", "org/c", "org/a"]
+    assert [f.name for f in manifest.files] == [f"page-{n:06d}.jsonl.gz" for n in (1, 2)]
+    assert all((raw / f.name).is_file() for f in manifest.files)
+    rejected = read_gz_lines(raw / REJECTED)
+    assert [(r["file"], r["line_no"]) for r in rejected] == [(first.name, 2), (second.name, 2)]
+    assert manifest.sources == [
+        {
+            "name": first.name,
+            "sha256": hashlib.sha256(first.read_bytes()).hexdigest(),
+            "records": 3,
+        },
+        {
+            "name": second.name,
+            "sha256": hashlib.sha256(second.read_bytes()).hexdigest(),
+            "records": 3,
+        },
+    ]
+    both = first.read_bytes() + second.read_bytes()
+    assert manifest.source_sha256 == hashlib.sha256(both).hexdigest()
+    # nothing of the parts is left beside the snapshot
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.name, second.name, "raw"])
+
+
+def test_a_recording_without_items_fails_its_date_whole(tmp_path):
+    good = tmp_path / "a.jsonl"
+    good.write_bytes(b'{"_id": "a1", "id": "org/a"}\n')
+    empty = tmp_path / "b.jsonl"
+    empty.write_bytes(b"")
+    raw = tmp_path / "raw"
+    with pytest.raises(ReplayError, match=r"b\.jsonl, one of 2 recordings"):
+        replay_files([good, empty], raw, DAY)
+    # the first recording's page is not left to look like a start of the snapshot
+    assert not RawSnapshot(raw).is_complete() and not list(raw.iterdir())

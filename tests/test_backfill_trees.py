@@ -1,0 +1,112 @@
+"""`hub-census backfill --coverage subset` over the real family-tree scrapes in
+../shared/hubdata/trees (skipped when absent), as a researcher holding them would run it.
+
+The folder is what such scrapes look like: one file per root and scrape, several roots (and the
+same root twice) scraped on one day, and trees of very different sizes on consecutive dates.
+Checked against the files themselves, read here with `json`: the ids a date's files list, how
+many records repeat an id, their bytes' sha256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.cli import EXIT_OK, EXIT_USAGE, main
+from pipeline.paths import Layout
+
+TREES = Path(__file__).resolve().parents[1] / ".." / "shared" / "hubdata" / "trees"
+# nine files of seven roots, Kokoro-82M, OrangeMixs and stable-diffusion-3-medium twice each
+MANY_FILES_DAY = date(2025, 4, 22)
+# a 68-model day followed by a 19-model one: another tree, not a shrinking Hub
+BIG_DAY, SMALL_DAY = date(2025, 4, 7), date(2025, 4, 11)
+
+
+@pytest.fixture(scope="module")
+def trees() -> Path:
+    if not TREES.is_dir():
+        pytest.skip("../shared/hubdata/trees is absent")
+    return TREES
+
+
+def _files(trees: Path, day: date) -> list[Path]:
+    return sorted(trees.glob(f"*_{day:%Y%m%d}_*.jsonl"))
+
+
+def _rows(sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect() as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def test_a_days_tree_files_are_refused_unless_combined(trees, tmp_path, capsys):
+    args = ["backfill", str(trees), "--coverage", "subset", "--out", str(tmp_path / "out")]
+    assert main(args) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "two files for 2025-04-22" in err and "--combine" in err
+    assert not (tmp_path / "out" / "releases").exists()
+
+
+def test_the_files_of_one_day_are_that_days_snapshot(trees, tmp_path, capsys):
+    files = _files(trees, MANY_FILES_DAY)
+    assert len(files) == 9
+    records = [json.loads(line) for f in files for line in f.read_text().splitlines() if line]
+    ids = {r["id"] for r in records}
+    out = tmp_path / "out"
+    day = str(MANY_FILES_DAY)
+    args = ["backfill", str(trees), "--combine", "--coverage", "subset", "--from", day]
+    assert main([*args, "--to", day, "--out", str(out), "--no-progress"]) == EXIT_OK
+    # the folder's one file without a date in its name is named, not passed over
+    undated = [p.name for p in trees.glob("*.jsonl") if not re.search(r"\d{8}", p.name)]
+    assert undated and f"no date in the name (see --pattern): {', '.join(undated)}" in (
+        capsys.readouterr().err
+    )
+    release = Layout(out).release(MANY_FILES_DAY)
+    models = {
+        r[0]
+        for r in _rows("select model_id from read_parquet(?)", [str(release / "models.parquet")])
+    }
+    assert models == ids
+    # a model in two scrapes is listed twice: kept once, the other record in the quarantine
+    reasons = _rows(
+        "select reason, count(*) from read_parquet(?) group by all",
+        [str(release / "quarantine.parquet")],
+    )
+    assert len(records) - len(ids) == 21
+    assert dict(reasons) == {"duplicate_hub_id": len(records) - len(ids)}
+    ((name, sha256, source_records, coverage),) = _rows(
+        "select source_name, source_sha256, source_records, coverage from read_parquet(?)",
+        [str(release / "snapshot_sources.parquet")],
+    )
+    assert name == ", ".join(f.name for f in files)
+    assert sha256 == hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+    assert (source_records, coverage) == (len(records), "subset")
+    card = (release / "README.md").read_text()
+    assert sha256 in card and files[0].name in card
+
+
+def test_a_smaller_tree_the_next_date_is_not_a_fall_of_the_hub(trees, tmp_path):
+    out = tmp_path / "out"
+    args = ["backfill", str(trees), "--combine", "--coverage", "subset", "--no-progress"]
+    assert (
+        main([*args, "--from", str(BIG_DAY), "--to", str(SMALL_DAY), "--out", str(out)]) == EXIT_OK
+    )
+    layout = Layout(out)
+    sizes = {}
+    for day in (BIG_DAY, SMALL_DAY):
+        records = [line for f in _files(trees, day) for line in f.read_text().splitlines() if line]
+        sizes[day] = len({json.loads(line)["id"] for line in records})
+    assert sizes == {BIG_DAY: 68, SMALL_DAY: 19}
+    daily = _rows(
+        "select snapshot_date, models, comparable_to_previous from read_parquet(?) "
+        "where dimension = 'all' order by 1",
+        [[str(layout.table_partition("ecosystem_daily", d)) for d in (BIG_DAY, SMALL_DAY)]],
+    )
+    # two subsets are not read as one Hub changing: the later day is not comparable
+    assert daily == [(BIG_DAY, 68, None), (SMALL_DAY, 19, False)]
+    assert (layout.release(SMALL_DAY) / "manifest.json").is_file()
