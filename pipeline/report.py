@@ -579,7 +579,10 @@ def _families_section(families: list[_Family], latest: date | None) -> str:
         '<table id="families-table"><tr><th>#</th><th>family (its root)</th><th>models</th>'
         f"<th>descendants of the root</th><th>downloads (30 days)</th></tr>{rows}</table>",
         f"The {len(families)} families whose root has the most descendants on {latest}; each "
-        "has a page with its tree. The search box finds any model of these families.",
+        "has a page with its tree. The search box finds any model of these families."
+        if len(families) > 1
+        else f"The one family whose root has descendants on {latest}; it has a page with its "
+        "tree. The search box finds any of its models.",
     )
 
 
@@ -595,7 +598,9 @@ def _days_section(data: _ReportData) -> str:
         ]
         if marks:
             cells[0] += " †"
-        cells.append(escape("; ".join([row[6] or "unknown", *marks])))
+        # a subset's own mark names its coverage already
+        coverage = [] if row[6] == "subset" else [row[6] or "unknown"]
+        cells.append(escape("; ".join([*coverage, *marks])))
         style = ' class="marked"' if marks else ""
         rows.append(f"<tr{style}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     return _section(
