@@ -255,10 +255,28 @@ typed as (
         json_string_list(j_card_datasets) as card_datasets,
         -- a file entry without a name (or not an object at all) names no file
         case
-            when starts_with(j_siblings, '[')
+            when starts_with(j_siblings, '[{') or j_siblings = '[]'
                 then list_filter(
                     list_transform(
                         from_json(j_siblings, '[{"rfilename": "VARCHAR"}]'), lambda s: s.rfilename
+                    ),
+                    lambda name: name is not null
+                )
+            -- a ModelInfo saved with json.dumps(vars(info), default=str) holds each file as
+            -- the repr of its RepoSibling (../shared/research/hub_api_shape.md, section 5): its
+            -- name is read from the repr when quoted plainly (no backslash escape in it)
+            when starts_with(j_siblings, '[')
+                then list_filter(
+                    list_transform(
+                        from_json(j_siblings, '["JSON"]'),
+                        lambda e: case
+                            when starts_with(e, '{') then e ->> '$.rfilename'
+                            when starts_with(e, '"RepoSibling(rfilename=')
+                                then coalesce(
+                                    nullif(regexp_extract(e ->> '$', '^RepoSibling\(rfilename=''([^''\\]*)''[,)]', 1), ''),
+                                    nullif(regexp_extract(e ->> '$', '^RepoSibling\(rfilename="([^"\\]*)"[,)]', 1), '')
+                                )
+                        end
                     ),
                     lambda name: name is not null
                 )

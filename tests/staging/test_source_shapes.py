@@ -172,6 +172,40 @@ def test_modelinfo_dicts_are_staged(hubdata, tmp_path):
     assert by_field["createdAt"] == 1 and by_field["cardData"] == 1 and by_field["_id"] == 0
 
 
+def test_modelinfo_saved_with_vars_keeps_its_file_list(hubdata, tmp_path):
+    """A ModelInfo saved the naive way (`json.dumps(vars(info), default=str)`, as scripts that
+    walk the Hub do: ../shared/research/hub_api_shape.md, section 5) holds each file as the repr
+    of its RepoSibling. The file names must be read from it: an empty list would say the model
+    ships no weights (openness tier `none`). Truth: the recorded API bodies' own `siblings`."""
+    from huggingface_hub import ModelInfo
+    from huggingface_hub.hf_api import RepoSibling
+
+    expected = {}
+    saved = []
+    seen = set()
+    for path in sorted((hubdata / "api-responses").glob("*_200_*.json")):
+        body = json.loads(path.read_text(encoding="utf-8"))
+        # one body per repository (`gpt2` was renamed: two names, one `_id`)
+        if "siblings" not in body or body["_id"] in seen:
+            continue
+        seen.add(body["_id"])
+        expected[body["id"]] = [s["rfilename"] for s in body["siblings"]]
+        saved.append(json.loads(json.dumps(vars(ModelInfo(**body)), default=str)))
+    assert len(saved) >= 30
+    assert saved[0]["siblings"][0].startswith("RepoSibling(rfilename='")
+    # names a repr quotes differently: with a single quote (then in double quotes), and with a
+    # backslash (escaped in the repr, so not read: better no name than a wrong one)
+    odd = dict(saved[0], id="org/odd", _id="0" * 24, modelId="org/odd")
+    odd["siblings"] = [str(RepoSibling(rfilename=n)) for n in ("it's.bin", "a\\b.bin", "c.bin")]
+    assert odd["siblings"][0].startswith('RepoSibling(rfilename="it')
+    expected["org/odd"] = ["it's.bin", "c.bin"]
+    staged, quarantine, _ = stage_file(
+        tmp_path, write_jsonl(tmp_path / "vars.jsonl", [*saved, odd])
+    )
+    assert quarantine == []
+    assert {r["model_id"]: r["siblings"] for r in staged} == expected
+
+
 @pytest.fixture(scope="module")
 def hub_stats_day(tmp_path_factory):
     if not EXTRACT.is_file():
