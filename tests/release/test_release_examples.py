@@ -18,7 +18,7 @@ LICENSE = {
     "apache-2.0": "permissive",
     "mit": "permissive",
     "cc-by-nc-4.0": "non-commercial",
-    "llama3.1": "vendor-community",
+    "llama3.1": "community-restricted",
     None: "none",
 }
 
@@ -144,11 +144,11 @@ def test_license_mix_over_time(demo_release):
     got = {(r["snapshot_date"], r["license_category"]): r["count_models"] for r in rows}
     assert got == {
         (DAY1, "permissive"): 4,
-        (DAY1, "vendor-community"): 2,
+        (DAY1, "community-restricted"): 2,
         (DAY1, "non-commercial"): 1,
         (DAY1, "none"): 1,
         (DAY2, "permissive"): 6,
-        (DAY2, "vendor-community"): 2,
+        (DAY2, "community-restricted"): 2,
         (DAY2, "non-commercial"): 1,
     }
     day2_share = sum(r["share"] for r in rows if r["snapshot_date"] == DAY2)
@@ -209,7 +209,7 @@ def test_descendants_of_model(demo_release):
     rows = run(demo_release, "descendants_of_model", base_model="base/beta")
     assert [(r["model_id"], r["license_category"]) for r in rows] == [
         ("u/beta-merge", "permissive"),
-        ("v/beta-chat", "vendor-community"),
+        ("v/beta-chat", "community-restricted"),
     ]
 
 

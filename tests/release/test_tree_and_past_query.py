@@ -39,8 +39,8 @@ LICENSES = {
     "z/gguf": ("mit", "permissive"),
     "w/gguf-q": ("mit", "permissive"),
     "y/lora": ("cc-by-nc-4.0", "non-commercial"),
-    "base/beta": ("llama3.1", "vendor-community"),
-    "m/merge": ("llama3.1", "vendor-community"),
+    "base/beta": ("llama3.1", "community-restricted"),
+    "m/merge": ("llama3.1", "community-restricted"),
     "c/loop": (None, "none"),
     "n/new": ("mit", "permissive"),
 }
@@ -120,7 +120,7 @@ def test_tree_shows_descendants_with_relation_and_license_within_the_depth(root,
     code, deep, _ = _run(capsys, "tree", "base/alpha", "--out", str(root))
     assert code == 0
     # x/ft's children one level further in; the quantized chain three steps down.
-    assert "  │  ├─ m/merge  [merge]  llama3.1 (vendor-community)" in deep
+    assert "  │  ├─ m/merge  [merge]  llama3.1 (community-restricted)" in deep
     assert "  │  └─ z/gguf  [quantized]  mit (permissive)" in deep
     assert "  │     └─ w/gguf-q  [quantized]  mit (permissive)" in deep
     assert "c/loop" not in deep  # an edge the walk does not follow is not family
@@ -130,7 +130,7 @@ def test_tree_shows_every_parent_of_a_merge_upwards(root, capsys):
     code, out, _ = _run(capsys, "tree", "m/merge", "--out", str(root))
     assert code == 0
     up = out[out.index("ancestors") : out.index("descendants")]
-    assert "  ├─ base/beta  [merge]  llama3.1 (vendor-community)" in up
+    assert "  ├─ base/beta  [merge]  llama3.1 (community-restricted)" in up
     assert "  └─ x/ft  [merge]  apache-2.0 (permissive)" in up
     assert "     └─ base/alpha  [finetune]  apache-2.0 (permissive)" in up
     assert "descendants ([how each derives from its parent]):\n  none recorded" in out
