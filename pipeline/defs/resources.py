@@ -37,7 +37,9 @@ class HubSource(dg.ConfigurableResource):
     - `api`: `GET /api/models` through huggingface_hub at `endpoint` (default: the client's
       endpoint, i.e. the live Hub or whatever `HF_ENDPOINT` says; a running simulator's URL works).
     - `simulated`: a simulated Hub started on loopback for the run (offline use of `dagster dev`).
-    - `file`: a recorded listing (JSON Lines, optionally gzip) replayed instead of a crawl.
+    - `file`: a recorded listing (`from_file`: JSON Lines, a folder of API responses or a Parquet
+      dump; `from_files`: several recorded on one date, as one snapshot) replayed instead of a
+      crawl.
 
     The token is never configuration: huggingface_hub reads `HF_TOKEN` or its own store, and an
     endpoint holding a user name, password, query or fragment is refused.
