@@ -571,8 +571,15 @@ def replay_files(
     raw_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     combined = hashlib.sha256()
+
+    def report(pages: int, models: int) -> None:
+        if progress is not None:
+            progress(CrawlProgress(pages, models, 0, 0, 0, time.monotonic() - started))
+
     try:
-        files, sources, skipped, rejected = _replay_parts(paths, raw_dir, snapshot_date, combined)
+        files, sources, skipped, rejected = _replay_parts(
+            paths, raw_dir, snapshot_date, combined, report
+        )
     except BaseException:
         # pages of the recordings before the failing one must not be left to look like a start
         clear_snapshot(raw_dir)
@@ -595,19 +602,20 @@ def replay_files(
         bytes=sum(_source_bytes(p) for p in paths),
         seconds=round(time.monotonic() - started, 3),
     )
-    if progress is not None:
-        progress(
-            CrawlProgress(len(files), manifest.model_count, 0, 0, 0, time.monotonic() - started)
-        )
     write_json_atomic(raw_dir / MANIFEST, manifest.to_json())
     return manifest
 
 
 def _replay_parts(
-    paths: list[Path], raw_dir: Path, snapshot_date: date, combined: Any
+    paths: list[Path],
+    raw_dir: Path,
+    snapshot_date: date,
+    combined: Any,
+    report: Callable[[int, int], None],
 ) -> tuple[list[RawFile], list[dict[str, Any]], list[dict], int]:
     """Replay each recording on its own and move its pages and rejected lines into `raw_dir`;
-    the pages, the recordings, the skipped files and how many lines were rejected."""
+    the pages, the recordings, the skipped files and how many lines were rejected. Progress
+    (pages and models so far) is reported after each recording."""
     files: list[RawFile] = []
     sources: list[dict[str, Any]] = []
     skipped: list[dict] = []
@@ -652,6 +660,7 @@ def _replay_parts(
                     "records": part.model_count + part.rejected_count,
                 }
             )
+            report(len(files), sum(f.rows for f in files))
     return files, sources, skipped, rejected
 
 

@@ -257,8 +257,11 @@ def test_recordings_of_one_date_replay_as_one_snapshot(tmp_path):
     second = tmp_path / "b_20250422.jsonl"
     second.write_bytes(b'{"_id": "a3", "id": "org/c"}\n"text"\n{"_id": "a1", "id": "org/a"}\n')
     raw = tmp_path / "raw"
-    manifest = replay_files([first, second], raw, DAY)
+    reports = []
+    manifest = replay_files([first, second], raw, DAY, progress=reports.append)
     assert manifest.model_count == 4 and manifest.rejected_count == 2
+    # progress after each recording: pages and models so far
+    assert [(r.pages, r.models) for r in reports] == [(1, 2), (2, 4)]
     # both recordings' items, in the order given, the one listed twice kept twice for staging
     items = [i["id"] for i in RawSnapshot(raw).iter_items()]
     assert items == ["org/a", "org/b", "org/c", "org/a"]
