@@ -17,6 +17,7 @@ import argparse
 import re
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -40,14 +41,16 @@ class BackfillError(ValueError):
 
 @dataclass(frozen=True)
 class DatedFile:
-    """One date of an archive: its file, or its files when several are replayed as one."""
+    """One date of an archive: its file, or its files when several are replayed as one, and
+    their names relative to the archive (`2024-07-24/models.parquet` in a dated folder)."""
 
     day: date
     paths: tuple[Path, ...]
+    labels: tuple[str, ...] = ()
 
     @property
     def names(self) -> str:
-        return ", ".join(p.name for p in self.paths)
+        return ", ".join(self.labels or [p.name for p in self.paths])
 
 
 @dataclass
@@ -102,6 +105,25 @@ def _is_listing(path: Path) -> bool:
     return path.is_file() and path.name.endswith(LISTING_SUFFIXES)
 
 
+def _listings(source: Path, pattern: str | None) -> Iterator[tuple[Path, str, date | None]]:
+    """Each listing of `source` with its name relative to it and the date it carries: from its
+    own name, else, one folder down, from that folder's name (weekly mirrors of hub-stats keep
+    `models/<YYYY-MM-DD>/models.parquet`). Sorted by that relative name."""
+    if not source.is_dir():
+        if _is_listing(source):
+            yield source, source.name, date_of(source.name, pattern)
+        return
+    for entry in sorted(source.iterdir()):
+        if _is_listing(entry):
+            yield entry, entry.name, date_of(entry.name, pattern)
+        elif entry.is_dir():
+            folder_day = date_of(entry.name, pattern)
+            for path in sorted(entry.iterdir()):
+                if _is_listing(path):
+                    day = date_of(path.name, pattern) or folder_day
+                    yield path, f"{entry.name}/{path.name}", day
+
+
 def discover(source: Path, pattern: str | None, *, combine: bool = False) -> list[DatedFile]:
     """The dated listings of `source` (a folder, or one file), oldest first. Two files of one
     date are refused unless `combine`: then they are that date's snapshot together, in name
@@ -117,39 +139,33 @@ def discover(source: Path, pattern: str | None, *, combine: bool = False) -> lis
             ) from None
     if not source.exists():
         raise BackfillError(f"no such file or folder: {source}")
-    candidates = sorted(source.iterdir()) if source.is_dir() else [source]
-    found: dict[date, list[Path]] = {}
-    for path in candidates:
-        if not _is_listing(path):
-            continue
-        day = date_of(path.name, pattern)
+    found: dict[date, list[tuple[Path, str]]] = {}
+    for path, label, day in _listings(source, pattern):
         if day is None:
             # said when the backfill starts (undated), never passed over in silence
             continue
         if day in found and not combine:
             raise BackfillError(
-                f"two files for {day}: {found[day][0].name} and {path.name}; pass --combine to "
+                f"two files for {day}: {found[day][0][1]} and {label}; pass --combine to "
                 "replay a date's files together as its snapshot (trees scraped the same day), "
                 "or --pattern to date only one of them"
             )
-        found.setdefault(day, []).append(path)
+        found.setdefault(day, []).append((path, label))
     if not found:
         raise BackfillError(
-            f"no dated listing in {source} (JSON Lines or Parquet whose name carries a date; "
-            "use --pattern to say how)"
+            f"no dated listing in {source} (JSON Lines or Parquet whose name, or whose folder's "
+            "name, carries a date; use --pattern to say how)"
         )
-    return [DatedFile(day, tuple(paths)) for day, paths in sorted(found.items())]
-
-
-def undated(source: Path, pattern: str | None) -> list[Path]:
-    """The listings of a folder whose names carry no date: not imported, and said so."""
-    if not source.is_dir():
-        return []
     return [
-        path
-        for path in sorted(source.iterdir())
-        if _is_listing(path) and date_of(path.name, pattern) is None
+        DatedFile(day, tuple(p for p, _ in items), tuple(label for _, label in items))
+        for day, items in sorted(found.items())
     ]
+
+
+def undated(source: Path, pattern: str | None) -> list[str]:
+    """The listings of `source` that carry no date (in their name or their folder's): not
+    imported, and said so."""
+    return [label for _, label, day in _listings(source, pattern) if day is None]
 
 
 def select(
@@ -220,6 +236,9 @@ def _build_dates(
             "source_kind": "archive_import",
             "coverage": coverage,
         }
+        # a file dated by its folder is named with it: `models.parquet` alone names no date
+        if item.labels and list(item.labels) != [p.name for p in item.paths]:
+            hub["source_name"] = item.names
         # Days already built after this date are built again once, at the end, not per date;
         # so is the catalog, whose rebuild grows with the releases it lists.
         outcome = run_daily_job(
@@ -330,7 +349,7 @@ def main_backfill(args: argparse.Namespace, root: Path) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         if left_out := undated(args.source, args.pattern):
-            names = ", ".join(p.name for p in left_out)
+            names = ", ".join(left_out)
             print(
                 f"not imported, no date in the name (see --pattern): {names}",
                 file=sys.stderr,

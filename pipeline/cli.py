@@ -173,7 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="import an archive of dated snapshots, oldest first, one release per date",
         description=(
             "Build every dated file of SOURCE (a folder of listings in JSON Lines, plain, .gz or "
-            ".zst, or Parquet dumps; or one such file) through the daily job, oldest first, so "
+            ".zst, or Parquet dumps, each dated by its name or by its folder's one level down; or "
+            "one such file) through the daily job, oldest first, so "
             "that history compares each date with the previous one imported. Dates that already "
             "have a release are skipped, so an interrupted backfill resumes where it stopped. Days "
             "already built after the imported dates are built again once, at the end, and "

@@ -211,3 +211,47 @@ def test_discover_refuses_what_it_cannot_date(tmp_path, capsys):
     code = main(["backfill", str(tmp_path), "--to", "2019-12-31", "--out", str(tmp_path / "o")])
     assert code == EXIT_USAGE
     assert "outside the snapshot dates" in capsys.readouterr().err
+
+
+def test_a_weekly_mirror_dates_each_dump_by_its_folder(world, tmp_path, capsys):
+    """hfmlsoc/hub_weekly_snapshots keeps `models/<YYYY-MM-DD>/models.parquet`
+    (../shared/research/hub_ecosystem_anchors.md, A1b): every file has the same name, and the
+    date is its folder's. Each is imported under its folder's date and named with it."""
+    mirror = tmp_path / "models"
+    days = [DATES[0], DATES[0] + timedelta(days=7)]
+    ids = {}
+    for day in days:
+        listing = tmp_path / f"{day}.jsonl.gz"
+        export_listing(world, day, listing)
+        folder = mirror / day.isoformat()
+        folder.mkdir(parents=True)
+        with duckdb.connect() as conn:
+            rows = conn.read_json(str(listing), format="newline_delimited")
+            rows.write_parquet(str(folder / "models.parquet"))
+        ids[day] = set(compute_truth(world, day).models["model_id"])
+    (mirror / "notes").mkdir()
+    (mirror / "notes" / "models.parquet").write_bytes(
+        (mirror / str(days[0]) / "models.parquet").read_bytes()
+    )
+
+    out = tmp_path / "out"
+    assert main(["backfill", str(mirror), "--out", str(out), "--no-progress"]) == EXIT_OK
+    # the copy in a folder without a date is named, not imported
+    assert "no date in the name (see --pattern): notes/models.parquet" in capsys.readouterr().err
+    layout = Layout(out)
+    for day in days:
+        release = layout.release(day)
+        (row,) = _rows(
+            "select source_name, source_sha256, models from read_parquet(?)",
+            str(release / "snapshot_sources.parquet"),
+        )
+        file = mirror / day.isoformat() / "models.parquet"
+        assert row == (f"{day}/models.parquet", _sha256(file), len(ids[day]))
+        models = {
+            r[0]
+            for r in _rows("select model_id from read_parquet(?)", str(release / "models.parquet"))
+        }
+        assert models == ids[day]
+    assert sorted(p.name for p in (out / "releases").iterdir() if p.name[0].isdigit()) == [
+        str(d) for d in days
+    ]
