@@ -27,8 +27,11 @@ import duckdb
 import pipeline
 from pipeline.daily import refresh_stale_days, stale_days
 from pipeline.paths import Layout
+from pipeline.provenance import TABLE as SOURCES_TABLE
+from pipeline.provenance import day_source, same_source_bytes
 from pipeline.release.manifest import MANIFEST_NAME, source_commit
 from pipeline.sql import DEFAULT_MEMORY_LIMIT, engine
+from pipeline.storage import previous_date
 
 LISTING_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json.gz", ".ndjson", ".parquet")
 # The default date in a file name: 2022-02-21, 2022_02_21 or 20220221, not inside a longer number.
@@ -261,7 +264,7 @@ def _build_dates(
         summary.quarantined += quarantined
         echo(
             f"{head}: built from {item.names}: models {models:,}, quarantined "
-            f"{quarantined:,}, {coverage}, {seconds:.1f}s"
+            f"{quarantined:,}, {coverage}, {seconds:.1f}s{_stale_copy(layout, item.day)}"
         )
     try:
         summary.refreshed = refresh_later_days(layout, echo)
@@ -320,6 +323,17 @@ def refresh_later_days(layout: Layout, echo) -> list[date]:
             "that run, or the next one under this root, builds them again"
         )
     return refresh.rebuilt
+
+
+def _stale_copy(layout: Layout, day: date) -> str:
+    """A note when the date's source is, byte for byte, the one of the date before it: an
+    archive that copied a stale snapshot (its changes are then marked not comparable)."""
+    earlier = previous_date(layout, SOURCES_TABLE, day)
+    if earlier is None or not same_source_bytes(
+        day_source(layout, day), day_source(layout, earlier)
+    ):
+        return ""
+    return f"; the same file, byte for byte, as {earlier}'s (a stale copy?): not comparable"
 
 
 def _span(days: list[date]) -> str:

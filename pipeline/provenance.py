@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -131,6 +131,8 @@ class DaySource:
     coverage: str | None
     source_shape: str | None
     missing_fields: tuple[str, ...] | None
+    # not part of what makes two sources alike: every observation has its own bytes
+    sha256: str | None = field(default=None, compare=False)
 
 
 def day_source(layout: Layout, day: date) -> DaySource | None:
@@ -154,7 +156,7 @@ def _read_day_source(path: str, inode: int, mtime_ns: int, size: int) -> DaySour
     if row is None:
         return None
     missing = tuple(sorted(row[2])) if row[2] is not None else None
-    return DaySource(row[0], row[1], missing)
+    return DaySource(row[0], row[1], missing, row[3])
 
 
 def comparable(layout: Layout, day: date, previous: date | None) -> bool | None:
@@ -162,11 +164,20 @@ def comparable(layout: Layout, day: date, previous: date | None) -> bool | None:
     source shape and missing fields (None on a baseline), and not a subset. Nothing says that two
     subsets are the same part of the Hub (one date's file may hold one family tree, the next
     another), so a fall from one to the next says nothing about either source, and a subset day
-    is never read as a change. Dates without provenance (history built on bare `models`
-    partitions) compare as they always did."""
+    is never read as a change. Nor is a day whose source is, byte for byte, the previous day's
+    (an archive that copied a stale snapshot under a new date: hub_weekly_snapshots does when
+    upstream skipped days): its zero changes are a copy, not an observation. Dates without
+    provenance (history built on bare `models` partitions) compare as they always did."""
     if previous is None:
         return None
-    source = day_source(layout, day)
+    source, earlier = day_source(layout, day), day_source(layout, previous)
     if source is not None and source.coverage == "subset":
         return False
-    return source == day_source(layout, previous)
+    if same_source_bytes(source, earlier):
+        return False
+    return source == earlier
+
+
+def same_source_bytes(source: DaySource | None, earlier: DaySource | None) -> bool:
+    """Whether two dates were built from the same bytes (their sources' sha256 are equal)."""
+    return bool(source and earlier and source.sha256 and source.sha256 == earlier.sha256)

@@ -233,12 +233,29 @@ def test_a_weekly_mirror_dates_each_dump_by_its_folder(world, tmp_path, capsys):
     (mirror / "notes" / "models.parquet").write_bytes(
         (mirror / str(days[0]) / "models.parquet").read_bytes()
     )
+    # a week whose upstream did not change: the mirror copies the same file under a new date
+    stale = days[1] + timedelta(days=7)
+    (mirror / str(stale)).mkdir()
+    shutil.copyfile(
+        mirror / str(days[1]) / "models.parquet", mirror / str(stale) / "models.parquet"
+    )
 
     out = tmp_path / "out"
     assert main(["backfill", str(mirror), "--out", str(out), "--no-progress"]) == EXIT_OK
+    captured = capsys.readouterr()
     # the copy in a folder without a date is named, not imported
-    assert "no date in the name (see --pattern): notes/models.parquet" in capsys.readouterr().err
+    assert "no date in the name (see --pattern): notes/models.parquet" in captured.err
     layout = Layout(out)
+    # the stale copy is built, said to be one, and not read as a week without change
+    assert f"the same file, byte for byte, as {days[1]}'s (a stale copy?)" in captured.out
+    assert captured.out.count("byte for byte") == 1
+    daily = _rows(
+        "select snapshot_date, new, removed, comparable_to_previous from read_parquet(?) "
+        "where dimension = 'all' order by 1",
+        [str(layout.table_partition("ecosystem_daily", d)) for d in [*days, stale]],
+    )
+    assert [(d, c) for d, _, _, c in daily] == [(days[0], None), (days[1], True), (stale, False)]
+    assert daily[2][1:3] == (0, 0)
     for day in days:
         release = layout.release(day)
         (row,) = _rows(
@@ -253,5 +270,5 @@ def test_a_weekly_mirror_dates_each_dump_by_its_folder(world, tmp_path, capsys):
         }
         assert models == ids[day]
     assert sorted(p.name for p in (out / "releases").iterdir() if p.name[0].isdigit()) == [
-        str(d) for d in days
+        str(d) for d in [*days, stale]
     ]

@@ -18,17 +18,21 @@ from pipeline.provenance import TABLE, DaySource, comparable, day_source
 DAY, NEXT = date(2024, 3, 1), date(2024, 3, 2)
 
 
-def _write(layout: Layout, day: date, coverage: str, shape: str, missing: list[str]) -> None:
+def _write(
+    layout: Layout, day: date, coverage: str, shape: str, missing: list[str], sha256: str = ""
+) -> None:
     """One snapshot_sources row, written beside the partition and renamed over it, as
-    pipeline.storage writes every partition."""
+    pipeline.storage writes every partition. Each date's source has its own bytes unless said."""
     target = layout.table_partition(TABLE, day)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name("incoming.parquet")
     with duckdb.connect() as conn:
         conn.execute(
             "copy (select ?::varchar as coverage, ?::varchar as source_shape, "
-            "?::varchar[] as missing_fields) to '" + str(tmp) + "' (format parquet)",
-            [coverage, shape, missing],
+            "?::varchar[] as missing_fields, ?::varchar as source_sha256) to '"
+            + str(tmp)
+            + "' (format parquet)",
+            [coverage, shape, missing, sha256 or day.isoformat() * 4],
         )
     os.replace(tmp, target)
 
@@ -50,3 +54,14 @@ def test_a_replaced_partition_is_read_again(tmp_path):
 
     layout.table_partition(TABLE, DAY).unlink()
     assert day_source(layout, DAY) is None
+
+
+def test_a_source_with_the_previous_days_bytes_is_not_comparable(tmp_path):
+    """An archive that copied a stale snapshot under a new date (the weekly mirror does when
+    upstream skipped days): its zero changes are a copy, not an observation."""
+    layout = Layout(tmp_path)
+    _write(layout, DAY, "full_hub", "hub_stats_parquet", ["_id"], sha256="a" * 64)
+    _write(layout, NEXT, "full_hub", "hub_stats_parquet", ["_id"], sha256="a" * 64)
+    assert comparable(layout, NEXT, DAY) is False
+    _write(layout, NEXT, "full_hub", "hub_stats_parquet", ["_id"], sha256="b" * 64)
+    assert comparable(layout, NEXT, DAY) is True
