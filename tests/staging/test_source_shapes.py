@@ -376,3 +376,31 @@ def test_dump_code_links_are_the_cards_own_not_their_benchmarks(hub_stats_day):
         "FuseAI/FuseChat-7B-v2.0": "open_weights",
         "kaist-ai/mistral-orpo-capybara-7k": "open_weights",
     }
+
+
+def test_a_dump_with_zoned_timestamps_keeps_them(tmp_path):
+    """A Parquet dump whose timestamps carry a time zone (what pandas writes from UTC-aware
+    columns) reaches the replay as DuckDB's text of them, an offset of hours alone
+    (`2024-02-29 04:52:16+00`); read as a naive dump's. Truth: the extract's own columns."""
+    if not EXTRACT.is_file():
+        pytest.skip("../shared/hubdata/archives is absent")
+    zoned = tmp_path / "zoned.parquet"
+    with duckdb.connect() as conn:
+        conn.execute("set TimeZone = 'UTC'")
+        conn.read_parquet(str(EXTRACT)).limit(300).select(
+            "* replace (createdAt::timestamptz as createdAt, "
+            "lastModified::timestamptz as lastModified)"
+        ).write_parquet(str(zoned))
+        truth = {
+            r[0]: r[1:]
+            for r in conn.execute(
+                "select id, createdAt, lastModified from read_parquet(?)", [str(zoned)]
+            ).fetchall()
+        }
+        assert conn.execute(
+            "select distinct typeof(createdAt) from read_parquet(?)", [str(zoned)]
+        ).fetchall() == [("TIMESTAMP WITH TIME ZONE",)]
+    staged, quarantine, _ = stage_file(tmp_path, zoned)
+    assert quarantine == [] and len(staged) == 300
+    as_utc = {k: tuple(v.replace(tzinfo=None) for v in vs) for k, vs in truth.items()}
+    assert {r["model_id"]: (r["created_at"], r["last_modified"]) for r in staged} == as_utc
