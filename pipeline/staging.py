@@ -139,6 +139,7 @@ def stage_models(
             # Each statement is given only the values it reads.
             conn.execute(load_sql("staging/create_json_text_macro"))
             conn.execute(load_sql("staging/create_json_string_list_macro"))
+            conn.execute(load_sql("staging/create_json_count_macro"))
             conn.execute(
                 load_sql("staging/create_stage_records"),
                 {

@@ -205,19 +205,10 @@ typed as (
                 then try_cast(modified_text as timestamp)
         end as last_modified,
         -- counters are non-negative JSON integers; anything else is unknown, not zero
-        case
-            when regexp_full_match(j_downloads, '-?[0-9]+') and try_cast(j_downloads as bigint) >= 0
-                then try_cast(j_downloads as bigint)
-        end as downloads_30d,
-        case
-            when regexp_full_match(j_downloads_all_time, '-?[0-9]+')
-                and try_cast(j_downloads_all_time as bigint) >= 0
-                then try_cast(j_downloads_all_time as bigint)
-        end as downloads_all_time,
-        case
-            when regexp_full_match(j_likes, '-?[0-9]+') and try_cast(j_likes as bigint) >= 0
-                then try_cast(j_likes as bigint)
-        end as likes,
+        -- (sql/staging/create_json_count_macro.sql)
+        json_count(j_downloads) as downloads_30d,
+        json_count(j_downloads_all_time) as downloads_all_time,
+        json_count(j_likes) as likes,
         case
             -- a JSON number (a cast of JSON would read a string "1.5" as a number too)
             when regexp_matches(j_trending_score, '^-?[0-9]')
@@ -232,11 +223,7 @@ typed as (
         end as gated,
         case when j_private in ('true', 'false') then j_private = 'true' end as is_private,
         case when j_disabled in ('true', 'false') then j_disabled = 'true' end as is_disabled,
-        case
-            when regexp_full_match(j_parameter_count, '-?[0-9]+')
-                and try_cast(j_parameter_count as bigint) >= 0
-                then try_cast(j_parameter_count as bigint)
-        end as parameter_count,
+        json_count(j_parameter_count) as parameter_count,
         tag_list as tags,
         list_transform(
             list_filter(tag_list, lambda t: starts_with(t, 'license:') and length(t) > 8),

@@ -378,29 +378,41 @@ def test_dump_code_links_are_the_cards_own_not_their_benchmarks(hub_stats_day):
     }
 
 
-def test_a_dump_with_zoned_timestamps_keeps_them(tmp_path):
-    """A Parquet dump whose timestamps carry a time zone (what pandas writes from UTC-aware
-    columns) reaches the replay as DuckDB's text of them, an offset of hours alone
-    (`2024-02-29 04:52:16+00`); read as a naive dump's. Truth: the extract's own columns."""
+def test_a_dump_written_by_pandas_keeps_its_timestamps_and_counts(tmp_path):
+    """A Parquet dump written from pandas: timestamps with a time zone (UTC-aware columns) and
+    counters as floats (an integer column with gaps becomes float64; its gaps are nulls). The
+    replay turns them into DuckDB's text, `2024-02-29 04:52:16+00` and `184038.0`; both are read
+    as a plain dump's. Truth: the extract's own columns."""
     if not EXTRACT.is_file():
         pytest.skip("../shared/hubdata/archives is absent")
-    zoned = tmp_path / "zoned.parquet"
+    written = tmp_path / "pandas.parquet"
     with duckdb.connect() as conn:
         conn.execute("set TimeZone = 'UTC'")
         conn.read_parquet(str(EXTRACT)).limit(300).select(
             "* replace (createdAt::timestamptz as createdAt, "
-            "lastModified::timestamptz as lastModified)"
-        ).write_parquet(str(zoned))
+            "lastModified::timestamptz as lastModified, downloads::double as downloads, "
+            "downloadsAllTime::double as downloadsAllTime, "
+            "if(likes % 7 = 0, null, likes)::double as likes)"
+        ).write_parquet(str(written))
+        types = conn.execute(
+            "select distinct typeof(createdAt), typeof(downloads) from read_parquet(?)",
+            [str(written)],
+        ).fetchall()
+        assert types == [("TIMESTAMP WITH TIME ZONE", "DOUBLE")]
         truth = {
-            r[0]: r[1:]
+            r[0]: (r[1].replace(tzinfo=None), r[2].replace(tzinfo=None), *map(_count, r[3:]))
             for r in conn.execute(
-                "select id, createdAt, lastModified from read_parquet(?)", [str(zoned)]
+                "select id, createdAt, lastModified, downloads, downloadsAllTime, likes "
+                "from read_parquet(?)",
+                [str(written)],
             ).fetchall()
         }
-        assert conn.execute(
-            "select distinct typeof(createdAt) from read_parquet(?)", [str(zoned)]
-        ).fetchall() == [("TIMESTAMP WITH TIME ZONE",)]
-    staged, quarantine, _ = stage_file(tmp_path, zoned)
+    assert sum(v[4] is None for v in truth.values()) > 0  # the gaps are there
+    staged, quarantine, _ = stage_file(tmp_path, written)
     assert quarantine == [] and len(staged) == 300
-    as_utc = {k: tuple(v.replace(tzinfo=None) for v in vs) for k, vs in truth.items()}
-    assert {r["model_id"]: (r["created_at"], r["last_modified"]) for r in staged} == as_utc
+    columns = ("created_at", "last_modified", "downloads_30d", "downloads_all_time", "likes")
+    assert {r["model_id"]: tuple(r[c] for c in columns) for r in staged} == truth
+
+
+def _count(value: float | None) -> int | None:
+    return None if value is None else int(value)

@@ -247,6 +247,10 @@ NULLABLE_CASES = [
     ({"downloads": "abc"}, "downloads_30d", None),
     ({"downloads": -5}, "downloads_30d", None),
     ({"downloads": 12.5}, "downloads_30d", None),
+    # an integral number written as a float (a dump of a float column) is the count
+    ({"downloads": 12.0}, "downloads_30d", 12),
+    ({"likes": -3.0}, "likes", None),
+    ({"downloads": "12.0"}, "downloads_30d", None),
     ({"downloads": 2**70}, "downloads_30d", None),
     ({"downloads": True}, "downloads_30d", None),
     ({"likes": [1]}, "likes", None),
@@ -260,6 +264,12 @@ NULLABLE_CASES = [
     ({"createdAt": 1700000000}, "created_at", None),
     ({"createdAt": "2024-13-45T00:00:00Z"}, "created_at", None),
     ({"createdAt": "2024-02-03"}, "created_at", datetime(2024, 2, 3)),
+    # DuckDB's text of a zoned Parquet timestamp: an offset of hours alone
+    (
+        {"createdAt": "2024-02-03 10:00:00.5+02"},
+        "created_at",
+        datetime(2024, 2, 3, 8, 0, 0, 500000),
+    ),
     ({"lastModified": {"$date": 1}}, "last_modified", None),
     ({"gated": True}, "gated", None),
     ({"gated": "Manual"}, "gated", None),
