@@ -524,12 +524,8 @@ def replay_file(
     raw_dir = Path(raw_dir)
     if not path.exists():
         raise ReplayError(f"no recording at {path}")
-    snapshot = RawSnapshot(raw_dir)
-    if snapshot.is_complete() and not force:
-        return snapshot.manifest()
-    # Replay is local and quick: an interrupted one starts over rather than resuming.
-    clear_snapshot(raw_dir)
-    raw_dir.mkdir(parents=True, exist_ok=True)
+    if (done := _complete_or_cleared(raw_dir, force)) is not None:
+        return done
 
     started = time.monotonic()
     if path.suffix == ".parquet":
@@ -540,6 +536,18 @@ def replay_file(
             lines = _parquet_as_jsonl(path, Path(work))
             return _replay_source(lines, path, raw_dir, snapshot_date, progress, page_size, started)
     return _replay_source(path, path, raw_dir, snapshot_date, progress, page_size, started)
+
+
+def _complete_or_cleared(raw_dir: Path, force: bool) -> RawManifest | None:
+    """The complete snapshot already in `raw_dir` (unless `force`); else None, the folder
+    emptied of what a replay writes. Replay is local and quick: an interrupted one starts over
+    rather than resuming."""
+    snapshot = RawSnapshot(raw_dir)
+    if snapshot.is_complete() and not force:
+        return snapshot.manifest()
+    clear_snapshot(raw_dir)
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    return None
 
 
 def replay_files(
@@ -564,11 +572,8 @@ def replay_files(
             f"two recordings of {snapshot_date} share a name: {sorted(map(str, paths))}"
         )
     raw_dir = Path(raw_dir)
-    snapshot = RawSnapshot(raw_dir)
-    if snapshot.is_complete() and not force:
-        return snapshot.manifest()
-    clear_snapshot(raw_dir)
-    raw_dir.mkdir(parents=True, exist_ok=True)
+    if (done := _complete_or_cleared(raw_dir, force)) is not None:
+        return done
     started = time.monotonic()
     combined = hashlib.sha256()
 
