@@ -33,7 +33,16 @@ from pipeline.release.manifest import MANIFEST_NAME, source_commit
 from pipeline.sql import DEFAULT_MEMORY_LIMIT, engine
 from pipeline.storage import previous_date
 
-LISTING_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json.gz", ".ndjson", ".parquet")
+# JSON Lines, a JSON document (a saved `/api/models` array) and Parquet dumps
+LISTING_SUFFIXES = (
+    ".jsonl",
+    ".jsonl.gz",
+    ".jsonl.zst",
+    ".json.gz",
+    ".ndjson",
+    ".json",
+    ".parquet",
+)
 # The default date in a file name: 2022-02-21, 2022_02_21 or 20220221, not inside a longer number.
 _DEFAULT_DATE = re.compile(r"(?<!\d)(\d{4})[-_]?(\d{2})[-_]?(\d{2})(?!\d)")
 

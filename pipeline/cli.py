@@ -140,8 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--from-file",
         type=Path,
         default=None,
-        help="replay a recording instead of crawling: JSON Lines (plain, .gz or .zst), a folder of "
-        "API responses (*.json) or a Parquet dump",
+        help="replay a recording instead of crawling: JSON Lines (plain, .gz or .zst), a JSON "
+        "document (a saved /api/models array, .json), a folder of API responses (*.json) or a "
+        "Parquet dump",
     )
     run.add_argument("--force", action="store_true", help="crawl again even if the day is complete")
     coverage_option(run)

@@ -272,3 +272,33 @@ def test_a_weekly_mirror_dates_each_dump_by_its_folder(world, tmp_path, capsys):
     assert sorted(p.name for p in (out / "releases").iterdir() if p.name[0].isdigit()) == [
         str(d) for d in [*days, stale]
     ]
+
+
+def test_saved_api_responses_of_2022_import_as_listings(world, tmp_path):
+    """The oldest archives are saved `/api/models?full=true` answers: one JSON array a day, in
+    the 2022 shape (`modelId`, no `_id`). Each date holds exactly the array's models."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    ids = {}
+    for day in DATES[:2]:
+        lines = tmp_path / f"{day}.jsonl"
+        export_listing(world, day, lines, era="2022")
+        items = [json.loads(line) for line in lines.read_text().splitlines() if line]
+        (archive / f"models-{day}.json").write_text(json.dumps(items, indent=1))
+        ids[day] = {item["modelId"] for item in items}
+    out = tmp_path / "out"
+    assert main(["backfill", str(archive), "--out", str(out), "--no-progress"]) == EXIT_OK
+    layout = Layout(out)
+    for day in DATES[:2]:
+        release = layout.release(day)
+        models = {
+            r[0]
+            for r in _rows("select model_id from read_parquet(?)", str(release / "models.parquet"))
+        }
+        assert models == ids[day] and len(models) > 100
+        (row,) = _rows(
+            "select source_name, source_sha256, source_shape from read_parquet(?)",
+            str(release / "snapshot_sources.parquet"),
+        )
+        file = archive / f"models-{day}.json"
+        assert row == (file.name, _sha256(file), "listing_2022")

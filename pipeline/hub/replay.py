@@ -2,8 +2,9 @@
 
 The Hub cannot be asked about a past day, so past days come from recordings: a JSON Lines file
 (plain, .gz or .zst) with one item per line, a directory of recorded API responses (`*.json`,
-one model item each), or a hub-stats-style Parquet dump (`*.parquet`, one row per model; each
-row becomes one JSON object, nested columns as they are).
+one model item each), a JSON document (`*.json`: a saved `/api/models` response, one array of
+items, often pretty-printed), or a hub-stats-style Parquet dump (`*.parquet`, one row per model;
+each row becomes one JSON object, nested columns as they are).
 Lines that are not a JSON object go to `rejected.jsonl.gz` with why, and files that are not items
 (the recorded 307 redirect bodies) are listed as skipped in the manifest: nothing is dropped
 silently.
@@ -11,8 +12,8 @@ silently.
 Lines are read bounded: a line longer than MAX_RECORD_BYTES is rejected as `record_too_large`
 from its first bytes, its full length and sha256, without ever being held whole; one nested deeper
 than MAX_JSON_DEPTH is rejected as `too_deep` before Python's json (which recurses) sees it. A
-source that is not JSON Lines at all (empty, truncated, binary, a JSON array) raises ReplayError
-with one line saying so.
+source that is not JSON Lines at all (empty, truncated, binary, a JSON array in a `.jsonl`) raises
+ReplayError with one line saying so, as does a `.json` document DuckDB cannot read as JSON.
 
 A JSON Lines source (plain, .gz or .zst, and the text DuckDB writes of a Parquet dump) is not
 parsed in Python line by line: DuckDB checks every line in one parallel read
@@ -349,6 +350,34 @@ def _parquet_as_jsonl(path: Path, workdir: Path) -> Path:
     return target
 
 
+def _json_as_jsonl(path: Path, workdir: Path) -> Path:
+    """A JSON document of items (a saved `/api/models` response: an array, often pretty-printed;
+    or one item) written by DuckDB as JSON Lines, one element a line, to be read like any
+    recorded listing: an element that is not an object becomes a line the checks reject. One
+    not read as JSON at all fails the whole document, since its elements cannot be told apart."""
+    import duckdb
+
+    from pipeline.paths import literal_path
+    from pipeline.sql import load_sql
+
+    target = workdir / (path.stem + ".jsonl")
+    with _connect() as conn:
+        try:
+            conn.execute(
+                load_sql("hub/json_as_jsonl"),
+                {
+                    "source": literal_path(path),
+                    "target": str(target),
+                    # above the record bound: an element a little over it is rejected on its own
+                    "max_object_size": 4 * MAX_RECORD_BYTES,
+                },
+            )
+        except duckdb.Error as exc:
+            first_line = str(exc).strip().splitlines()[0]
+            raise ReplayError(f"{path} is not a readable JSON document: {first_line}") from None
+    return target
+
+
 def _response_files(path: Path, skipped: list[dict]) -> Iterator[_Record]:
     for file_no, file in enumerate(sorted(path.iterdir()), start=1):
         if file.is_file() and file.suffix == ".json":
@@ -528,12 +557,14 @@ def replay_file(
         return done
 
     started = time.monotonic()
-    if path.suffix == ".parquet":
-        # Read as the JSON Lines DuckDB writes of it: the same checks and the same fast path as a
-        # recorded listing; the manifest names the dump.
+    # A Parquet dump, or a JSON document (a saved `/api/models` array), is read as the JSON Lines
+    # DuckDB writes of it: the same checks and the same fast path as a recorded listing; the
+    # manifest names the file itself.
+    convert = {".parquet": _parquet_as_jsonl, ".json": _json_as_jsonl}.get(path.suffix)
+    if convert is not None and path.is_file():
         # beside the snapshot, on the output's disk: the text of a whole-Hub dump is gigabytes
-        with tempfile.TemporaryDirectory(prefix=".parquet-", dir=raw_dir.parent) as work:
-            lines = _parquet_as_jsonl(path, Path(work))
+        with tempfile.TemporaryDirectory(prefix=f"{path.suffix}-", dir=raw_dir.parent) as work:
+            lines = convert(path, Path(work))
             return _replay_source(lines, path, raw_dir, snapshot_date, progress, page_size, started)
     return _replay_source(path, path, raw_dir, snapshot_date, progress, page_size, started)
 

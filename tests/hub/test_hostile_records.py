@@ -179,8 +179,11 @@ BAD_SOURCES = {
     "truncated.jsonl.gz": _gzip_truncated,
     "garbage.jsonl": lambda p: p.write_bytes(bytes(range(256)) * 40),
     "garbage.jsonl.gz": lambda p: p.write_bytes(b"\x1f\x8b" + bytes(range(256)) * 4),
-    "array.json": lambda p: p.write_text(json.dumps([{"id": "org/a"}, {"id": "org/b"}])),
-    "pretty_array.json": lambda p: p.write_text(json.dumps([{"id": "org/a"}], indent=2)),
+    # an array is a JSON document: read as one in a `.json` file, refused as JSON Lines
+    "array.jsonl": lambda p: p.write_text(json.dumps([{"id": "org/a"}, {"id": "org/b"}])),
+    "pretty_array.jsonl": lambda p: p.write_text(json.dumps([{"id": "org/a"}], indent=2)),
+    "cut_short.json": lambda p: p.write_text('[{"id": "org/a"}, {"id": "org/'),
+    "no_items.json": lambda p: p.write_text("[]"),
     "not.parquet": lambda p: p.write_bytes(b"PAR1 but not really"),
 }
 
@@ -196,7 +199,7 @@ def test_bad_recording_is_one_clear_error(tmp_path, name):
     assert not (tmp_path / "raw" / "_manifest.json").exists()
 
 
-@pytest.mark.parametrize("name", ["truncated.jsonl.gz", "array.json"])
+@pytest.mark.parametrize("name", ["truncated.jsonl.gz", "array.jsonl", "cut_short.json"])
 def test_run_with_a_bad_recording_exits_2_with_one_line(tmp_path, capsys, name):
     source = tmp_path / name
     BAD_SOURCES[name](source)

@@ -297,3 +297,38 @@ def test_a_recording_without_items_fails_its_date_whole(tmp_path):
         replay_files([good, empty], raw, DAY)
     # the first recording's page is not left to look like a start of the snapshot
     assert not RawSnapshot(raw).is_complete() and not list(raw.iterdir())
+
+
+def test_a_saved_api_response_array_replays_as_its_items(tmp_path):
+    """`GET /api/models` answers with one JSON array: saved as it came (pretty-printed here),
+    each element is one line of the snapshot, equal as JSON to the element; one that is not an
+    object is rejected with its reason, as in a JSON Lines source."""
+    items = [
+        {"modelId": "bert-base-uncased", "tags": ["license:apache-2.0"], "downloads": 1.5e3},
+        {"_id": "a" * 24, "id": "org/é-😀", "cardData": {"license": "mit"}, "note": 'a\nb\t"c"'},
+        42,
+        {"modelId": "gpt2", "config": None},
+    ]
+    source = tmp_path / "models-2022-02-21.json"
+    source.write_text(json.dumps(items, indent=2, ensure_ascii=True), encoding="utf-8")
+    raw = tmp_path / "raw"
+    manifest = replay_file(source, raw, DAY)
+    assert (manifest.model_count, manifest.rejected_count) == (3, 1)
+    assert list(RawSnapshot(raw).iter_items()) == [items[0], items[1], items[3]]
+    [rejected] = read_gz_lines(raw / REJECTED)
+    assert (rejected["line_no"], rejected["reason"]) == (3, "a JSON int, not an object")
+    assert manifest.source_sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
+    # a single saved item is a document of one
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps(items[1], indent=1), encoding="utf-8")
+    assert replay_file(one, tmp_path / "raw1", DAY).model_count == 1
+    # nothing of the conversion is left beside the snapshots
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_a_json_document_that_is_not_json_is_one_clear_error(tmp_path):
+    source = tmp_path / "broken.json"
+    source.write_text('[{"id": "a/b"}, {"id": ', encoding="utf-8")
+    with pytest.raises(ReplayError, match="is not a readable JSON document"):
+        replay_file(source, tmp_path / "raw", DAY)
+    assert not RawSnapshot(tmp_path / "raw").is_complete()
