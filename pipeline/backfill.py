@@ -180,6 +180,20 @@ def undated(source: Path, pattern: str | None) -> list[str]:
     return [label for _, label, day in _listings(source, pattern) if day is None]
 
 
+def not_listings(source: Path) -> list[str]:
+    """The files of a folder (and of its folders, one level down) that no backfill reads (a
+    README, a CSV): not imported, and said so. Hidden files are left out."""
+    if not source.is_dir():
+        return []
+    found = []
+    for entry in sorted(source.iterdir()):
+        inside = sorted(entry.iterdir()) if entry.is_dir() else [entry]
+        for path in inside:
+            if path.is_file() and not path.name.startswith(".") and not _is_listing(path):
+                found.append(path.relative_to(source).as_posix())
+    return found
+
+
 def select(
     files: list[DatedFile], *, every: str, start: date | None, end: date | None
 ) -> list[DatedFile]:
@@ -375,6 +389,12 @@ def main_backfill(args: argparse.Namespace, root: Path) -> int:
             names = ", ".join(left_out)
             print(
                 f"not imported, no date in the name (see --pattern): {names}",
+                file=sys.stderr,
+            )
+        if left_out := not_listings(args.source):
+            names = ", ".join(left_out)
+            print(
+                f"not imported, not JSON Lines, a .json document or Parquet: {names}",
                 file=sys.stderr,
             )
         today = utc_today()

@@ -78,6 +78,24 @@ def backfilled(archive):
     return source, out, code
 
 
+def test_a_file_that_is_no_listing_is_named_not_passed_over(archive, tmp_path, capsys):
+    source, _ = archive
+    folder = tmp_path / "archive"
+    (folder / "2022-01-02").mkdir(parents=True)
+    shutil.copy(_listing(source, DATES[0]), folder)
+    (folder / "2022-01-01.csv").write_text("id\n")
+    (folder / "2022-01-02" / "models.csv").write_text("id\n")
+    (folder / ".DS_Store").write_bytes(b"")
+    # bounded before every date: nothing is built, what was seen is said
+    args = ["backfill", str(folder), "--to", "2020-01-01", "--out", str(tmp_path / "out")]
+    assert main(args) == EXIT_OK
+    err = capsys.readouterr().err
+    assert err == (
+        "not imported, not JSON Lines, a .json document or Parquet: 2022-01-01.csv, "
+        "2022-01-02/models.csv\n"
+    )
+
+
 def test_backfill_builds_every_date_in_order_with_its_provenance(world, backfilled):
     source, out, code = backfilled
     assert code == EXIT_OK
