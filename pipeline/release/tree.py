@@ -43,6 +43,7 @@ def family(
 ) -> Family:
     """The family of `model_id` within `depth` steps, from `release` (default: the latest)."""
     layout = Layout(Path(root) if root is not None else default_root())
+    found = Family(model_id, release or latest_release_date(layout), depth)
     conn = connect(layout.root, release)
     try:
         edges = conn.execute(
@@ -50,12 +51,15 @@ def family(
         ).fetchall()
         ids = sorted({model_id, *(e[0] for e in edges), *(e[1] for e in edges)})
         rows = conn.execute(load_sql("tree/family_models"), {"model_ids": ids}).fetchall()
+        found.models = {r[0]: r[1:] for r in rows}
     finally:
         conn.close()
-    found = Family(model_id, release or latest_release_date(layout), depth)
-    found.models = {r[0]: r[1:] for r in rows}
     if model_id not in found.models:
-        raise UnknownModelError(f"no model {model_id!r} in the release of {found.release}")
+        # asked once the release's catalog is closed: the history's is another connection
+        raise UnknownModelError(
+            f"no model {model_id!r} in the release of {found.release}"
+            + _where_else(layout, model_id, found.release)
+        )
     children: dict[str, list[tuple[str, str]]] = defaultdict(list)
     parents: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for child, parent, relation in edges:
@@ -63,6 +67,29 @@ def family(
         parents[child].append((parent, relation))
     found.children, found.parents = dict(children), dict(parents)
     return found
+
+
+def _where_else(layout: Layout, model_id: str, release: date | None) -> str:
+    """The ids a mistyped or moved model may be under (another case, another owner, another
+    day), as the end of the error line; empty when none or without a history to look in. Read
+    from the whole history, days after a past release included (its own catalog stops at it)."""
+    try:
+        conn = connect(layout.root)
+    except NoReleaseError:
+        return ""
+    try:
+        rows = conn.execute(load_sql("tree/similar_models"), {"model_id": model_id}).fetchall()
+    except duckdb.CatalogException:
+        return ""  # a catalog without `models_history`
+    finally:
+        conn.close()
+    if not rows:
+        return ""
+    places = [
+        f"{other} (this release)" if latest == release else f"{other} (--release {latest})"
+        for other, latest in rows
+    ]
+    return "; seen as " + ", ".join(places)
 
 
 def _license(fam: Family, model: str) -> str:

@@ -146,6 +146,22 @@ def test_tree_of_a_past_release_and_of_an_unknown_model(root, capsys):
     assert err == f"error: no model 'no/such' in the release of {DAY2}\n"
 
 
+@pytest.mark.parametrize(
+    ("asked", "release", "seen"),
+    [
+        # added on day 2: asked of day 1, the release that lists it is named
+        ("n/new", DAY1, f"n/new (--release {DAY2})"),
+        # the Hub's ids are case-insensitive, and a name may be given without its owner
+        ("BASE/Alpha", DAY2, "base/alpha (this release)"),
+        ("gguf-q", DAY2, "w/gguf-q (this release)"),
+    ],
+)
+def test_an_unknown_model_names_where_it_was_seen(root, capsys, asked, release, seen):
+    code, out, err = _run(capsys, "tree", asked, "--release", str(release), "--out", str(root))
+    assert code == 2 and out == ""
+    assert err == f"error: no model {asked!r} in the release of {release}; seen as {seen}\n"
+
+
 def test_query_a_past_release_and_say_what_was_written(root, tmp_path, capsys):
     sql = "select count(*) as n from models"
     target = tmp_path / "n.csv"
