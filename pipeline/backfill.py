@@ -28,7 +28,7 @@ import pipeline
 from pipeline.daily import refresh_stale_days, stale_days
 from pipeline.paths import Layout
 from pipeline.provenance import TABLE as SOURCES_TABLE
-from pipeline.provenance import day_source, same_source_bytes
+from pipeline.provenance import day_source, same_source_bytes, stated_coverage
 from pipeline.release.manifest import MANIFEST_NAME, source_commit
 from pipeline.sql import DEFAULT_MEMORY_LIMIT, engine
 from pipeline.storage import previous_date
@@ -156,22 +156,31 @@ def discover(source: Path, pattern: str | None, *, combine: bool = False) -> lis
         if day is None:
             # said when the backfill starts (undated), never passed over in silence
             continue
-        if day in found and not combine:
-            raise BackfillError(
-                f"two files for {day}: {found[day][0][1]} and {label}; pass --combine to "
-                "replay a date's files together as its snapshot (trees scraped the same day), "
-                "or --pattern to date only one of them"
-            )
         found.setdefault(day, []).append((path, label))
     if not found:
         raise BackfillError(
             f"no dated listing in {source} (JSON Lines or Parquet whose name, or whose folder's "
             "name, carries a date; use --pattern to say how)"
         )
-    return [
+    dated = [
         DatedFile(day, tuple(p for p, _ in items), tuple(label for _, label in items))
         for day, items in sorted(found.items())
     ]
+    if not combine:
+        one_file_a_date(dated)
+    return dated
+
+
+def one_file_a_date(files: list[DatedFile]) -> None:
+    """Refuse a date that several files carry, saying how to import it."""
+    for item in files:
+        if len(item.paths) > 1:
+            first, second = (item.labels or [p.name for p in item.paths])[:2]
+            raise BackfillError(
+                f"two files for {item.day}: {first} and {second}; pass --combine to replay a "
+                "date's files together as its snapshot (trees scraped the same day), or "
+                "--pattern to date only one of them"
+            )
 
 
 def undated(source: Path, pattern: str | None) -> list[str]:
@@ -218,6 +227,7 @@ def backfill(
     files: list[DatedFile],
     *,
     coverage: str = "full_hub",
+    subset_name: str | None = None,
     progress: bool = True,
     echo=print,
 ) -> tuple[int, BackfillSummary]:
@@ -228,7 +238,15 @@ def backfill(
     from pipeline.cli import EXIT_OK
 
     summary = BackfillSummary()
-    code = _build_dates(layout, files, summary, coverage=coverage, progress=progress, echo=echo)
+    code = _build_dates(
+        layout,
+        files,
+        summary,
+        coverage=coverage,
+        subset_name=subset_name,
+        progress=progress,
+        echo=echo,
+    )
     catalog_code = rebuild_catalog_once(layout, summary.built + summary.refreshed, echo)
     return (catalog_code if code == EXIT_OK else code), summary
 
@@ -239,6 +257,7 @@ def _build_dates(
     summary: BackfillSummary,
     *,
     coverage: str,
+    subset_name: str | None,
     progress: bool,
     echo,
 ) -> int:
@@ -261,6 +280,7 @@ def _build_dates(
             **({"from_file": resolved[0]} if len(resolved) == 1 else {"from_files": resolved}),
             "source_kind": "archive_import",
             "coverage": coverage,
+            "subset_name": subset_name,
         }
         # a file dated by its folder is named with it: `models.parquet` alone names no date
         if item.labels and list(item.labels) != [p.name for p in item.paths]:
@@ -376,12 +396,20 @@ def main_backfill(args: argparse.Namespace, root: Path) -> int:
     code, summary = EXIT_OK, BackfillSummary()
     if args.source is not None:
         try:
+            stated = stated_coverage(args.coverage, args.subset)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            # only the dates imported must have one file each (or --combine)
             files = select(
-                discover(args.source, args.pattern, combine=args.combine),
+                discover(args.source, args.pattern, combine=True),
                 every=args.every,
                 start=args.start,
                 end=args.end,
             )
+            if not args.combine:
+                one_file_a_date(files)
         except BackfillError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -402,9 +430,7 @@ def main_backfill(args: argparse.Namespace, root: Path) -> int:
             if problem := date_problem(item.day, today, live=False):
                 print(f"error: {item.names}: {problem}", file=sys.stderr)
                 return EXIT_USAGE
-        code, summary = backfill(
-            layout, files, coverage=args.coverage, progress=not args.no_progress
-        )
+        code, summary = backfill(layout, files, **stated, progress=not args.no_progress)
     counters_line = None
     if args.counters is not None and code == EXIT_OK:
         try:
@@ -419,7 +445,7 @@ def main_backfill(args: argparse.Namespace, root: Path) -> int:
             f"{folded.gap_days:,} gap days marked ({folded.path})"
         )
     if args.source is not None:
-        print(summary.text(args.coverage, counters_line))
+        print(summary.text(stated["coverage"], counters_line))
     elif counters_line:
         # only counters were folded: no dates were in question, so no line about them
         print(counters_line)

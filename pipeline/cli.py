@@ -104,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
             help="how much of the Hub the source holds, recorded in snapshot_sources: say "
             "`subset` for one family tree or organisation (default full_hub)",
         )
+        p.add_argument(
+            "--subset",
+            metavar="NAME",
+            default=None,
+            help="a subset, named (implies --coverage subset): subset days are compared with "
+            "the day before only when both name the same subset (one tree imported week after "
+            "week); recorded in snapshot_sources",
+        )
 
     demo = sub.add_parser(
         "demo",
@@ -369,6 +377,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             accept_gates=args.accept_gate,
             reason=args.reason,
             coverage=args.coverage,
+            subset_name=args.subset,
             max_pages=args.max_pages,
         )
     if args.command == "backfill":
@@ -461,10 +470,17 @@ def run(
     accept_gates: list[str] | None = None,
     reason: str | None = None,
     coverage: str = "full_hub",
+    subset_name: str | None = None,
     max_pages: int | None = None,
 ) -> int:
     from pipeline.gates import GateAcceptanceError, validate_acceptance
+    from pipeline.provenance import stated_coverage
 
+    try:
+        stated = stated_coverage(coverage, subset_name)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if from_file is not None and not from_file.exists():
         print(f"error: no such file: {from_file}", file=sys.stderr)
         return EXIT_USAGE
@@ -490,7 +506,7 @@ def run(
         except EndpointError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
-    hub: dict = {"coverage": coverage}
+    hub: dict = dict(stated)
     if max_pages is not None:
         hub["max_pages"] = max_pages
     if from_file is not None:

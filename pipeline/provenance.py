@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -35,6 +36,8 @@ FIRST_SNAPSHOT_DATE = date(2020, 1, 1)
 TABLE = "snapshot_sources"
 # Written by staging (one row per source field per date) when that stage records it.
 FIELD_COVERAGE = "field_coverage"
+# printable, no control character, no leading or trailing space: it is published as given
+_SUBSET_NAME = re.compile(r"[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]{0,98}[^\s\x00-\x1f\x7f])?")
 SOURCE_KINDS = ("live_crawl", "recorded_replay", "archive_import", "simulated")
 COVERAGES = ("full_hub", "subset")
 # The kind a source gets when the operator does not say, by the hub resource's mode.
@@ -50,12 +53,32 @@ class SourceInfo:
     # Set when the file replayed is not the file imported (a Parquet dump read as JSON Lines).
     name: str | None = None
     sha256: str | None = None
+    # Which subset, as the operator names it: two subset days are compared only when they name
+    # the same one (one family tree imported week after week).
+    subset_name: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in SOURCE_KINDS:
             raise ValueError(f"unknown source kind {self.kind!r}; one of {', '.join(SOURCE_KINDS)}")
         if self.coverage not in COVERAGES:
             raise ValueError(f"unknown coverage {self.coverage!r}; one of {', '.join(COVERAGES)}")
+        if self.subset_name is not None:
+            if self.coverage != "subset":
+                raise ValueError("a subset name is given only for coverage `subset`")
+            if not _SUBSET_NAME.fullmatch(self.subset_name):
+                raise ValueError(
+                    f"subset name {self.subset_name!r}: 1 to 100 printable characters, "
+                    "not starting or ending with a space"
+                )
+
+
+def stated_coverage(coverage: str, subset_name: str | None) -> dict:
+    """The hub resource's coverage settings for what the operator said (`--coverage`,
+    `--subset NAME`, which implies a subset); ValueError, in one line, when they cannot be."""
+    if subset_name is not None:
+        coverage = "subset"
+    SourceInfo("archive_import", coverage, subset_name=subset_name)
+    return {"coverage": coverage, "subset_name": subset_name}
 
 
 def public_endpoint(url: str) -> str:
@@ -102,6 +125,7 @@ def source_row(layout: Layout, day: date, info: SourceInfo) -> dict:
         "source_records": int(manifest.get("model_count", 0))
         + int(manifest.get("rejected_count", 0)),
         "coverage": info.coverage,
+        "subset_name": info.subset_name,
     }
 
 
@@ -133,6 +157,7 @@ class DaySource:
     missing_fields: tuple[str, ...] | None
     # not part of what makes two sources alike: every observation has its own bytes
     sha256: str | None = field(default=None, compare=False)
+    subset_name: str | None = None
 
 
 def day_source(layout: Layout, day: date) -> DaySource | None:
@@ -152,26 +177,38 @@ def day_source(layout: Layout, day: date) -> DaySource | None:
 @lru_cache(maxsize=64)
 def _read_day_source(path: str, inode: int, mtime_ns: int, size: int) -> DaySource | None:
     with duckdb.connect() as conn:
-        row = conn.execute(load_sql("provenance/day_source"), {"path": path}).fetchone()
-    if row is None:
+        rel = conn.execute(load_sql("provenance/day_source"), {"path": path})
+        columns = [d[0] for d in rel.description]
+        found = rel.fetchone()
+    if found is None:
         return None
-    missing = tuple(sorted(row[2])) if row[2] is not None else None
-    return DaySource(row[0], row[1], missing, row[3])
+    # by name: a partition written before a column existed (`subset_name`) lacks it
+    row = dict(zip(columns, found, strict=True))
+    missing = row["missing_fields"]
+    return DaySource(
+        row["coverage"],
+        row["source_shape"],
+        tuple(sorted(missing)) if missing is not None else None,
+        row.get("source_sha256"),
+        row.get("subset_name"),
+    )
 
 
 def comparable(layout: Layout, day: date, previous: date | None) -> bool | None:
     """Whether `day`'s figures can be read as a change from `previous`'s: the same coverage,
-    source shape and missing fields (None on a baseline), and not a subset. Nothing says that two
-    subsets are the same part of the Hub (one date's file may hold one family tree, the next
-    another), so a fall from one to the next says nothing about either source, and a subset day
-    is never read as a change. Nor is a day whose source is, byte for byte, the previous day's
-    (an archive that copied a stale snapshot under a new date: hub_weekly_snapshots does when
-    upstream skipped days): its zero changes are a copy, not an observation. Dates without
-    provenance (history built on bare `models` partitions) compare as they always did."""
+    source shape and missing fields (None on a baseline), and not an unnamed subset. Nothing but
+    the operator says that two subsets are the same part of the Hub (one date's file may hold
+    one family tree, the next another), so a subset day is read as a change only from a day
+    whose subset has the same name (`--subset`). Nor is a day whose source is, byte for byte,
+    the previous day's (an archive that copied a stale snapshot under a new date:
+    hub_weekly_snapshots does when upstream skipped days): its zero changes are a copy, not an
+    observation. Dates without provenance (history built on bare `models` partitions) compare
+    as they always did."""
     if previous is None:
         return None
     source, earlier = day_source(layout, day), day_source(layout, previous)
-    if source is not None and source.coverage == "subset":
+    # a subset compares only with a day that names the same subset (the equality below)
+    if source is not None and source.coverage == "subset" and source.subset_name is None:
         return False
     if same_source_bytes(source, earlier):
         return False

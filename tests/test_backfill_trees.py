@@ -48,7 +48,7 @@ def test_a_days_tree_files_are_refused_unless_combined(trees, tmp_path, capsys):
     args = ["backfill", str(trees), "--coverage", "subset", "--out", str(tmp_path / "out")]
     assert main(args) == EXIT_USAGE
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "two files for 2025-04-22" in err and "--combine" in err
+    assert err.count("\n") == 1 and "two files for 2025-04-07" in err and "--combine" in err
     assert not (tmp_path / "out" / "releases").exists()
 
 
@@ -110,3 +110,52 @@ def test_a_smaller_tree_the_next_date_is_not_a_fall_of_the_hub(trees, tmp_path):
     # two subsets are not read as one Hub changing: the later day is not comparable
     assert daily == [(BIG_DAY, 68, None), (SMALL_DAY, 19, False)]
     assert (layout.release(SMALL_DAY) / "manifest.json").is_file()
+
+
+def test_one_tree_named_as_a_subset_is_compared_week_on_week(trees, tmp_path, capsys):
+    """The DeepHermes-3-Mistral-24B-Preview tree scraped on 2025-03-25 and again on 2025-04-04:
+    named as one subset, the second date is read as a change of the first."""
+    first, second = date(2025, 3, 25), date(2025, 4, 4)
+    out = tmp_path / "out"
+    args = ["backfill", str(trees), "--subset", "DeepHermes-3 tree", "--no-progress"]
+    assert main([*args, "--from", str(first), "--to", str(second), "--out", str(out)]) == EXIT_OK
+    layout = Layout(out)
+    ids = {
+        day: {
+            json.loads(line)["id"]
+            for f in _files(trees, day)
+            for line in f.read_text().splitlines()
+            if line
+        }
+        for day in (first, second)
+    }
+    daily = _rows(
+        "select snapshot_date, models, new, removed, comparable_to_previous, coverage "
+        "from read_parquet(?) where dimension = 'all' order by 1",
+        [[str(layout.table_partition("ecosystem_daily", d)) for d in (first, second)]],
+    )
+    assert daily == [
+        (first, len(ids[first]), 0, 0, None, "subset"),
+        (
+            second,
+            len(ids[second]),
+            len(ids[second] - ids[first]),
+            len(ids[first] - ids[second]),
+            True,
+            "subset",
+        ),
+    ]
+    names = _rows(
+        "select subset_name from read_parquet(?)",
+        [str(layout.release(second) / "snapshot_sources.parquet")],
+    )
+    assert names == [("DeepHermes-3 tree",)]
+    card = (layout.release(second) / "README.md").read_text()
+    assert "**Subset `DeepHermes-3 tree`, not the whole Hub.**" in card
+    # a name that cannot be published as given is one usage error, before anything is built
+    bad = ["backfill", str(trees), "--subset", " x", "--out", str(tmp_path / "bad")]
+    capsys.readouterr()
+    assert main(bad) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("error: subset name ' x'") and err.count("\n") == 1
+    assert not (tmp_path / "bad").exists()

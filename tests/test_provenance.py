@@ -11,28 +11,50 @@ import os
 from datetime import date
 
 import duckdb
+import pytest
 
 from pipeline.paths import Layout
-from pipeline.provenance import TABLE, DaySource, comparable, day_source
+from pipeline.provenance import (
+    TABLE,
+    DaySource,
+    SourceInfo,
+    comparable,
+    day_source,
+    stated_coverage,
+)
 
 DAY, NEXT = date(2024, 3, 1), date(2024, 3, 2)
 
 
 def _write(
-    layout: Layout, day: date, coverage: str, shape: str, missing: list[str], sha256: str = ""
+    layout: Layout,
+    day: date,
+    coverage: str,
+    shape: str,
+    missing: list[str],
+    sha256: str = "",
+    subset: str | None = None,
 ) -> None:
     """One snapshot_sources row, written beside the partition and renamed over it, as
-    pipeline.storage writes every partition. Each date's source has its own bytes unless said."""
+    pipeline.storage writes every partition. Each date's source has its own bytes unless said;
+    a row without a subset name has no such column, as partitions written before it existed."""
     target = layout.table_partition(TABLE, day)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name("incoming.parquet")
+    named = ", ?::varchar as subset_name" if subset else ""
     with duckdb.connect() as conn:
         conn.execute(
             "copy (select ?::varchar as coverage, ?::varchar as source_shape, "
-            "?::varchar[] as missing_fields, ?::varchar as source_sha256) to '"
+            f"?::varchar[] as missing_fields, ?::varchar as source_sha256{named}) to '"
             + str(tmp)
             + "' (format parquet)",
-            [coverage, shape, missing, sha256 or day.isoformat() * 4],
+            [
+                coverage,
+                shape,
+                missing,
+                sha256 or day.isoformat() * 4,
+                *([subset] if subset else []),
+            ],
         )
     os.replace(tmp, target)
 
@@ -65,3 +87,41 @@ def test_a_source_with_the_previous_days_bytes_is_not_comparable(tmp_path):
     assert comparable(layout, NEXT, DAY) is False
     _write(layout, NEXT, "full_hub", "hub_stats_parquet", ["_id"], sha256="b" * 64)
     assert comparable(layout, NEXT, DAY) is True
+
+
+def test_subset_days_compare_only_when_they_name_the_same_subset(tmp_path):
+    layout = Layout(tmp_path)
+    _write(layout, DAY, "subset", "api_2026", [], subset="llama-family")
+    _write(layout, NEXT, "subset", "api_2026", [], subset="llama-family")
+    assert comparable(layout, NEXT, DAY) is True
+    _write(layout, NEXT, "subset", "api_2026", [], subset="qwen-family")
+    assert comparable(layout, NEXT, DAY) is False
+    # unnamed, after a named one or after another unnamed one: never
+    _write(layout, NEXT, "subset", "api_2026", [])
+    assert comparable(layout, NEXT, DAY) is False
+    _write(layout, DAY, "subset", "api_2026", [])
+    assert comparable(layout, NEXT, DAY) is False
+
+
+@pytest.mark.parametrize(
+    ("coverage", "name", "problem"),
+    [
+        ("full_hub", "", "1 to 100 printable characters"),
+        ("full_hub", " tree", "1 to 100 printable characters"),
+        ("full_hub", "a\tb", "1 to 100 printable characters"),
+        ("full_hub", "x" * 101, "1 to 100 printable characters"),
+    ],
+)
+def test_a_subset_name_is_checked(coverage, name, problem):
+    with pytest.raises(ValueError, match=problem):
+        stated_coverage(coverage, name)
+
+
+def test_a_subset_name_implies_a_subset():
+    assert stated_coverage("full_hub", "Kokoro-82M tree") == {
+        "coverage": "subset",
+        "subset_name": "Kokoro-82M tree",
+    }
+    assert stated_coverage("subset", None) == {"coverage": "subset", "subset_name": None}
+    with pytest.raises(ValueError, match="only for coverage `subset`"):
+        SourceInfo("archive_import", "full_hub", subset_name="x")

@@ -68,6 +68,8 @@ class HubSource(dg.ConfigurableResource):
     # live_crawl, recorded_replay, archive_import or simulated (checked by SourceInfo)
     source_kind: str | None = None
     coverage: Literal["full_hub", "subset"] = "full_hub"
+    # the subset's name (`--subset`): subset days are compared only when they name the same one
+    subset_name: str | None = None
     source_name: str | None = None
     source_sha256: str | None = None
 
@@ -75,6 +77,7 @@ class HubSource(dg.ConfigurableResource):
         return SourceInfo(
             kind=self.source_kind or KIND_BY_MODE[self.mode],
             coverage=self.coverage,
+            subset_name=self.subset_name,
             name=self.source_name,
             sha256=self.source_sha256,
         )

@@ -114,9 +114,10 @@ def _source_section(figures: dict, day: str, *, simulated: bool = False) -> str:
         else ""
     )
     if source["coverage"] == "subset":
+        named = f" `{source['subset_name']}`" if source.get("subset_name") else ""
         return (
-            f"**Subset, not the whole Hub.** This release holds a subset of the public models "
-            f"on the Hugging Face Hub on {day} (UTC), {origin}{sha}: its counts are the "
+            f"**Subset{named}, not the whole Hub.** This release holds a subset of the public "
+            f"models on the Hugging Face Hub on {day} (UTC), {origin}{sha}: its counts are the "
             f"subset's and must not be read as the Hub's size or growth.{lacks} For each model: "
             "its metadata as the source reports it,"
         )

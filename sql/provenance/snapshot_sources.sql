@@ -24,6 +24,7 @@ select
     (select count(*), from read_parquet($models_path))::bigint as models,
     (select count(*), from read_parquet($quarantine_path))::bigint as quarantined,
     $coverage::varchar as coverage,
+    $subset_name::varchar as subset_name,
     coverage.source_shape,
     coalesce(coverage.missing_fields, []::varchar[]) as missing_fields,
 from coverage

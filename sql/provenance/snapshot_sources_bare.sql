@@ -9,5 +9,6 @@ select
     (select count(*), from read_parquet($models_path))::bigint as models,
     (select count(*), from read_parquet($quarantine_path))::bigint as quarantined,
     $coverage::varchar as coverage,
+    $subset_name::varchar as subset_name,
     null::varchar as source_shape,
     null::varchar[] as missing_fields,

@@ -1,4 +1,4 @@
--- where the release's snapshot came from and how much of the Hub it covers
-select source_kind, source_name, source_sha256, source_records, coverage, source_shape,
-    missing_fields,
+-- where the release's snapshot came from and how much of the Hub it covers: every column, read
+-- by name, since a release built before a column existed (`subset_name`) lacks it
+select *,
 from snapshot_sources
