@@ -250,9 +250,10 @@ def acceptances(layout: Layout, day: date) -> list[dict]:
 def previous_to_compare(layout: Layout, table: str, day: date) -> tuple[date | None, str]:
     """The snapshot a gate compares `day` with, or None and why not.
 
-    A subset (of anything), a poorer era's source after a richer one, or the same bytes again,
-    is not a new observation of the same Hub (see pipeline.provenance): a fall in counts or
-    shares against it says nothing about the day's crawl, so such a day is checked on its own.
+    A subset not named as the day before's (`--subset`), a poorer era's source after a richer
+    one, or the same bytes again, is not a new observation of the same Hub (see
+    pipeline.provenance): a fall in counts or shares against it says nothing about the day's
+    crawl, so such a day is checked on its own.
     """
     from pipeline.locks import wait_for_earlier_runs
     from pipeline.provenance import comparable
@@ -264,7 +265,8 @@ def previous_to_compare(layout: Layout, table: str, day: date) -> tuple[date | N
     previous = previous_date(layout, table, day)
     if previous is not None and comparable(layout, day, previous) is False:
         return None, (
-            f"; not compared with {previous}: the day is a subset, its source is that day's "
-            "bytes again, or differs in coverage, shape or missing fields (snapshot_sources)"
+            f"; not compared with {previous}: the day is a subset not named as that day's, its "
+            "source is that day's bytes again, or it differs in coverage, shape or missing "
+            "fields (snapshot_sources)"
         )
     return previous, ""
