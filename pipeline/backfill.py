@@ -61,8 +61,13 @@ class DatedFile:
     labels: tuple[str, ...] = ()
 
     @property
+    def shown(self) -> tuple[str, ...]:
+        """How its files are named to the operator: relative to the archive, else by name."""
+        return self.labels or tuple(p.name for p in self.paths)
+
+    @property
     def names(self) -> str:
-        return ", ".join(self.labels or [p.name for p in self.paths])
+        return ", ".join(self.shown)
 
 
 @dataclass
@@ -117,23 +122,32 @@ def _is_listing(path: Path) -> bool:
     return path.is_file() and path.name.endswith(LISTING_SUFFIXES)
 
 
+def _files(source: Path) -> Iterator[tuple[Path, str | None]]:
+    """The files a backfill looks at: `source` itself, or those of the folder and of its
+    folders one level down, each with the name of the folder it sits in below `source` (None at
+    the top). Sorted by their path relative to `source`."""
+    if not source.is_dir():
+        yield source, None
+        return
+    for entry in sorted(source.iterdir()):
+        if entry.is_dir():
+            yield from ((path, entry.name) for path in sorted(entry.iterdir()) if path.is_file())
+        elif entry.is_file():
+            yield entry, None
+
+
 def _listings(source: Path, pattern: str | None) -> Iterator[tuple[Path, str, date | None]]:
     """Each listing of `source` with its name relative to it and the date it carries: from its
     own name, else, one folder down, from that folder's name (weekly mirrors of hub-stats keep
     `models/<YYYY-MM-DD>/models.parquet`). Sorted by that relative name."""
-    if not source.is_dir():
-        if _is_listing(source):
-            yield source, source.name, date_of(source.name, pattern)
-        return
-    for entry in sorted(source.iterdir()):
-        if _is_listing(entry):
-            yield entry, entry.name, date_of(entry.name, pattern)
-        elif entry.is_dir():
-            folder_day = date_of(entry.name, pattern)
-            for path in sorted(entry.iterdir()):
-                if _is_listing(path):
-                    day = date_of(path.name, pattern) or folder_day
-                    yield path, f"{entry.name}/{path.name}", day
+    for path, folder in _files(source):
+        if not _is_listing(path):
+            continue
+        day = date_of(path.name, pattern)
+        if folder is None:
+            yield path, path.name, day
+        else:
+            yield path, f"{folder}/{path.name}", day or date_of(folder, pattern)
 
 
 def discover(source: Path, pattern: str | None, *, combine: bool = False) -> list[DatedFile]:
@@ -175,7 +189,7 @@ def one_file_a_date(files: list[DatedFile]) -> None:
     """Refuse a date that several files carry, saying how to import it."""
     for item in files:
         if len(item.paths) > 1:
-            first, second = (item.labels or [p.name for p in item.paths])[:2]
+            first, second = item.shown[:2]
             raise BackfillError(
                 f"two files for {item.day}: {first} and {second}; pass --combine to replay a "
                 "date's files together as its snapshot (trees scraped the same day), or "
@@ -194,13 +208,11 @@ def not_listings(source: Path) -> list[str]:
     README, a CSV): not imported, and said so. Hidden files are left out."""
     if not source.is_dir():
         return []
-    found = []
-    for entry in sorted(source.iterdir()):
-        inside = sorted(entry.iterdir()) if entry.is_dir() else [entry]
-        for path in inside:
-            if path.is_file() and not path.name.startswith(".") and not _is_listing(path):
-                found.append(path.relative_to(source).as_posix())
-    return found
+    return [
+        path.relative_to(source).as_posix()
+        for path, _ in _files(source)
+        if not path.name.startswith(".") and not _is_listing(path)
+    ]
 
 
 def select(
@@ -283,7 +295,7 @@ def _build_dates(
             "subset_name": subset_name,
         }
         # a file dated by its folder is named with it: `models.parquet` alone names no date
-        if item.labels and list(item.labels) != [p.name for p in item.paths]:
+        if item.shown != tuple(p.name for p in item.paths):
             hub["source_name"] = item.names
         # Days already built after this date are built again once, at the end, not per date;
         # so is the catalog, whose rebuild grows with the releases it lists.

@@ -140,6 +140,7 @@ def stage_models(
             conn.execute(load_sql("staging/create_json_text_macro"))
             conn.execute(load_sql("staging/create_json_string_list_macro"))
             conn.execute(load_sql("staging/create_json_count_macro"))
+            conn.execute(load_sql("staging/create_json_timestamp_macro"))
             conn.execute(
                 load_sql("staging/create_stage_records"),
                 {

@@ -688,11 +688,13 @@ def _replay_parts(
                         rejects.write(json.dumps(entry, ensure_ascii=False).encode() + b"\n")
             rejected += part.rejected_count
             skipped += [{**s, "recording": path.name} for s in part.skipped]
-            sha256 = None if path.is_dir() else _sha256_into(path, combined)
+            if path.is_file():
+                _feed(path, combined)
             sources.append(
                 {
                     "name": path.name,
-                    "sha256": sha256,
+                    # the replay's own digest of the file (None for a folder of responses)
+                    "sha256": part.source_sha256,
                     "records": part.model_count + part.rejected_count,
                 }
             )
@@ -700,14 +702,11 @@ def _replay_parts(
     return files, sources, skipped, rejected
 
 
-def _sha256_into(path: Path, combined: Any) -> str:
-    """The file's sha256, its bytes also fed to `combined` (one read for both)."""
-    own = hashlib.sha256()
+def _feed(path: Path, digest: Any) -> None:
+    """Feed a file's bytes to `digest`, a block at a time."""
     with open(path, "rb") as f:
         while block := f.read(_READ_BLOCK):
-            own.update(block)
-            combined.update(block)
-    return own.hexdigest()
+            digest.update(block)
 
 
 def _replay_source(

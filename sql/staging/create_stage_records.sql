@@ -190,20 +190,9 @@ typed as (
             author_text,
             case when contains(model_id, '/') then split_part(model_id, '/', 1) end
         ) as author,
-        -- ISO 8601 only (`infinity`, `epoch` and friends are not dates); no offset means UTC. An
-        -- offset of hours alone (`+00`) is how DuckDB writes a Parquet dump's zoned timestamp
-        case
-            when regexp_full_match(created_text, '\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d(:?\d\d)?)')
-                then timezone('UTC', try_cast(created_text as timestamptz))
-            when regexp_full_match(created_text, '\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?)?')
-                then try_cast(created_text as timestamp)
-        end as created_at,
-        case
-            when regexp_full_match(modified_text, '\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d(:?\d\d)?)')
-                then timezone('UTC', try_cast(modified_text as timestamptz))
-            when regexp_full_match(modified_text, '\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?)?')
-                then try_cast(modified_text as timestamp)
-        end as last_modified,
+        -- ISO 8601 at UTC, else unknown (sql/staging/create_json_timestamp_macro.sql)
+        json_timestamp(created_text) as created_at,
+        json_timestamp(modified_text) as last_modified,
         -- counters are non-negative JSON integers; anything else is unknown, not zero
         -- (sql/staging/create_json_count_macro.sql)
         json_count(j_downloads) as downloads_30d,
