@@ -258,9 +258,13 @@ typed as (
                     lambda name: name is not null
                 )
         end as siblings,
-        -- listings of 2021-22 predate the gguf block: unknown there, not "none"
+        -- listings of 2021-22 predate the gguf block: unknown there, not "none". A full item
+        -- leaves the block out when the repository has no GGUF file; a record without it and
+        -- without a file list (an `expand` answer, a listing not asked for files) says nothing
         case
-            when source_shape <> 'listing_2022' then coalesce(j_gguf <> 'null', false)
+            when source_shape = 'listing_2022' then null
+            when j_gguf is not null then j_gguf <> 'null'
+            when j_siblings is not null then false
         end as gguf_present,
         j_card_data as card_data,
         source_shape,

@@ -239,3 +239,24 @@ def test_every_staged_row_is_one_of_its_recordings_field_for_field(staged_sample
         candidates = by_hub_id[row["hub_id"]]
         assert got in candidates, (row["model_id"], candidates[0])
     assert len(staged) == len(by_hub_id)
+
+
+def test_a_record_without_files_or_gguf_block_leaves_gguf_unknown(hubdata, tmp_path):
+    """The recorded `expand` answers hold only `_id`, `id` and the key asked for: nothing says
+    whether the repository has a GGUF file, so `gguf_present` is unknown, not false. A full
+    item without the block (it is left out when there is no GGUF file) is false."""
+    expand = [
+        json.loads(p.read_text(encoding="utf-8"))
+        for p in sorted((hubdata / "api-responses").glob("*_200_*_expand-*.json"))
+    ]
+    full = [i for i in recorded_items(hubdata) if "gguf" not in i and "siblings" in i][:5]
+    assert expand and all("gguf" not in i and "siblings" not in i for i in expand)
+    # one record per repository, the expand answers renamed apart from the full items
+    items = {
+        f"expand/{n}": dict(i, _id=f"{n:024x}", id=f"expand/{n}") for n, i in enumerate(expand)
+    }
+    items |= {i["id"]: i for i in full}
+    make_raw_snapshot(tmp_path, DAY, list(items.values()))
+    result = stage_models(Layout(tmp_path), DAY)
+    staged = {r["model_id"]: r["gguf_present"] for r in read_rows(result.paths["models_staged"])}
+    assert staged == {k: (None if k.startswith("expand/") else False) for k in items}
