@@ -492,15 +492,16 @@ def _evidence_section(data: _ReportData) -> str:
 
     series = [
         ("licence file (of file lists)", [share(d, 3, 2) for d in data.dates]),
-        ("declares training data", [share(d, 4, 1) for d in data.dates]),
+        ("declares training data (of tags or cards)", [share(d, 4, 6) for d in data.dates]),
         ("open_data tier", [share(d, 5, 1) for d in data.dates]),
     ]
     last = by_day.get(data.latest) if data.latest else None
     detail = (
         f"On {data.latest}: {last[3]:,} of {last[2]:,} models with a file list ship licence "
         f"text ({last[2] and 100 * last[3] / last[2]:.1f}%); {last[1] - last[2]:,} came without "
-        f"a file list and are counted apart; {last[4]:,} declare training data and {last[5]:,} "
-        "reach open_data."
+        f"a file list and are counted apart; {last[4]:,} of {last[6]:,} models whose tags or card "
+        f"the source shows declare training data ({last[6] and 100 * last[4] / last[6]:.1f}%), "
+        f"and {last[5]:,} reach open_data."
         if last
         else ""
     )
@@ -517,8 +518,9 @@ def _evidence_section(data: _ReportData) -> str:
             percent=True,
         ),
         "Share of models whose file list holds licence text (LICENSE, COPYING, NOTICE, "
-        "USE_POLICY…), of models declaring training datasets, and of models in the open_data "
-        f"tier. {escape(detail)}",
+        "USE_POLICY…), of models declaring training datasets (of those whose tags or card the "
+        "source shows), and of all models in the open_data tier. "
+        f"{escape(detail)}",
     )
 
 

@@ -75,11 +75,12 @@ def tier_for(
     weights_available: bool | None,
     license_grant: str,
     osi_approved: bool | None,
-    has_training_code: bool,
+    has_training_code: bool | None,
     open_data_basis: str | None,
 ) -> str | None:
     """The tier a model's own evidence supports (before any lineage cap); None when the source
-    says nothing about its files (no file list, no weight metadata)."""
+    says nothing about its files (no file list, no weight metadata). Training code the source
+    cannot show (None: no card and no file list to look in) counts as not shown."""
     if weights_available is None:
         return None
     if not weights_available:

@@ -3,6 +3,20 @@
 -- (pipeline/licenses/build.py), table licenses
 with
 
+-- whether the day's source carries cards at all: in one that does, a record without a card has
+-- no card metadata (no code link in it); in one that does not (a listing that did not ask for
+-- cards, the 2021-22 listings) a record's card evidence is unknown, not absent
+source_cards as (
+    select count(*) > 0 as has_cards,
+    from (
+        -- the first card found ends the scan; which one does not matter
+        select 1 as card,
+        from read_parquet($staged_path)
+        where card_data is not null
+        limit 1  -- noqa: AM09
+    )
+),
+
 staged as not materialized (
     select
         file_row_number,
@@ -19,11 +33,20 @@ staged as not materialized (
         card_base_model_relation,
         card_datasets,
         card_data,
+        -- the card's evidence is known when the card is an object, or absent from a full item
+        -- (one with tags) of a source that carries cards. A card kept as text (YAML) is not
+        -- read, and an item without tags is a partial answer (`expand`): unknown, both
+        case
+            when card_data is null then source_cards.has_cards and tags is not null
+            -- the JSON text of an object starts with `{`
+            else starts_with(card_data::varchar, '{')
+        end as card_known,
         license_tags,
         card_license,
         card_license_name,
         card_license_link,
     from read_parquet($staged_path, file_row_number = true)
+    cross join source_cards
 ),
 
 weight_files as not materialized (
@@ -79,18 +102,20 @@ declared as (
                 -- shows weights then
                 or (staged.siblings is null and staged.parameter_count is not null)
         end as has_weight_files,
-        if(
-            regexp_matches(staged.files, '(?i)(train|tune|run_)'),
-            list_filter(
-                staged.siblings,
-                lambda f: regexp_matches(
-                    f,
-                    '(?i)((^|/)(train|training|finetune|fine_tune|pretrain|run_clm|run_mlm)[^/]*'
-                    || '|(^|/)training/.*)\.(py|sh|ipynb)$'
+        -- unknown without a file list
+        case
+            when staged.siblings is null then null
+            when regexp_matches(staged.files, '(?i)(train|tune|run_)')
+                then list_filter(
+                    staged.siblings,
+                    lambda f: regexp_matches(
+                        f,
+                        '(?i)((^|/)(train|training|finetune|fine_tune|pretrain|run_clm|run_mlm)[^/]*'
+                        || '|(^|/)training/.*)\.(py|sh|ipynb)$'
+                    )
                 )
-            ),
-            []
-        ) as training_code_files,
+            else []
+        end as training_code_files,
         -- licence text shipped with the weights: LICENSE, LICENSE.md, License.txt, COPYING,
         -- NOTICE, USE_POLICY.md, CogVideoX_LICENSE, LICENSE-MODEL; unknown without a file list
         if(
@@ -109,45 +134,53 @@ declared as (
         or contains(staged.files, '|adapter_config.json|') as is_adapter,
         staged.base_model_tags,
         staged.card_base_model,
-        list_distinct(
-            coalesce(staged.card_datasets, [])
-            || list_transform(
-                list_filter(coalesce(staged.tags, []), lambda t: starts_with(t, 'dataset:')),
-                lambda t: t[9:]
-            )
-        ) as training_datasets,
+        -- the Hub tags a model with the datasets its card declares, so either source tells;
+        -- unknown when the record has neither tags nor a card that can be read
+        case
+            when staged.tags is not null or staged.card_known
+                then list_distinct(
+                    coalesce(staged.card_datasets, [])
+                    || list_transform(
+                        list_filter(coalesce(staged.tags, []), lambda t: starts_with(t, 'dataset:')),
+                        lambda t: t[9:]
+                    )
+                )
+        end as training_datasets,
+        -- unknown without tags
         list_transform(
-            list_filter(coalesce(staged.tags, []), lambda t: starts_with(t, 'arxiv:')),
+            list_filter(staged.tags, lambda t: starts_with(t, 'arxiv:')),
             lambda t: t[7:]
         ) as arxiv_ids,
         -- a code link anywhere in the card except its licence, gating (every `extra_gated_*`
         -- field), dataset, evaluation and widget fields: a link to a LICENSE file, to training
         -- data, to the benchmark that scored the model (model-index results' `source.url`, e.g.
-        -- FastChat's MT-Bench or AlpacaEval) or to an example input is not this model's code
-        if(
-            contains(staged.card_data::varchar, 'github.com')
-            or contains(staged.card_data::varchar, 'gitlab.com'),
-            list_distinct(regexp_extract_all(
-                json_merge_patch(
-                    staged.card_data,
-                    -- {"field": null, ...} takes those fields out; the keys made distinct, since
-                    -- a card may hold a key twice and a map's keys must be unique
-                    to_json(map_from_entries(list_transform(
-                        list_distinct(list_filter(
-                            json_keys(staged.card_data),
-                            lambda k: k in (
-                                'license', 'license_name', 'license_link', 'datasets',
-                                'model-index', 'widget'
-                            )
-                            or starts_with(k, 'extra_gated_')
-                        )),
-                        lambda k: { 'k': k, 'v': null::json }
-                    )))
-                )::varchar,
-                'https?://(?:www\.)?(?:github\.com|gitlab\.com)/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+'
-            )),
-            []
-        ) as code_links,
+        -- FastChat's MT-Bench or AlpacaEval) or to an example input is not this model's code.
+        -- Unknown when the card's evidence is (card_known).
+        case
+            when not coalesce(staged.card_known, false) then null
+            when contains(staged.card_data::varchar, 'github.com')
+                or contains(staged.card_data::varchar, 'gitlab.com')
+                then list_distinct(regexp_extract_all(
+                    json_merge_patch(
+                        staged.card_data,
+                        -- {"field": null, ...} takes those fields out; the keys made distinct, since
+                        -- a card may hold a key twice and a map's keys must be unique
+                        to_json(map_from_entries(list_transform(
+                            list_distinct(list_filter(
+                                json_keys(staged.card_data),
+                                lambda k: k in (
+                                    'license', 'license_name', 'license_link', 'datasets',
+                                    'model-index', 'widget'
+                                )
+                                or starts_with(k, 'extra_gated_')
+                            )),
+                            lambda k: { 'k': k, 'v': null::json }
+                        )))
+                    )::varchar,
+                    'https?://(?:www\.)?(?:github\.com|gitlab\.com)/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+'
+                ))
+            else []
+        end as code_links,
     from weight_files as staged
     left join license_map
         on staged.license_tags is not distinct from license_map.license_tags
@@ -262,6 +295,7 @@ resolved as (
         declared.code_links,
         declared.training_code_files,
         declared.has_license_file,
+        -- true when either shows code, false when both are known to show none, else unknown
         len(declared.code_links) > 0 or len(declared.training_code_files) > 0 as has_training_code,
         len(declared.arxiv_ids) > 0 as has_technical_report,
         len(declared.training_datasets) > 0 as has_training_data,
@@ -311,8 +345,9 @@ final as (
             when not resolved.weights_available then 'none'
             when license_grant(resolved.license_category) not in ('open', 'restricted')
                 then 'weights_available'
+            -- code that is not known to be released is not shown: open weights at most
             when not coalesce(resolved.license_osi_approved, false)
-                or not resolved.has_training_code
+                or not coalesce(resolved.has_training_code, false)
                 then 'open_weights'
             when resolved.open_data_basis is not null then 'open_data'
             else 'open_source'

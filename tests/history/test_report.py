@@ -16,6 +16,7 @@ from pipeline.history import backfill_history
 from pipeline.paths import Layout
 from pipeline.report import _Family, _family_body, main_report
 from pipeline.report_svg import chart
+from pipeline.storage import partition_dates
 from tests.history.conftest import World, write_series
 
 
@@ -195,3 +196,43 @@ def test_gating_a_source_does_not_record_is_unknown_not_not_gated(tmp_path):
         in_tier = [r for r in rows if r["openness_tier"] == tier]
         gated = sum(r["gated"] in ("auto", "manual") for r in in_tier)
         assert float(share) == round(100 * gated / len(in_tier), 1)
+
+
+def test_training_data_share_is_of_models_whose_source_shows_it(tmp_path):
+    """A model whose tags and card the source does not show (an `expand` answer, a listing not
+    asked for them) has unknown data evidence (null `has_training_data`): the share of models
+    declaring training data is of those whose evidence is known, not of all. Day 2 of two leaves
+    every fourth model unknown; truth is counted from the rows written."""
+    layout = _series(tmp_path / "data", days=2)
+    truth = {}
+    with duckdb.connect() as conn:
+        for n, day in enumerate(partition_dates(layout, "models")):
+            path = layout.table_partition("models", day)
+            data = "hash(model_id) % 3 = 0"
+            if n == 1:
+                data = f"case when hash(model_id) % 4 = 1 then null else {data} end"
+            conn.execute(
+                f"create or replace table m as select *, {data} as has_training_data, "
+                "true as has_license_file from read_parquet(?)",
+                [str(path)],
+            )
+            conn.execute("copy m to ? (format parquet)", [str(path)])
+            truth[day] = conn.execute(
+                "select count(*) filter (where has_training_data), count(has_training_data), "
+                "count(*) from m where not coalesce(is_private, false)"
+            ).fetchone()
+    assert main_report(layout.root, None) == 0
+    page = (layout.root / "report" / "index.html").read_text(encoding="utf-8")
+    last_day = max(truth)
+    declared, known, models = truth[last_day]
+    assert known < models  # the day leaves some unknown
+    assert (
+        f"{declared:,} of {known:,} models whose tags or card the source shows declare training "
+        f"data ({100 * declared / known:.1f}%)"
+    ) in page
+    svg = page[page.index('<svg id="chart-license-evidence"') :]
+    svg = svg[: svg.index("</svg>")]
+    points = dict(
+        re.findall(r"<title>declares training data[^,]*, (\d{4}-\d\d-\d\d): ([\d.]+)</title>", svg)
+    )
+    assert points == {str(d): f"{100 * t[0] / t[1]:.1f}" for d, t in truth.items()}

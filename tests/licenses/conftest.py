@@ -59,10 +59,11 @@ def staged_row(model_id: str, **fields) -> dict:
         "card_data": json.dumps(card) if card else None,
     }
     row.update(fields)
+    # staging derives these from the tags; a record without tags has none of them either
     if not fields.get("license_tags") and "tags" in fields:
-        row["license_tags"] = [t[8:] for t in fields["tags"] if t.startswith("license:")]
+        row["license_tags"] = [t[8:] for t in fields["tags"] or [] if t.startswith("license:")]
     if not fields.get("base_model_tags") and "tags" in fields:
-        row["base_model_tags"] = [t for t in fields["tags"] if t.startswith("base_model:")]
+        row["base_model_tags"] = [t for t in fields["tags"] or [] if t.startswith("base_model:")]
     return row
 
 

@@ -107,8 +107,8 @@ def _rows() -> list[dict]:
         ),
         # an undecidable licence: available only
         staged_row("unk/model", tags=["license:other"], card={"license": "other"}),
-        # a file list the source did not give, and no weight metadata: licence file and weights
-        # unknown, not absent, so no tier at all
+        # a file list the source did not give, and no weight metadata: licence file, weights and
+        # training scripts unknown, not absent, so no tier at all
         staged_row("nolist/model", **apache, card=card, siblings=None),
     ]
 
@@ -124,7 +124,7 @@ EXPECTED = {
     "nc/model": ("open_weights", "restricted", False, False),
     "none/model": ("weights_available", "none", True, False),
     "unk/model": ("weights_available", "unknown", False, False),
-    "nolist/model": (None, "open", False, None),
+    "nolist/model": (None, "open", None, None),
 }
 
 
@@ -146,6 +146,83 @@ def test_hand_checked_tiers(layout):
     assert list(links["ok/full"]) == ["https://github.com/ok/full"]
     assert list(links["ok/eval-links"]) == []
     assert list(links["ok/eval-and-code"]) == ["https://github.com/ok/trainer"]
+
+
+# model -> (code_links, training_code_files, arxiv_ids, training_datasets, has_training_code,
+# has_technical_report, has_training_data, openness_tier), worked out by hand. In a source that
+# carries cards, a full item (with tags) without one has no card evidence; an item with neither
+# tags nor card is a partial answer (`expand`), and a card kept as YAML text is not read: their
+# evidence is unknown (None), never "none found". Code shown anywhere is still shown.
+UNKNOWN_EVIDENCE = {
+    "cards/linked": (
+        ["https://github.com/org/trainer"],
+        [],
+        [],
+        [],
+        True,
+        False,
+        False,
+        "open_source",
+    ),
+    "cards/no-card": ([], [], ["2401.00001"], [], False, True, False, "open_weights"),
+    "cards/yaml-card": (None, [], [], [], None, False, False, "open_weights"),
+    "cards/yaml-card-script": (None, ["train.py"], [], [], True, False, False, "open_source"),
+    "cards/no-tags": ([], [], None, ["a/b"], False, None, True, "open_weights"),
+    "cards/expand": (None, None, None, None, None, None, None, None),
+    "nocards/bert": (None, [], ["1810.04805"], ["bookcorpus"], None, True, True, "open_weights"),
+    "nocards/script": (None, ["run_clm.py"], [], [], True, False, False, "open_source"),
+}
+
+
+def test_evidence_the_source_cannot_show_is_unknown(layout):
+    apache = ["license:apache-2.0"]
+    yaml_card = json.dumps("license: apache-2.0\nrepo: https://github.com/org/yaml")
+    with_cards = [
+        staged_row(
+            "cards/linked",
+            tags=apache,
+            card={"license": "apache-2.0", "code": "https://github.com/org/trainer"},
+        ),
+        staged_row("cards/no-card", tags=[*apache, "arxiv:2401.00001"]),
+        staged_row("cards/yaml-card", tags=apache, card_data=yaml_card),
+        staged_row(
+            "cards/yaml-card-script",
+            tags=apache,
+            card_data=yaml_card,
+            siblings=["model.safetensors", "train.py"],
+        ),
+        staged_row(
+            "cards/no-tags",
+            tags=None,
+            license_tags=["apache-2.0"],
+            card={"license": "apache-2.0", "datasets": ["a/b"]},
+        ),
+        staged_row("cards/expand", tags=None, siblings=None),
+    ]
+    # a source with no card at all (the 2021-22 listings, a listing not asked for cards)
+    without_cards = [
+        staged_row(
+            "nocards/bert",
+            tags=[*apache, "arxiv:1810.04805", "dataset:bookcorpus"],
+            siblings=["config.json", "pytorch_model.bin"],
+        ),
+        staged_row("nocards/script", tags=apache, siblings=["pytorch_model.bin", "run_clm.py"]),
+    ]
+    got = {}
+    for day, rows in ((D, with_cards), (date(2026, 3, 2), without_cards)):
+        write_staged(layout, day, rows)
+        for r in pl.read_parquet(build_model_licenses(layout, day).path).iter_rows(named=True):
+            got[r["model_id"]] = (
+                None if r["code_links"] is None else list(r["code_links"]),
+                None if r["training_code_files"] is None else list(r["training_code_files"]),
+                None if r["arxiv_ids"] is None else list(r["arxiv_ids"]),
+                None if r["training_datasets"] is None else list(r["training_datasets"]),
+                r["has_training_code"],
+                r["has_technical_report"],
+                r["has_training_data"],
+                r["openness_tier"],
+            )
+    assert got == UNKNOWN_EVIDENCE
 
 
 def test_license_grant_macro_matches_python_for_every_category():

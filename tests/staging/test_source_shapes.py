@@ -416,3 +416,75 @@ def test_a_dump_written_by_pandas_keeps_its_timestamps_and_counts(tmp_path):
 
 def _count(value: float | None) -> int | None:
     return None if value is None else int(value)
+
+
+def _evidence(layout: Layout) -> dict[str, dict]:
+    path = build_model_licenses(layout, DAY).path
+    columns = "model_id, code_links, training_code_files, arxiv_ids, training_datasets, "
+    columns += "has_training_code, has_technical_report, has_training_data, openness_tier"
+    with duckdb.connect() as conn:
+        cursor = conn.execute(f"select {columns} from read_parquet(?)", [str(path)])
+        names = [d[0] for d in cursor.description]
+        return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+
+
+def test_listing_2022_evidence_is_unknown_where_that_era_is_silent(tmp_path):
+    """The 2021-22 listings carry tags and file lists but no cards: a paper or a dataset in the
+    tags is shown, a code link (only ever in a card) is unknown, not "none", and so is training
+    code unless a script is in the file list. Truth: the listing's items above, read by hand."""
+    stage_file(tmp_path, write_jsonl(tmp_path / "2022.jsonl", LISTING_2022))
+    got = _evidence(Layout(tmp_path / "out"))
+    bert = got["bert-base-uncased"]
+    assert bert["arxiv_ids"] == ["1810.04805"] and bert["has_technical_report"] is True
+    assert sorted(bert["training_datasets"]) == ["bookcorpus", "wikipedia"]
+    assert bert["code_links"] is None and bert["training_code_files"] == []
+    assert bert["has_training_code"] is None
+    # apache-2.0 weights whose code cannot be seen: open weights, not open source
+    assert bert["openness_tier"] == "open_weights"
+    empty = got[LONG_NAME]
+    assert empty["arxiv_ids"] == [] and empty["code_links"] is None
+    assert empty["openness_tier"] == "none"  # an empty file list: no weights
+
+
+def test_recorded_expand_answer_has_unknown_evidence(hubdata, tmp_path):
+    """A recorded `expand=inferenceProviderMapping` answer (`_id`, `id` and that field only)
+    beside a full body in one replay: the full body's evidence is read, the partial answer's is
+    unknown, not "none found". Truth: the bodies' own tags and file names."""
+    bodies = hubdata / "api-responses"
+    full = json.loads(
+        (bodies / "20250321T111949_200_sentence-transformers__all-MiniLM-L6-v2.json").read_text()
+    )
+    partial = json.loads(
+        (
+            bodies
+            / "20250211T101332_200_openai__whisper-large-v3_expand-inferenceProviderMapping.json"
+        ).read_text()
+    )
+    assert set(partial) == {"_id", "id", "inferenceProviderMapping"}
+    stage_file(tmp_path, write_jsonl(tmp_path / "mixed.jsonl", [full, partial]))
+    got = _evidence(Layout(tmp_path / "out"))
+
+    minilm = got["sentence-transformers/all-MiniLM-L6-v2"]
+    tags = full["tags"]
+    assert minilm["arxiv_ids"] == [t[6:] for t in tags if t.startswith("arxiv:")]
+    assert set(minilm["training_datasets"]) >= {t[8:] for t in tags if t.startswith("dataset:")}
+    scripts = [
+        s["rfilename"] for s in full["siblings"] if s["rfilename"].endswith("train_script.py")
+    ]
+    assert minilm["training_code_files"] == scripts == ["train_script.py"]
+    assert minilm["code_links"] == [] and minilm["has_training_code"] is True
+    assert minilm["openness_tier"] == "open_source"  # apache-2.0, weights, a training script
+
+    whisper = got["openai/whisper-large-v3"]
+    assert {k: v for k, v in whisper.items() if k != "model_id"} == dict.fromkeys(
+        [
+            "code_links",
+            "training_code_files",
+            "arxiv_ids",
+            "training_datasets",
+            "has_training_code",
+            "has_technical_report",
+            "has_training_data",
+            "openness_tier",
+        ]
+    )
