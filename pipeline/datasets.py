@@ -67,6 +67,7 @@ def build_datasets(
         load_license_reference(conn)
         install_macros(conn)
         pages = {"dataset_pages": [literal_path(p) for p in raw.page_files()]}
+        conn.execute(load_sql("staging/create_json_timestamp_macro"))
         conn.execute(load_sql("datasets/load_raw_datasets"), pages)
         private = conn.execute(load_sql("datasets/count_private")).fetchone()[0]
         load_license_map(conn, "datasets/distinct_declarations")

@@ -1,6 +1,7 @@
 -- every line of a raw dataset listing's pages, parsed once into typed columns; a field of the
 -- wrong type becomes null (json_type checks), a line that is not an object is left out and counted
--- by the caller from the manifest. needs: variable dataset_pages (list of page paths)
+-- by the caller from the manifest. needs: variable dataset_pages (list of page paths), macro
+-- json_timestamp
 create or replace temp table dataset_records as
 with
 
@@ -29,8 +30,10 @@ select
     if(json_type(v[1]) = 'VARCHAR', v[1] ->> '$', null) as hub_id,
     if(json_type(v[2]) = 'VARCHAR', v[2] ->> '$', null) as dataset_id,
     if(json_type(v[3]) = 'VARCHAR', v[3] ->> '$', null) as author,
-    try_cast(if(json_type(v[4]) = 'VARCHAR', v[4] ->> '$', null) as timestamptz) as created_at,
-    try_cast(if(json_type(v[5]) = 'VARCHAR', v[5] ->> '$', null) as timestamptz) as last_modified,
+    -- ISO 8601 at UTC, as staging reads a model's (sql/staging/create_json_timestamp_macro.sql):
+    -- a cast to timestamptz and back would shift by the session's time zone
+    json_timestamp(if(json_type(v[4]) = 'VARCHAR', v[4] ->> '$', null)) as created_at,
+    json_timestamp(if(json_type(v[5]) = 'VARCHAR', v[5] ->> '$', null)) as last_modified,
     if(json_type(v[6]) in ('UBIGINT', 'BIGINT'), v[6]::bigint, null) as downloads,
     if(json_type(v[7]) in ('UBIGINT', 'BIGINT'), v[7]::bigint, null) as likes,
     case

@@ -168,3 +168,41 @@ def test_day_without_dataset_listing_grants_no_open_data(tmp_path):
     md = _read(layout, "model_datasets", D0)
     assert md.height > 0 and set(md["status"]) == {"unchecked"}
     assert "open_data" not in set(_read(layout, "model_licenses", D0)["openness_tier"])
+
+
+def test_timestamps_are_utc_whatever_the_session_time_zone(built):
+    """DuckDB's session time zone is the machine's: a dataset's `createdAt` cast to a zoned
+    timestamp and back was shifted by it (10:00Z read as 05:00 in New York). Truth: the raw
+    listing's own strings, parsed by Python. Models are checked the same way."""
+    import gzip
+    import json
+    from datetime import datetime
+
+    from pipeline.datasets import build_datasets
+    from pipeline.staging import stage_models
+
+    layout, _ = built
+
+    def utc(text: str) -> datetime:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+
+    def raw_times(folder) -> dict[str, tuple]:
+        times = {}
+        for page in sorted(folder.glob("page-*.jsonl.gz")):
+            with gzip.open(page, "rt", encoding="utf-8") as lines:
+                for item in map(json.loads, lines):
+                    times[item["id"]] = (utc(item["createdAt"]), utc(item["lastModified"]))
+        return times
+
+    with duckdb.connect() as conn:
+        conn.execute("set TimeZone = 'America/New_York'")
+        build_datasets(layout, D0, conn)
+        stage_models(layout, D0, conn)
+    for table, key, folder in (
+        ("datasets", "dataset_id", layout.raw_datasets(D0)),
+        ("models_staged", "model_id", layout.raw_models(D0)),
+    ):
+        truth = raw_times(folder)
+        got = _read(layout, table, D0).select(key, "created_at", "last_modified").rows()
+        assert len(got) > 10, table
+        assert all(truth[k] == (c, m) for k, c, m in got), table
