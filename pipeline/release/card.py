@@ -216,7 +216,13 @@ def _ledger_section(figures: dict) -> str:
         f"{h['count_unreadable_license']:,} ({_share(h['count_unreadable_license'], n)}) "
         "declare one that cannot be read (category `unknown-other`: `other` without a known "
         "name, unresolved names, family ids); "
-        f"{h['count_without_license']:,} ({_share(h['count_without_license'], n)}) declare none.",
+        f"{h['count_without_license']:,} ({_share(h['count_without_license'], n)}) declare none"
+        + (
+            f"; {h['count_unknown_license']:,} ({_share(h['count_unknown_license'], n)}) come "
+            "from records that show neither tags nor card, so their license is unknown."
+            if h["count_unknown_license"]
+            else "."
+        ),
         f"- **Placeholder creation dates**: {h['count_placeholder_created_at']:,} models "
         f"({_share(h['count_placeholder_created_at'], n)}) carry the Hub's 2022-03-02 "
         "placeholder `createdAt`; exclude them from growth curves.",

@@ -41,6 +41,9 @@ staged as not materialized (
             -- the JSON text of an object starts with `{`
             else starts_with(card_data::varchar, '{')
         end as card_known,
+        -- the licence is declared in the tags (the Hub's reading of the card) or the card: a
+        -- record that shows neither (an `expand` answer) says nothing of it, not "none"
+        tags is not null or coalesce(card_known, false) as declaration_known,
         license_tags,
         card_license,
         card_license_name,
@@ -182,8 +185,10 @@ declared as (
             else []
         end as code_links,
     from weight_files as staged
+    -- an unknown declaration matches nothing: every licence column null
     left join license_map
-        on staged.license_tags is not distinct from license_map.license_tags
+        on staged.declaration_known
+        and staged.license_tags is not distinct from license_map.license_tags
         and staged.card_license is not distinct from license_map.card_license
         and staged.card_license_name is not distinct from license_map.card_license_name
         and staged.card_license_link is not distinct from license_map.card_license_link

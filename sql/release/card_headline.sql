@@ -18,7 +18,9 @@ final as (
             where license_id is not null and license_category not in ('unknown-other', 'none')
         ) as count_with_known_license,
         count(*) filter (where license_category = 'unknown-other') as count_unreadable_license,
-        count(*) filter (where license_id is null or license_category = 'none') as count_without_license,
+        count(*) filter (where license_category = 'none') as count_without_license,
+        -- no category: a record that shows neither tags nor card (an `expand` answer)
+        count(*) filter (where license_category is null) as count_unknown_license,
         count(*) filter (where created_at_is_placeholder) as count_placeholder_created_at,
         count(*) filter (where gated in ('auto', 'manual')) as count_gated,
         -- a source without the field (a dump, an old listing) says nothing: unknown, not 0

@@ -7,7 +7,8 @@ models as (
 
 counted as (
     select
-        coalesce(license_category, 'none') as license_category,
+        -- no category is unknown (a record that shows neither tags nor card), not `none`
+        coalesce(license_category, '(unknown)') as license_category,
         count(*) as count_models,
     from models
     group by all

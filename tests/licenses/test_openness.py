@@ -208,10 +208,11 @@ def test_evidence_the_source_cannot_show_is_unknown(layout):
         ),
         staged_row("nocards/script", tags=apache, siblings=["pytorch_model.bin", "run_clm.py"]),
     ]
-    got = {}
+    got, categories = {}, {}
     for day, rows in ((D, with_cards), (date(2026, 3, 2), without_cards)):
         write_staged(layout, day, rows)
         for r in pl.read_parquet(build_model_licenses(layout, day).path).iter_rows(named=True):
+            categories[r["model_id"]] = r["license_category"]
             got[r["model_id"]] = (
                 None if r["code_links"] is None else list(r["code_links"]),
                 None if r["training_code_files"] is None else list(r["training_code_files"]),
@@ -223,6 +224,17 @@ def test_evidence_the_source_cannot_show_is_unknown(layout):
                 r["openness_tier"],
             )
     assert got == UNKNOWN_EVIDENCE
+    # the licence likewise: unknown without tags or a readable card, read from either
+    assert categories == {
+        "cards/linked": "permissive",
+        "cards/no-card": "permissive",
+        "cards/yaml-card": "permissive",
+        "cards/yaml-card-script": "permissive",
+        "cards/no-tags": "permissive",
+        "cards/expand": None,
+        "nocards/bert": "permissive",
+        "nocards/script": "permissive",
+    }
 
 
 def test_license_grant_macro_matches_python_for_every_category():

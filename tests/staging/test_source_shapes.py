@@ -421,7 +421,8 @@ def _count(value: float | None) -> int | None:
 def _evidence(layout: Layout) -> dict[str, dict]:
     path = build_model_licenses(layout, DAY).path
     columns = "model_id, code_links, training_code_files, arxiv_ids, training_datasets, "
-    columns += "has_training_code, has_technical_report, has_training_data, openness_tier"
+    columns += "has_training_code, has_technical_report, has_training_data, openness_tier, "
+    columns += "license_category, license_raw"
     with duckdb.connect() as conn:
         cursor = conn.execute(f"select {columns} from read_parquet(?)", [str(path)])
         names = [d[0] for d in cursor.description]
@@ -441,6 +442,7 @@ def test_listing_2022_evidence_is_unknown_where_that_era_is_silent(tmp_path):
     assert bert["has_training_code"] is None
     # apache-2.0 weights whose code cannot be seen: open weights, not open source
     assert bert["openness_tier"] == "open_weights"
+    assert bert["license_category"] == "permissive"  # `license:apache-2.0` in the tags
     empty = got[LONG_NAME]
     assert empty["arxiv_ids"] == [] and empty["code_links"] is None
     assert empty["openness_tier"] == "none"  # an empty file list: no weights
@@ -476,6 +478,9 @@ def test_recorded_expand_answer_has_unknown_evidence(hubdata, tmp_path):
     assert minilm["openness_tier"] == "open_source"  # apache-2.0, weights, a training script
 
     whisper = got["openai/whisper-large-v3"]
+    # nor does it show a licence: unknown (no category), not "declares none"
+    assert whisper.pop("license_category") is None and whisper.pop("license_raw") is None
+    assert minilm["license_category"] == "permissive"  # its tags and card say apache-2.0
     assert {k: v for k, v in whisper.items() if k != "model_id"} == dict.fromkeys(
         [
             "code_links",
@@ -488,3 +493,39 @@ def test_recorded_expand_answer_has_unknown_evidence(hubdata, tmp_path):
             "openness_tier",
         ]
     )
+
+
+def test_a_release_counts_an_unknown_license_apart(hubdata, tmp_path, monkeypatch):
+    """Through `hub-census run --from-file`: the release's card says how many models have an
+    unknown licence instead of counting them as declaring none. Truth: one full body (apache-2.0)
+    and two `expand` answers (no tags, no card)."""
+    from pipeline.cli import EXIT_OK, main
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    bodies = hubdata / "api-responses"
+    names = [
+        "20250321T111949_200_sentence-transformers__all-MiniLM-L6-v2.json",
+        "20250211T101332_200_openai__whisper-large-v3_expand-inferenceProviderMapping.json",
+        "20250213T143726_200_meta-llama__Llama-3.3-70B-Instruct_expand-inferenceProviderMapping.json",
+    ]
+    items = [json.loads((bodies / n).read_text()) for n in names]
+    source = write_jsonl(tmp_path / "mixed.jsonl", items)
+    out = tmp_path / "out"
+    args = ["run", "--date", "2025-03-21", "--from-file", str(source), "--out", str(out)]
+    assert main([*args, "--coverage", "subset", "--no-progress"]) == EXIT_OK
+    release = Layout(out).release(date(2025, 3, 21))
+    with duckdb.connect() as conn:
+        categories = dict(
+            conn.execute(
+                "select model_id, license_category from read_parquet(?)",
+                [str(release / "models.parquet")],
+            ).fetchall()
+        )
+    assert categories == {
+        "sentence-transformers/all-MiniLM-L6-v2": "permissive",
+        "openai/whisper-large-v3": None,
+        "meta-llama/Llama-3.3-70B-Instruct": None,
+    }
+    card = (release / "README.md").read_text(encoding="utf-8")
+    assert "0 (0.0%) declare none; 2 (66.7%) come from records that show neither" in card
+    assert "| (unknown) | 2 |" in card
