@@ -26,6 +26,7 @@ import duckdb
 
 import pipeline
 from pipeline.daily import refresh_stale_days, stale_days
+from pipeline.data_license import stated_license
 from pipeline.paths import Layout
 from pipeline.provenance import TABLE as SOURCES_TABLE
 from pipeline.provenance import day_source, same_source_bytes, stated_coverage
@@ -240,6 +241,7 @@ def backfill(
     *,
     coverage: str = "full_hub",
     subset_name: str | None = None,
+    source_license: str | None = None,
     progress: bool = True,
     echo=print,
 ) -> tuple[int, BackfillSummary]:
@@ -256,6 +258,7 @@ def backfill(
         summary,
         coverage=coverage,
         subset_name=subset_name,
+        source_license=source_license,
         progress=progress,
         echo=echo,
     )
@@ -270,6 +273,7 @@ def _build_dates(
     *,
     coverage: str,
     subset_name: str | None,
+    source_license: str | None,
     progress: bool,
     echo,
 ) -> int:
@@ -293,6 +297,7 @@ def _build_dates(
             "source_kind": "archive_import",
             "coverage": coverage,
             "subset_name": subset_name,
+            "source_license": source_license,
         }
         # a file dated by its folder is named with it: `models.parquet` alone names no date
         if item.shown != tuple(p.name for p in item.paths):
@@ -408,7 +413,9 @@ def main_backfill(args: argparse.Namespace, root: Path) -> int:
     code, summary = EXIT_OK, BackfillSummary()
     if args.source is not None:
         try:
-            stated = stated_coverage(args.coverage, args.subset)
+            stated = stated_coverage(args.coverage, args.subset) | stated_license(
+                args.source_license
+            )
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE

@@ -112,6 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
             "the day before only when both name the same subset (one tree imported week after "
             "week); recorded in snapshot_sources",
         )
+        p.add_argument(
+            "--source-license",
+            metavar="ID",
+            default=None,
+            help="the licence the source's data comes under, as an SPDX id (odbl-1.0 for the "
+            "weekly mirror of the hub-stats dump); recorded in snapshot_sources, and a "
+            "share-alike one (odbl-1.0) becomes the licence of every release built from it",
+        )
 
     demo = sub.add_parser(
         "demo",
@@ -378,6 +386,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             reason=args.reason,
             coverage=args.coverage,
             subset_name=args.subset,
+            source_license=args.source_license,
             max_pages=args.max_pages,
         )
     if args.command == "backfill":
@@ -471,13 +480,15 @@ def run(
     reason: str | None = None,
     coverage: str = "full_hub",
     subset_name: str | None = None,
+    source_license: str | None = None,
     max_pages: int | None = None,
 ) -> int:
+    from pipeline.data_license import stated_license
     from pipeline.gates import GateAcceptanceError, validate_acceptance
     from pipeline.provenance import stated_coverage
 
     try:
-        stated = stated_coverage(coverage, subset_name)
+        stated = stated_coverage(coverage, subset_name) | stated_license(source_license)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -25,9 +25,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
 
+from pipeline.data_license import SOURCE_LICENSES
 from pipeline.paths import Layout, literal_path
 from pipeline.sql import load_sql
-from pipeline.storage import write_partition
+from pipeline.storage import partition_dates, write_partition
 
 # The first day a snapshot can be dated: archives of Hub listings reach back to 2021, so the
 # partitions cover the Hub's whole public life and any of it can be replayed or imported.
@@ -56,6 +57,9 @@ class SourceInfo:
     # Which subset, as the operator names it: two subset days are compared only when they name
     # the same one (one family tree imported week after week).
     subset_name: str | None = None
+    # The source's own licence (`--source-license`, an SPDX id in SOURCE_LICENSES): it decides
+    # the licence of the releases built from it (pipeline.data_license).
+    license: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in SOURCE_KINDS:
@@ -70,6 +74,8 @@ class SourceInfo:
                     f"subset name {self.subset_name!r}: 1 to 100 printable characters, "
                     "not starting or ending with a space"
                 )
+        if self.license is not None and self.license not in SOURCE_LICENSES:
+            raise ValueError(f"unknown source licence {self.license!r}")
 
 
 def stated_coverage(coverage: str, subset_name: str | None) -> dict:
@@ -126,6 +132,7 @@ def source_row(layout: Layout, day: date, info: SourceInfo) -> dict:
         + int(manifest.get("rejected_count", 0)),
         "coverage": info.coverage,
         "subset_name": info.subset_name,
+        "source_license": info.license,
     }
 
 
@@ -148,6 +155,21 @@ def build_snapshot_sources(
     else:
         sql = "provenance/snapshot_sources_bare"
     return write_partition(conn, layout, TABLE, day, load_sql(sql), params)
+
+
+def stated_licenses(layout: Layout, until: date) -> dict[date, str]:
+    """The licence stated for the source of each date up to `until` (`--source-license`), for
+    the dates that state one: a release built on any of them carries it (pipeline.data_license)."""
+    days = [d for d in partition_dates(layout, TABLE) if d <= until]
+    if not days:
+        return {}
+    paths = [literal_path(layout.table_partition(TABLE, d)) for d in days]
+    with duckdb.connect() as conn:
+        rel = conn.sql(load_sql("provenance/source_licenses"), params={"paths": paths})
+        if "source_license" not in rel.columns:
+            return {}
+        rows = rel.select("snapshot_date", "source_license").fetchall()
+    return {day: lic for day, lic in rows if lic is not None}
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.data_license import license_of_spdx
 from pipeline.history.build import ECOSYSTEM_DAILY, MODELS
 from pipeline.locks import process_alive
 from pipeline.paths import Layout, literal_path
@@ -628,6 +629,7 @@ def _release_section(release: tuple[Path, dict] | None, files_href: str | None) 
     release_id = str(manifest.get("release_id", directory.name))
     day = date.fromisoformat(str(manifest.get("snapshot_date", directory.name)))
     simulated = manifest.get("source_kind") == "simulated"
+    data_license = license_of_spdx((manifest.get("license") or {}).get("spdx"))
     href = files_href.replace(os.sep, "/")
     files = manifest.get("files", {})
     rows = "".join(
@@ -646,7 +648,8 @@ def _release_section(release: tuple[Path, dict] | None, files_href: str | None) 
         "Release and citation",
         f'<p>Release <code id="release-id">{escape(release_id)}</code>, snapshot {day}, '
         f"schema {escape(str(manifest.get('schema_version', '?')))}. Cite it as:</p>"
-        f'<pre id="bibtex">{escape(bibtex(release_id, day, simulated=simulated))}</pre>'
+        f'<pre id="bibtex">'
+        f"{escape(bibtex(release_id, day, simulated=simulated, data_license=data_license))}</pre>"
         f'<table id="release-files"><tr><th>table</th><th>rows</th><th>bytes</th></tr>{rows}'
         f"</table><p>{docs}</p>",
         "The files are the release as published (checksums in manifest.json). Links are "

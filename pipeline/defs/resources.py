@@ -70,6 +70,8 @@ class HubSource(dg.ConfigurableResource):
     coverage: Literal["full_hub", "subset"] = "full_hub"
     # the subset's name (`--subset`): subset days are compared only when they name the same one
     subset_name: str | None = None
+    # the source's own licence as the operator states it (`--source-license`, an SPDX id)
+    source_license: str | None = None
     source_name: str | None = None
     source_sha256: str | None = None
 
@@ -78,6 +80,7 @@ class HubSource(dg.ConfigurableResource):
             kind=self.source_kind or KIND_BY_MODE[self.mode],
             coverage=self.coverage,
             subset_name=self.subset_name,
+            license=self.source_license,
             name=self.source_name,
             sha256=self.source_sha256,
         )

@@ -13,13 +13,11 @@ from pathlib import Path
 import duckdb
 
 from pipeline.contract import Contract, fingerprint, render_tables
+from pipeline.data_license import CENSUS_LICENSE, SOURCE_LICENSES, DataLicense
 from pipeline.paths import literal_path
 from pipeline.sql import load_sql
 
 CARD_NAME = "README.md"
-DATASET_LICENSE = "odc-by"
-DATASET_LICENSE_NAME = "Open Data Commons Attribution License v1.0 (ODC-By-1.0)"
-DATASET_LICENSE_URL = "https://opendatacommons.org/licenses/by/1-0/"
 HOMEPAGE = "https://github.com/hub-census/hub-census"
 
 SIMULATED_NOTICE = (
@@ -240,7 +238,13 @@ def _files_section(files: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def bibtex(release_id: str, snapshot_date: date, *, simulated: bool = False) -> str:
+def bibtex(
+    release_id: str,
+    snapshot_date: date,
+    *,
+    simulated: bool = False,
+    data_license: DataLicense = CENSUS_LICENSE,
+) -> str:
     key = release_id.replace("-", "_")
     day = snapshot_date.isoformat()
     what = (
@@ -253,7 +257,7 @@ def bibtex(release_id: str, snapshot_date: date, *, simulated: bool = False) -> 
   author       = {{{{hub-census contributors}}}},
   year         = {{{snapshot_date.year}}},
   howpublished = {{Dataset release {release_id}}},
-  note         = {{Snapshot of {day}; license ODC-By-1.0}},
+  note         = {{Snapshot of {day}; license {data_license.spdx}}},
   url          = {{{HOMEPAGE}}}
 }}"""
 
@@ -286,7 +290,11 @@ def render_card(
     gate_acceptances: list[dict] | None = None,
     *,
     simulated: bool = False,
+    data_license: DataLicense = CENSUS_LICENSE,
+    source_licenses: dict[date, str] | None = None,
 ) -> str:
+    """The card; `data_license` is the release's (pipeline.data_license.release_license) and
+    `source_licenses` the licences stated for the sources of this date and those before it."""
     tables = [meta["table"] for _, meta in sorted(files.items()) if "table" in meta]
     configs = "\n".join(f"  - config_name: {t}\n    data_files: {t}.parquet" for t in tables)
     day = snapshot_date.isoformat()
@@ -302,7 +310,7 @@ def render_card(
         notice = ""
         pretty = f"hub-census {day}"
     return f"""---
-license: {DATASET_LICENSE}
+license: {data_license.card_id}
 pretty_name: {pretty}{" (subset)" if is_subset(figures) else ""}
 tags:
   - huggingface-hub
@@ -363,10 +371,48 @@ Verify a copy: the sha256 of each file must match `manifest.json`.
 Cite the release id, so that figures can be reproduced from exactly these files:
 
 ```bibtex
-{bibtex(release_id, snapshot_date, simulated=simulated)}
+{bibtex(release_id, snapshot_date, simulated=simulated, data_license=data_license)}
 ```
 
 ## License
 
-{LICENSE_RATIONALE}
+{license_section(data_license, source_licenses or {})}
 """
+
+
+def license_section(data_license: DataLicense, source_licenses: dict[date, str]) -> str:
+    """Why the release has its licence, and the licences its sources were stated to have."""
+    if data_license.share_alike:
+        days = sorted(
+            d for d, lic in source_licenses.items() if SOURCE_LICENSES.get(lic) == data_license
+        )
+        when = (
+            f"the snapshot of {days[0]}"
+            if len(days) == 1
+            else f"{len(days):,} snapshot dates, {days[0]} to {days[-1]}"
+        )
+        text = (
+            f"The database is published under the **{data_license.name}** ({data_license.url}). "
+            f"It is adapted from sources under that licence (stated for {when}), whose "
+            "share-alike clause covers databases "
+            "adapted from them: this one, and any database adapted from it and used publicly, "
+            f"must be offered under {data_license.spdx} too. A release reads earlier dates (the "
+            "day's changes, windows, history), so every release from the first such date on "
+            "carries it. The text written by model authors that some columns hold (card "
+            "metadata, license names, raw quarantined records) is not ours to license."
+        )
+    else:
+        text = LICENSE_RATIONALE
+    stated = sorted({lic for lic in source_licenses.values() if lic in SOURCE_LICENSES})
+    if stated:
+        counts = {lic: sum(v == lic for v in source_licenses.values()) for lic in stated}
+        credits = "; ".join(
+            f"{SOURCE_LICENSES[lic].name}: {n:,} date{'s' if n > 1 else ''}"
+            for lic, n in counts.items()
+        )
+        text += (
+            "\n\nLicences stated for the sources of this date and the dates before it "
+            f"(`snapshot_sources.source_license`): {credits}. Their attribution terms apply to "
+            "what is taken from them."
+        )
+    return text

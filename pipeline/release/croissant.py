@@ -12,7 +12,8 @@ import json
 from datetime import date
 
 from pipeline.contract import Contract
-from pipeline.release.card import DATASET_LICENSE_URL, HOMEPAGE, SIMULATED_NOTICE, bibtex
+from pipeline.data_license import CENSUS_LICENSE, DataLicense
+from pipeline.release.card import HOMEPAGE, SIMULATED_NOTICE, bibtex
 
 CROISSANT_NAME = "croissant.json"
 CONFORMS_TO = "http://mlcommons.org/croissant/1.0"
@@ -91,6 +92,7 @@ def croissant_metadata(
     files: dict[str, dict],
     *,
     simulated: bool = False,
+    data_license: DataLicense = CENSUS_LICENSE,
 ) -> dict:
     distribution = []
     record_sets = []
@@ -138,9 +140,9 @@ def croissant_metadata(
         f"{contract.schema_version}.",
         "version": contract.schema_version,
         "datePublished": day,
-        "license": DATASET_LICENSE_URL,
+        "license": data_license.url,
         "url": HOMEPAGE,
-        "citeAs": bibtex(release_id, snapshot_date, simulated=simulated),
+        "citeAs": bibtex(release_id, snapshot_date, simulated=simulated, data_license=data_license),
         "creator": {"@type": "sc:Organization", "name": "hub-census contributors"},
         "keywords": ["Hugging Face Hub", "model metadata", "model lineage", "licenses"],
         "isLiveDataset": False,
@@ -156,6 +158,9 @@ def render_croissant(
     files: dict[str, dict],
     *,
     simulated: bool = False,
+    data_license: DataLicense = CENSUS_LICENSE,
 ) -> str:
-    metadata = croissant_metadata(contract, release_id, snapshot_date, files, simulated=simulated)
+    metadata = croissant_metadata(
+        contract, release_id, snapshot_date, files, simulated=simulated, data_license=data_license
+    )
     return json.dumps(metadata, indent=2, ensure_ascii=False) + "\n"

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import pipeline
+from pipeline.data_license import CENSUS_LICENSE, DataLicense
 from pipeline.paths import Layout
 from pipeline.storage import file_sha256 as sha256_file
 
@@ -89,6 +90,7 @@ def build_manifest(
     previous: dict | None,
     replaces: dict | None,
     gate_acceptances: list[dict] | None = None,
+    data_license: DataLicense = CENSUS_LICENSE,
 ) -> dict:
     digest = data_digest(files)
     return {
@@ -108,6 +110,8 @@ def build_manifest(
         # gates an operator accepted after review ("accepted"), or named although they passed
         # ("unused"), each with its reason (pipeline/gates.py)
         "gate_acceptances": gate_acceptances or [],
+        # the licence the release is offered under (the card's License section says why)
+        "license": {"spdx": data_license.spdx, "url": data_license.url},
         "files": files,
     }
 

@@ -50,8 +50,10 @@ from pipeline.contract import (
     fingerprint,
     load_contract,
 )
+from pipeline.data_license import release_license
 from pipeline.locks import publish_lock
 from pipeline.paths import Layout, literal_path
+from pipeline.provenance import stated_licenses
 from pipeline.release import card, croissant
 from pipeline.release.cleanup import STAGING_PREFIX, remove_stale
 from pipeline.release.history_tree import update_history
@@ -390,12 +392,23 @@ def _build_and_swap(
 
     rid = release_id(snapshot_date, data_digest(files))
     simulated = source_kind(source_manifest) == SIMULATED
+    # the sources of this date and of the dates it reads decide the release's licence
+    source_licenses = stated_licenses(layout, snapshot_date)
+    data_license = release_license(source_licenses.values())
     docs = {
         croissant.CROISSANT_NAME: croissant.render_croissant(
-            contract, rid, snapshot_date, files, simulated=simulated
+            contract, rid, snapshot_date, files, simulated=simulated, data_license=data_license
         ),
         card.CARD_NAME: card.render_card(
-            contract, rid, snapshot_date, files, figures, gate_acceptances, simulated=simulated
+            contract,
+            rid,
+            snapshot_date,
+            files,
+            figures,
+            gate_acceptances,
+            simulated=simulated,
+            data_license=data_license,
+            source_licenses=source_licenses,
         ),
     }
     for name, text in docs.items():
@@ -449,6 +462,7 @@ def _build_and_swap(
         previous=_previous_release(layout, snapshot_date),
         replaces=replaces,
         gate_acceptances=gate_acceptances,
+        data_license=data_license,
     )
     write_text_durably(staging / MANIFEST_NAME, canonical_json(manifest))
     fsync_dir(staging)

@@ -25,6 +25,7 @@ select
     (select count(*), from read_parquet($quarantine_path))::bigint as quarantined,
     $coverage::varchar as coverage,
     $subset_name::varchar as subset_name,
+    $source_license::varchar as source_license,
     coverage.source_shape,
     coalesce(coverage.missing_fields, []::varchar[]) as missing_fields,
 from coverage

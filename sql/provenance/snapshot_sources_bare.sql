@@ -10,5 +10,6 @@ select
     (select count(*), from read_parquet($quarantine_path))::bigint as quarantined,
     $coverage::varchar as coverage,
     $subset_name::varchar as subset_name,
+    $source_license::varchar as source_license,
     null::varchar as source_shape,
     null::varchar[] as missing_fields,
