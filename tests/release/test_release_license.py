@@ -113,3 +113,27 @@ def test_the_share_alike_licence_wins_whatever_else_is_stated():
     assert release_license([None, "cc-by-4.0", "odbl-1.0", "apache-2.0"]).spdx == "ODbL-1.0"
     assert release_license([None, "cc0-1.0"]).spdx == "ODC-By-1.0"
     assert release_license([]).spdx == "ODC-By-1.0"
+
+
+def test_a_late_share_alike_date_relicenses_the_releases_after_it(listings, tmp_path):
+    """Installed on the two later dates (no licence stated: ODC-By), then the earlier date is
+    imported as ODbL: the later days are built again and their releases replaced under ODbL,
+    and the explorer cites the latest one so."""
+    out = tmp_path / "out"
+    for day in DAYS[1:]:
+        run = ["run", "--date", str(day), "--from-file", str(listings[day]), "--out", str(out)]
+        assert main([*run, "--no-progress"]) == EXIT_OK
+        assert _release(out, day)["manifest"]["spdx"] == "ODC-By-1.0"
+    late = ["run", "--date", str(DAYS[0]), "--from-file", str(listings[DAYS[0]])]
+    assert main([*late, "--out", str(out), "--source-license", "odbl-1.0", "--no-progress"]) == 0
+    for day in DAYS:
+        got = _release(out, day)
+        assert got["manifest"]["spdx"] == "ODbL-1.0", day
+        assert f"stated for the snapshot of {DAYS[0]})" in got["card"], day
+    for day in DAYS[1:]:
+        # replaced, not only rewritten: the previous release is kept aside and named
+        assert read_manifest(Layout(out).release(day))["replaces"] is not None
+    assert main(["report", "--out", str(out)]) == EXIT_OK
+    page = (out / "report" / "index.html").read_text(encoding="utf-8")
+    cite = page[page.index('<pre id="bibtex">') :]
+    assert "license ODbL-1.0" in cite[: cite.index("</pre>")]
