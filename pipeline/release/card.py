@@ -394,12 +394,12 @@ def license_section(data_license: DataLicense, source_licenses: dict[date, str])
         text = (
             f"The database is published under the **{data_license.name}** ({data_license.url}). "
             f"It is adapted from sources under that licence (stated for {when}), whose "
-            "share-alike clause covers databases "
-            "adapted from them: this one, and any database adapted from it and used publicly, "
-            f"must be offered under {data_license.spdx} too. A release reads earlier dates (the "
-            "day's changes, windows, history), so every release from the first such date on "
-            "carries it. The text written by model authors that some columns hold (card "
-            "metadata, license names, raw quarantined records) is not ours to license."
+            "share-alike clause covers databases adapted from them: this one, and any database "
+            "adapted from it and used publicly, must be offered under "
+            f"{data_license.spdx} too. A release reads earlier dates (the day's changes, "
+            "windows, history), so every release from the first such date on carries it. The "
+            "text written by model authors that some columns hold (card metadata, license "
+            "names, raw quarantined records) is not ours to license."
         )
     else:
         text = LICENSE_RATIONALE
