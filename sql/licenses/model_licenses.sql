@@ -43,7 +43,7 @@ staged as not materialized (
         end as card_known,
         -- the licence is declared in the tags (the Hub's reading of the card) or the card: a
         -- record that shows neither (an `expand` answer) says nothing of it, not "none"
-        tags is not null or coalesce(card_known, false) as declaration_known,
+        tags is not null or card_known as declaration_known,
         license_tags,
         card_license,
         card_license_name,
@@ -140,7 +140,7 @@ declared as (
         -- the Hub tags a model with the datasets its card declares, so either source tells;
         -- unknown when the record has neither tags nor a card that can be read
         case
-            when staged.tags is not null or staged.card_known
+            when staged.declaration_known
                 then list_distinct(
                     coalesce(staged.card_datasets, [])
                     || list_transform(
@@ -160,7 +160,7 @@ declared as (
         -- FastChat's MT-Bench or AlpacaEval) or to an example input is not this model's code.
         -- Unknown when the card's evidence is (card_known).
         case
-            when not coalesce(staged.card_known, false) then null
+            when not staged.card_known then null
             when contains(staged.card_data::varchar, 'github.com')
                 or contains(staged.card_data::varchar, 'gitlab.com')
                 then list_distinct(regexp_extract_all(
