@@ -26,7 +26,8 @@ dated as (
             when family_members = 1 then '(single-model families)'
             else family
         end as family,
-        coalesce(license_category, '(none)') as license_category,
+        -- unknown, not the category `none` (as in ecosystem_daily)
+        coalesce(license_category, '(unknown)') as license_category,
         coalesce(base_relation, '(none)') as relation,
         sign,
     from input

@@ -82,12 +82,18 @@ facts as (
 ),
 
 labelled as (
-    -- '(none)' keeps a missing value apart from the nulls grouping sets use for "not grouped"
+    -- a label keeps a missing value apart from the nulls grouping sets use for "not grouped".
+    -- A null licence category or tier is unknown (a record that shows neither tags nor card, a
+    -- source without file lists), not the category or tier `none`: '(unknown)', so that neither
+    -- reads as "no licence" or "no weights". '(none)' is a value the model does not have.
     select
-        coalesce(license_category, '(none)') as license_category,
-        coalesce(license_id, '(none)') as license_id,
+        coalesce(license_category, '(unknown)') as license_category,
+        case
+            when license_category is null then '(unknown)'
+            else coalesce(license_id, '(none)')
+        end as license_id,
         coalesce(base_relation, '(none)') as relation,
-        coalesce(openness_tier, '(none)') as openness_tier,
+        coalesce(openness_tier, '(unknown)') as openness_tier,
         coalesce(pipeline_tag, '(none)') as pipeline_tag,
         coalesce(library_name, '(none)') as library_name,
         is_present,

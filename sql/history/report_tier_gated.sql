@@ -1,7 +1,8 @@
 -- public models per snapshot by openness tier and gating, for the explorer's tier slices
 select
     snapshot_date,
-    coalesce(openness_tier, '(none)') as openness_tier,
+    -- unknown (no file list in the source), as ecosystem_daily labels it
+    coalesce(openness_tier, '(unknown)') as openness_tier,
     -- null: the source has no `gated` field (a dump, an old listing) or an unreadable value;
     -- unknown, never "not gated"
     coalesce(gated, '(unknown)') as gated,

@@ -154,16 +154,22 @@ joined as (
         ---------- licenses
         licenses.license_category,
         -- a model's own licence counts unless it declares none; a model without one inherits its
-        -- ancestors' terms; `none` only when neither it nor any ancestor declares a licence
-        coalesce(
-            greatest(
-                if(licenses.license_category <> 'none', licenses.restrictiveness_rank, null),
-                facts.ancestor_max_rank
-            ),
-            licenses.restrictiveness_rank
+        -- ancestors' terms; `none` only when neither it nor any ancestor declares a licence. A
+        -- model whose declaration is unknown (a record without tags or card) may have terms
+        -- stricter than its ancestors', or none: its effective terms are unknown too
+        if(
+            licenses.license_category is null,
+            null,
+            coalesce(
+                greatest(
+                    if(licenses.license_category <> 'none', licenses.restrictiveness_rank, null),
+                    facts.ancestor_max_rank
+                ),
+                licenses.restrictiveness_rank
+            )
         ) as effective_rank,
         case
-            when licenses.model_id is null then null
+            when licenses.license_category is null then null
             when licenses.license_category <> 'none'
                 and licenses.restrictiveness_rank >= coalesce(facts.ancestor_max_rank, 0)
                 then 'own'

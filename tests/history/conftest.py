@@ -73,6 +73,7 @@ LICENSES = {
     "cc-by-nc-4.0": ("non-commercial", "open_weights"),
     "llama3.1": ("community-restricted", "open_weights"),
     "gpl-3.0": ("strong-copyleft", "open_data"),
+    # a record that shows neither tags nor card (an `expand` answer): its licence is unknown
     None: (None, "weights_available"),
 }
 PIPELINES = ["text-generation", "text-classification", "image-to-text", None]
@@ -155,10 +156,11 @@ class Model:
         return {
             "all": "all",
             "family": self.family,
-            "license_category": category or "(none)",
-            "license_id": self.license_id or "(none)",
+            # a null category or tier is unknown, not the category or tier `none`
+            "license_category": category or "(unknown)",
+            "license_id": "(unknown)" if category is None else self.license_id or "(none)",
             "relation": self.base_relation or "(none)",
-            "openness_tier": tier or "(none)",
+            "openness_tier": tier or "(unknown)",
             "pipeline_tag": self.pipeline_tag or "(none)",
             "library_name": self.library_name or "(none)",
         }

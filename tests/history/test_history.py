@@ -541,3 +541,70 @@ def test_a_counter_the_source_lacks_sums_to_unknown_not_zero(tmp_path):
     assert got[first][0] is not None and got[first][1] is None  # a baseline has no increase
     assert got[lacking] == (None, None)
     assert got[after][0] is not None and got[after][1] is None
+
+
+def test_unknown_licence_and_tier_are_labelled_apart_from_none(tmp_path):
+    """A null licence category or tier is unknown (a record without tags or card, a source without
+    file lists): `(unknown)` in the breakdowns, never `(none)`, which read as "no licence" beside
+    the category `none`. A timeline written with the old label is built on as the same row."""
+    layout = Layout(tmp_path)
+    day1, day2 = date(2025, 4, 1), date(2025, 4, 2)
+
+    def row(day, name, hub, category, license_id, tier):
+        return models_row(
+            day,
+            model_id=name,
+            hub_id=hub * 24,
+            created_at=datetime(2025, 3, 5),
+            family=name,
+            license_category=category,
+            license_id=license_id,
+            openness_tier=tier,
+        )
+
+    declared_none = ("a/no-licence", "1", "none", None, "weights_available")
+    unknown = ("b/expand-only", "2", None, None, None)
+    licensed = ("c/mit", "3", "permissive", "mit", "none")
+    write_models(layout, day1, [row(day1, *m) for m in (declared_none, unknown, licensed)])
+    build_history(layout, day1)
+    got = {
+        (dim, value): models
+        for dim, value, models in duckdb.sql(
+            "select dimension, value, models from read_parquet(?) "
+            "where dimension in ('license_category', 'license_id', 'openness_tier')",
+            params=[str(layout.table_partition("ecosystem_daily", day1))],
+        ).fetchall()
+    }
+    assert got == {
+        ("license_category", "none"): 1,
+        ("license_category", "(unknown)"): 1,
+        ("license_category", "permissive"): 1,
+        ("license_id", "(none)"): 1,
+        ("license_id", "(unknown)"): 1,
+        ("license_id", "mit"): 1,
+        ("openness_tier", "weights_available"): 1,
+        ("openness_tier", "(unknown)"): 1,
+        ("openness_tier", "none"): 1,
+    }
+
+    def timeline(day):
+        return dict(
+            duckdb.sql(
+                "select value, sum(models)::int from read_parquet(?) "
+                "where dimension = 'license_category' group by value",
+                params=[str(layout.table_partition("creation_timeline", day))],
+            ).fetchall()
+        )
+
+    assert timeline(day1) == {"none": 1, "(unknown)": 1, "permissive": 1}
+    # day 1's timeline as schema 1.4.0 wrote it; day 2 loses the unknown model and is built on it
+    path = layout.table_partition("creation_timeline", day1)
+    duckdb.sql(
+        "copy (select * replace (if(dimension = 'license_category' and value = '(unknown)', "
+        f"'(none)', value) as value) from read_parquet('{path}')) to '{path}.old' (format parquet)"
+    )
+    Path(f"{path}.old").replace(path)
+    assert timeline(day1) == {"none": 1, "(none)": 1, "permissive": 1}
+    write_models(layout, day2, [row(day2, *m) for m in (declared_none, licensed)])
+    assert build_history(layout, day2).timeline_mode == "incremental"
+    assert {k: v for k, v in timeline(day2).items() if v} == {"none": 1, "permissive": 1}

@@ -174,10 +174,10 @@ def test_gating_a_source_does_not_record_is_unknown_not_not_gated(tmp_path):
     page = (layout.root / "report" / "index.html").read_text(encoding="utf-8")
 
     # the last day's table: every public model of each tier under "unknown", none "not gated"
-    last = [{**r, "openness_tier": r["openness_tier"] or "(none)"} for r in days[-1][1]]
+    last = [{**r, "openness_tier": r["openness_tier"] or "(unknown)"} for r in days[-1][1]]
     tiers = sorted({r["openness_tier"] for r in last})
     table = _gated_table(page)
-    assert "(none)" in table
+    assert "(unknown)" in table
     assert table == {t: [0, 0, 0, sum(r["openness_tier"] == t for r in last)] for t in tiers}
 
     svg = page[page.index('<svg id="chart-tiers-gated"') :]
@@ -185,7 +185,7 @@ def test_gating_a_source_does_not_record_is_unknown_not_not_gated(tmp_path):
     points = re.findall(r"<title>([^<]+), (\d{4}-\d\d-\d\d): ([\d.]+)</title>", svg)
     # a point on days 1 and 3 for every tier, each its own run of the line; none on days 2 and 4
     # (the tier-less models exist on day 4 only: a line with no point)
-    tiers = [t for t in tiers if t != "(none)"]
+    tiers = [t for t in tiers if t != "(unknown)"]
     assert {(tier, day) for tier, day, _ in points} == {
         (t, str(days[i][0])) for t in tiers for i in (0, 2)
     }
@@ -236,3 +236,52 @@ def test_training_data_share_is_of_models_whose_source_shows_it(tmp_path):
         re.findall(r"<title>declares training data[^,]*, (\d{4}-\d\d-\d\d): ([\d.]+)</title>", svg)
     )
     assert points == {str(d): f"{100 * t[0] / t[1]:.1f}" for d, t in truth.items()}
+
+
+def test_an_unknown_licence_category_is_one_series_across_the_label_change(tmp_path):
+    """Partitions built before schema 1.4.1 label an unknown licence category or tier `(none)`,
+    later ones `(unknown)`: the explorer draws one series, not two that each stop halfway."""
+    layout = _series(tmp_path, 2)
+    first, second = partition_dates(layout, "ecosystem_daily")
+    old = layout.table_partition("ecosystem_daily", first)
+    truth = dict(
+        duckdb.sql(
+            "select snapshot_date, models from read_parquet(?) "
+            "where dimension = 'license_category' and value = '(unknown)'",
+            params=[[str(old), str(layout.table_partition("ecosystem_daily", second))]],
+        ).fetchall()
+    )
+    assert set(truth) == {first, second}
+    duckdb.sql(
+        "copy (select * replace (if(value = '(unknown)', '(none)', value) as value) "
+        f"from read_parquet('{old}')) to '{old}.old' (format parquet)"
+    )
+    old.with_name(old.name + ".old").replace(old)
+    categories = report._ReportData(layout).series("license_category")
+    assert "(none)" not in categories
+    assert categories["(unknown)"] == truth
+
+
+def test_licence_flow_keeps_an_unknown_declaration_apart_from_none(tmp_path):
+    """A child whose declaration is unknown (an `expand` answer) did not drop its base's licence:
+    the flow table names it `(unknown)`, not the category `none`. Edges worked out by hand."""
+    layout = _series(tmp_path, 1)
+    (day,) = partition_dates(layout, "models")
+    edges = layout.table_partition("lineage_edges", day)
+    edges.parent.mkdir(parents=True, exist_ok=True)
+    duckdb.sql(
+        "copy (select * from (values "
+        "('a/child', 'p/base', 'permissive', 'permissive'), "
+        "('b/dropped', 'p/base', 'none', 'permissive'), "
+        "('c/expand-only', 'p/base', null, 'permissive'), "
+        "('d/child', 'u/expand-only', 'permissive', null), "
+        "('e/child', null, 'permissive', null)"
+        ") as t(child_id, parent_id, child_license_category, parent_license_category)) "
+        f"to '{edges}' (format parquet)"
+    )
+    assert sorted(report._ReportData(layout).license_flow()) == [
+        ("(unknown)", "permissive", 1),
+        ("permissive", "(unknown)", 1),
+        ("permissive", "none", 1),
+        ("permissive", "permissive", 1),
+    ]

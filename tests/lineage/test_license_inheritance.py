@@ -31,6 +31,11 @@ MODELS = {
     "c/ft-nc": ("p/base", "non-commercial", False),
     "c/ft-none": ("p/base", "none", False),
     "c/grand": ("c/ft-none", "permissive", False),
+    # declarations unknown (records that show neither tags nor card, such as `expand` answers)
+    "u/ft-unknown": ("nc/base", None, None),
+    "u/root-unknown": (None, None, None),
+    "e/ft-apache": ("u/root-unknown", "permissive", False),
+    "e/ft-none": ("u/root-unknown", "none", False),
 }
 
 # (child, parent) -> license_check
@@ -44,6 +49,9 @@ EXPECTED_CHECKS = {
     ("c/ft-nc", "p/base"): "consistent",
     ("c/ft-none", "p/base"): "dropped",
     ("c/grand", "c/ft-none"): "parent_unlicensed",
+    ("u/ft-unknown", "nc/base"): "unknown",
+    ("e/ft-apache", "u/root-unknown"): "unknown",
+    ("e/ft-none", "u/root-unknown"): "unknown",
 }
 
 # model -> (effective_license_category, effective_license_source)
@@ -61,6 +69,13 @@ EXPECTED_EFFECTIVE = {
     "c/ft-nc": ("non-commercial", "own"),
     "c/ft-none": ("permissive", "inherited"),
     "c/grand": ("permissive", "own"),
+    # its own terms may be stricter than its base's, or absent: not inherited, unknown
+    "u/ft-unknown": (None, None),
+    # not `unknown-other` (a licence that could not be read) with a source of `none`
+    "u/root-unknown": (None, None),
+    # an ancestor whose declaration is unknown adds nothing, as one missing from the snapshot
+    "e/ft-apache": ("permissive", "own"),
+    "e/ft-none": ("none", "none"),
 }
 
 
@@ -101,8 +116,15 @@ def test_license_file_columns_on_edges(result) -> None:
         assert flags == (MODELS[child][2], MODELS[parent][2]), child
     # children of a base that ships a licence file, and how many carry one themselves
     of_licensed = [c for (c, _p), (cf, pf) in got.items() if pf]
-    assert sorted(of_licensed) == ["a/ft-apache", "a/ft-nc", "a/ft-none", "c/ft-nc", "c/ft-none"]
-    assert sum(got[(c, MODELS[c][0])][0] for c in of_licensed) == 1
+    assert sorted(of_licensed) == [
+        "a/ft-apache",
+        "a/ft-nc",
+        "a/ft-none",
+        "c/ft-nc",
+        "c/ft-none",
+        "u/ft-unknown",
+    ]
+    assert [got[(c, MODELS[c][0])][0] for c in of_licensed].count(True) == 1
 
 
 def test_effective_license_inherits_instead_of_none(result) -> None:
