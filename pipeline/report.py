@@ -241,7 +241,7 @@ class _Family:
     page: str
     members: int
     descendants: int
-    downloads: int
+    downloads: int | None  # none of its members' sources counts them
 
 
 def _write_site(data: _ReportData, build: Path, report_dir: Path) -> None:
@@ -573,7 +573,7 @@ def _families_section(families: list[_Family], latest: date | None) -> str:
         return _section("families", "The largest families", "<p>No family.</p>", "")
     rows = "".join(
         f'<tr><td>{rank}</td><td><a href="{escape(f.page)}">{escape(f.name)}</a></td>'
-        f"<td>{f.members:,}</td><td>{f.descendants:,}</td><td>{f.downloads:,}</td></tr>"
+        f"<td>{f.members:,}</td><td>{f.descendants:,}</td><td>{_count(f.downloads)}</td></tr>"
         for rank, f in enumerate(families, 1)
     )
     return _section(
@@ -693,7 +693,7 @@ def _family_body(family: _Family, rows: list[tuple]) -> tuple[str, list[tuple[st
     tops = [family.name] if family.name in info else []
     tops += [m for m in info if m not in parent and m != family.name]
     shown: dict[str, str] = {}
-    heap = [(m != family.name, -info[m][7], m) for m in tops]
+    heap = [(m != family.name, _downloads_rank(info[m]), m) for m in tops]
     heapq.heapify(heap)
     while len(shown) < MAX_TREE_NODES:
         if not heap:
@@ -704,13 +704,13 @@ def _family_body(family: _Family, rows: list[tuple]) -> tuple[str, list[tuple[st
                 break
             children[parent.pop(rest)].remove(rest)
             tops.append(rest)
-            heap = [(True, -info[rest][7], rest)]
+            heap = [(True, _downloads_rank(info[rest]), rest)]
         _, _, model_id = heapq.heappop(heap)
         if model_id in shown:
             continue
         shown[model_id] = f"n{len(shown)}"
         for child in children[model_id]:
-            heapq.heappush(heap, (True, -info[child][7], child))
+            heapq.heappush(heap, (True, _downloads_rank(info[child]), child))
     tree = _render_tree([m for m in tops if m in shown], children, shown, info)
     cut = len(info) - len(shown)
     notice = (
@@ -722,9 +722,9 @@ def _family_body(family: _Family, rows: list[tuple]) -> tuple[str, list[tuple[st
     body = (
         f'<h1>Family <span class="mid">{escape(family.name)}</span></h1>'
         f"<p>{family.members:,} public models; the root has {family.descendants:,} descendants; "
-        f"{family.downloads:,} downloads over 30 days. Each model hangs under its first parent in "
-        "the family, with its relation to its parents, its licence and tier, and its downloads "
-        "over 30 days.</p>"
+        f"{_count(family.downloads)} downloads over 30 days. Each model hangs under its first "
+        "parent in the family, with its relation to its parents, its licence and tier, and its "
+        "downloads over 30 days.</p>"
         f'{notice}<ul class="tree" id="tree">{tree}</ul>'
     )
     return body, list(shown.items())
@@ -753,18 +753,38 @@ def _render_tree(
     return "".join(out)
 
 
+def _downloads_rank(row: tuple) -> int:
+    """The tree's drawing priority: the most downloaded first, an uncounted model last."""
+    downloads = row[7]
+    return 1 if downloads is None else -downloads
+
+
+def _count(value: int | None) -> str:
+    return "unknown" if value is None else f"{value:,}"
+
+
 def _node_label(row: tuple, hidden: int) -> str:
     model_id, _, relation, license_id, category, tier, gated, downloads = row
     rel_class = relation if relation in RELATIONS else "unknown"
-    licence = f"{license_id} ({category})" if license_id else "no licence"
+    # a null category is a declaration the source does not show (neither tags nor card), not
+    # "no licence", which is the category `none`; a null tier is weights the source says
+    # nothing of
+    if license_id:
+        licence = f"{license_id} ({category})"
+    elif category is None:
+        licence = "licence unknown"
+    elif category == "none":
+        licence = "no licence"
+    else:
+        licence = category
     extra = f" · gated ({gated})" if gated != "no" else ""
     more = f" · {hidden:,} children not drawn" if hidden else ""
     return (
         f'<span class="node"><span class="mid">{escape(model_id)}</span> '
         f'<span class="rel rel-{rel_class}">{escape(relation)}</span> '
         f'<span class="lic">{escape(licence)}</span> '
-        f'<span class="tier">{escape(str(tier))}{escape(extra)}</span> '
-        f'<span class="dl">{downloads:,} downloads{escape(more)}</span></span>'
+        f'<span class="tier">{escape(tier or "tier unknown")}{escape(extra)}</span> '
+        f'<span class="dl">{_count(downloads)} downloads{escape(more)}</span></span>'
     )
 
 

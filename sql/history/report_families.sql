@@ -12,7 +12,8 @@ roots as (
         family,
         max(n_descendants) filter (where model_id = family) as root_descendants,
         count(*) as members,
-        sum(coalesce(downloads_30d, 0)) as downloads_30d,
+        -- of the members whose source counts them; null when none does
+        sum(downloads_30d) as downloads_30d,
     from models
     group by family
 )

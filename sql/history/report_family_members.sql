@@ -8,7 +8,8 @@ select
     license_category,
     openness_tier,
     coalesce(gated, 'no') as gated,
-    coalesce(downloads_30d, 0) as downloads_30d,
+    -- null: the source has no count for the model (an `expand` answer), not 0
+    downloads_30d,
 from read_parquet($path, hive_partitioning = false)
 where not coalesce(is_private, false) and family in (select unnest($families))
-order by family, downloads_30d desc, model_id
+order by family, downloads_30d desc nulls last, model_id

@@ -285,3 +285,25 @@ def test_licence_flow_keeps_an_unknown_declaration_apart_from_none(tmp_path):
         ("permissive", "none", 1),
         ("permissive", "permissive", 1),
     ]
+
+
+def test_a_family_page_says_unknown_where_the_source_does_not_say():
+    """A member whose record shows neither tags nor card (an `expand` answer) has no known
+    licence, tier or downloads: its node says so, never "no licence", "None" or "0 downloads",
+    and it is drawn after the counted members. A member declaring no licence still reads "no
+    licence"."""
+    rows = [
+        ("org/root", [], "finetune", "mit", "permissive", "open_weights", "no", 100),
+        ("org/expand-only", ["org/root"], "finetune", None, None, None, "no", None),
+        ("org/unlicensed", ["org/root"], "finetune", None, "none", "weights_available", "no", 0),
+    ]
+    family = _Family("org/root", "families/x.html", 3, 2, None)
+    body, ids = _family_body(family, rows)
+    assert [m for m, _ in ids] == ["org/root", "org/unlicensed", "org/expand-only"]
+    nodes = dict(re.findall(r'<span class="mid">([^<]+)</span> (.*?)</span></span>', body))
+    assert "licence unknown" in nodes["org/expand-only"]
+    assert "tier unknown" in nodes["org/expand-only"]
+    assert "unknown downloads" in nodes["org/expand-only"]
+    assert "no licence" in nodes["org/unlicensed"] and "0 downloads" in nodes["org/unlicensed"]
+    assert "None" not in body and "no licence" not in nodes["org/expand-only"]
+    assert "unknown downloads over 30 days" in body
