@@ -367,7 +367,8 @@ def _index_body(
                 marks=marks,
                 y_label="models",
             ),
-            "Public models by the category of their normalised licence (none: nothing declared).",
+            "Public models by the category of their normalised licence (none: nothing declared; "
+            "(unknown): the source shows neither the model's tags nor its card).",
         )
     )
     parts.append(_tiers_section(data))
@@ -471,7 +472,8 @@ def _tiers_section(data: _ReportData) -> str:
         "AI Definition drops manually gated models from open_source. A source without a "
         "<code>gated</code> field (a whole-Hub dump, an old listing) leaves gating unknown: the "
         "share is of the models whose source says, and a day where none does is a gap in the "
-        "line.",
+        "line. (unknown): the source says nothing of the repository's files (no file list, no "
+        "weight metadata), so whether weights were released is not known.",
     )
 
 
