@@ -237,6 +237,8 @@ adapter_bases as (
     select
         adapter_base_ids.model_id,
         bool_or(bases.has_weight_files) as base_has_weights,
+        -- a base whose source says nothing of its files (a dump): its weights are unknown
+        bool_or(bases.has_weight_files is null) as base_weights_unknown,
     from adapter_base_ids
     inner join (
         select lower(declared.model_id) as base_key, declared.has_weight_files,
@@ -289,12 +291,17 @@ resolved as (
         declared.linked_repo as license_linked_repo,
         declared.has_weight_files,
         declared.is_adapter,
-        -- null only when the source says nothing of the files; an adapter must be shown to be one
-        declared.has_weight_files
-        and (
-            not coalesce(declared.is_adapter, false)
-            or coalesce(adapter_bases.base_has_weights, false)
-        ) as weights_available,
+        -- unknown when the source says nothing of the files, the adapter's or, when none of its
+        -- bases here shows weights, a base's. An adapter with none of its bases in the snapshot
+        -- (deleted, private) has no usable weights.
+        case
+            when declared.has_weight_files is null then null
+            when not declared.has_weight_files then false
+            when not coalesce(declared.is_adapter, false) then true
+            when adapter_bases.base_has_weights then true
+            when adapter_bases.base_weights_unknown then null
+            else false
+        end as weights_available,
         declared.training_datasets,
         declared.arxiv_ids,
         declared.code_links,

@@ -324,3 +324,42 @@ def test_unknown_file_list_takes_weights_from_safetensors(layout):
         "dump/nothing-known": None,
         "listing/empty": False,
     }
+
+
+def test_an_adapter_of_unknown_weights_has_no_tier_not_none(layout):
+    """Weights the source cannot show are unknown, for an adapter as for any model: its own files
+    unknown (a dump: no file list), or its base's. They read `none` (13 adapters of the real dump
+    extract). A base shown to have weights, or none of them, still decides; a base missing from the
+    snapshot still leaves the adapter without usable weights."""
+    adapter_tags = ["license:apache-2.0", "base_model:adapter:{}"]
+
+    def adapter(model_id, base, files):
+        tags = [t.format(base) for t in adapter_tags]
+        return staged_row(model_id, tags=tags, card={"license": "apache-2.0"}, siblings=files)
+
+    lora_files = ["adapter_config.json", "adapter_model.safetensors"]
+    rows = [
+        staged_row("base/with-weights", siblings=["model.safetensors"]),
+        staged_row("base/without-weights", siblings=["README.md"]),
+        staged_row("base/dump", siblings=None),
+        # a dump's adapter: no file list, the Hub's relation tag says adapter
+        adapter("dump/lora", "base/with-weights", None),
+        adapter("a/lora-on-weights", "base/with-weights", lora_files),
+        adapter("a/lora-on-nothing", "base/without-weights", lora_files),
+        adapter("a/lora-on-dump", "base/dump", lora_files),
+        adapter("a/lora-orphan", "gone/model", lora_files),
+    ]
+    write_staged(layout, D, rows)
+    result = build_model_licenses(layout, D)
+    got = {
+        r["model_id"]: (r["weights_available"], r["openness_tier"])
+        for r in pl.read_parquet(result.path).to_dicts()
+        if "lora" in r["model_id"]
+    }
+    assert got == {
+        "dump/lora": (None, None),
+        "a/lora-on-weights": (True, "open_weights"),
+        "a/lora-on-nothing": (False, "none"),
+        "a/lora-on-dump": (None, None),
+        "a/lora-orphan": (False, "none"),
+    }
