@@ -76,6 +76,10 @@ license_changed as (
         license_id as new_value,
     from kept
     where prev_license_id is distinct from license_id and $compare_license
+        -- a declaration a record does not show (neither tags nor card: no category) is unknown
+        -- on that day, not one that was added or dropped
+        and prev_license_category is not null
+        and license_category is not null
 ),
 
 base_changed as (

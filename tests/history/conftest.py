@@ -73,8 +73,8 @@ LICENSES = {
     "cc-by-nc-4.0": ("non-commercial", "open_weights"),
     "llama3.1": ("community-restricted", "open_weights"),
     "gpl-3.0": ("strong-copyleft", "open_data"),
-    # a record that shows neither tags nor card (an `expand` answer): its licence is unknown
-    None: (None, "weights_available"),
+    # no licence declared (a record that shows neither tags nor card has no category at all)
+    None: ("none", "weights_available"),
 }
 PIPELINES = ["text-generation", "text-classification", "image-to-text", None]
 LIBRARIES = ["transformers", "diffusers", "gguf", None]

@@ -608,3 +608,42 @@ def test_unknown_licence_and_tier_are_labelled_apart_from_none(tmp_path):
     write_models(layout, day2, [row(day2, *m) for m in (declared_none, licensed)])
     assert build_history(layout, day2).timeline_mode == "incremental"
     assert {k: v for k, v in timeline(day2).items() if v} == {"none": 1, "permissive": 1}
+
+
+def test_a_licence_the_record_does_not_show_is_no_licence_change(tmp_path):
+    """A record that shows neither tags nor card (an `expand` answer) has no licence category:
+    its licence is unknown that day, so going to or from it is no `license_changed`. Declaring
+    a licence where none was (category `none`) still is one."""
+    layout = Layout(tmp_path)
+    day1, day2 = date(2025, 4, 1), date(2025, 4, 2)
+    # model -> ((license_id, category) on day 1, on day 2)
+    licences = {
+        "a/became-unknown": (("mit", "permissive"), (None, None)),
+        "b/became-known": ((None, None), ("mit", "permissive")),
+        "c/declared-one": ((None, "none"), ("mit", "permissive")),
+        "d/changed": (("mit", "permissive"), ("cc-by-nc-4.0", "non-commercial")),
+    }
+    for n, day in enumerate((day1, day2)):
+        rows = [
+            models_row(
+                day,
+                model_id=model,
+                hub_id=str(i) * 24,
+                created_at=datetime(2025, 3, 5),
+                family=model,
+                license_id=both[n][0],
+                license_category=both[n][1],
+            )
+            for i, (model, both) in enumerate(licences.items(), 1)
+        ]
+        write_models(layout, day, rows)
+        build_history(layout, day)
+    changes = {
+        (row[2], row[4], row[5])
+        for row in duckdb.sql(
+            "select snapshot_date, hub_id, model_id, change, old_value, new_value "
+            "from read_parquet(?) where change = 'license_changed'",
+            params=[str(layout.table_partition("model_changes", day2))],
+        ).fetchall()
+    }
+    assert changes == {("c/declared-one", None, "mit"), ("d/changed", "mit", "cc-by-nc-4.0")}

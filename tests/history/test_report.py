@@ -241,7 +241,19 @@ def test_training_data_share_is_of_models_whose_source_shows_it(tmp_path):
 def test_an_unknown_licence_category_is_one_series_across_the_label_change(tmp_path):
     """Partitions built before schema 1.4.1 label an unknown licence category or tier `(none)`,
     later ones `(unknown)`: the explorer draws one series, not two that each stop halfway."""
-    layout = _series(tmp_path, 2)
+
+    def unknown_declarations(offset: int, rows: list[dict]) -> list[dict]:
+        # every tenth record shows neither tags nor card: no licence category
+        return [
+            {**r, "license_id": None, "license_category": None} if n % 10 == 0 else r
+            for n, r in enumerate(rows)
+        ]
+
+    layout = Layout(tmp_path)
+    write_series(
+        layout, World(seed=3, start=date(2025, 5, 1), n_models=120), 2, unknown_declarations
+    )
+    backfill_history(layout)
     first, second = partition_dates(layout, "ecosystem_daily")
     old = layout.table_partition("ecosystem_daily", first)
     truth = dict(
