@@ -93,6 +93,10 @@ base_changed as (
     from kept
     semi join hist_parent_changes using (model_key)
     where $compare_base
+        -- parents come from the tags and the card, as the licence does: a record that shows
+        -- neither (no licence category) lists no parents because it says nothing of them
+        and prev_license_category is not null
+        and license_category is not null
 ),
 
 gated_changed as (

@@ -102,6 +102,8 @@ def models_row(day: date, **values) -> dict:
         "is_disabled": False,
         "created_at_is_placeholder": False,
         "gated": "no",
+        # declares no licence, as the pipeline writes it (null: a record without tags or card)
+        "license_category": "none",
         "base_models": [],
         "root_models": [],
         "lineage_depth": 0,

@@ -647,3 +647,44 @@ def test_a_licence_the_record_does_not_show_is_no_licence_change(tmp_path):
         ).fetchall()
     }
     assert changes == {("c/declared-one", None, "mit"), ("d/changed", "mit", "cc-by-nc-4.0")}
+
+
+def test_parents_the_record_does_not_show_are_no_base_change(tmp_path):
+    """Parents come from the tags and the card, as the licence does: a record that shows neither
+    (no licence category; lineage lists no parents for it) says nothing of them, so going to or
+    from it is no `base_changed`. Dropping or changing a shown parent still is one."""
+    layout = Layout(tmp_path)
+    day1, day2 = date(2025, 4, 1), date(2025, 4, 2)
+    bases = [
+        models_row(day, model_id=m, hub_id=h * 24, family=m)
+        for day in (day1, day2)
+        for m, h in (("p/base", "a"), ("q/base", "b"))
+    ]
+    # model -> ((parents, category) on day 1, on day 2)
+    children = {
+        "a/went-unknown": ((["p/base"], "permissive"), ([], None)),
+        "b/came-back": (([], None), (["p/base"], "permissive")),
+        "c/rebased": ((["p/base"], "permissive"), (["q/base"], "permissive")),
+        "d/orphaned": ((["p/base"], "none"), ([], "none")),
+    }
+    for n, day in enumerate((day1, day2)):
+        rows = [r for r in bases if r["snapshot_date"] == day] + [
+            models_row(
+                day,
+                model_id=model,
+                hub_id=str(i) * 24,
+                family=model,
+                base_models=both[n][0],
+                license_category=both[n][1],
+            )
+            for i, (model, both) in enumerate(children.items(), 1)
+        ]
+        write_models(layout, day, rows)
+        build_history(layout, day)
+    changes = {
+        (r[1], r[4], r[5]) for r in _read(layout, "model_changes", day2) if r[3] == "base_changed"
+    }
+    assert changes == {
+        ("c/rebased", '["p/base"]', '["q/base"]'),
+        ("d/orphaned", '["p/base"]', "[]"),
+    }
