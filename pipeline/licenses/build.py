@@ -21,6 +21,7 @@ from pipeline.licenses.normalize import (
 )
 from pipeline.licenses.openness import install_macros
 from pipeline.paths import Layout, literal_path
+from pipeline.provenance import day_source
 from pipeline.sql import connection, load_sql
 from pipeline.storage import write_partition
 
@@ -123,7 +124,13 @@ def build_model_licenses(
         install_macros(conn)
         staged_path = {"staged_path": literal_path(staged)}
         distinct = load_license_map(conn, "licenses/distinct_declarations", staged_path)
-        inputs = staged_path | {"model_datasets_path": literal_path(model_datasets)}
+        # a day without a snapshot_sources partition (a stage run on its own) is taken as the
+        # whole Hub, as the operator's default coverage
+        source = day_source(layout, snapshot_date)
+        inputs = staged_path | {
+            "model_datasets_path": literal_path(model_datasets),
+            "whole_hub": source is None or source.coverage != "subset",
+        }
         path, rows = write_partition(
             conn, layout, TABLE, snapshot_date, load_sql("licenses/model_licenses"), inputs
         )

@@ -292,14 +292,16 @@ resolved as (
         declared.has_weight_files,
         declared.is_adapter,
         -- unknown when the source says nothing of the files, the adapter's or, when none of its
-        -- bases here shows weights, a base's. An adapter with none of its bases in the snapshot
-        -- (deleted, private) has no usable weights.
+        -- bases here shows weights, a base's. An adapter with none of its bases in a snapshot of
+        -- the whole Hub ($whole_hub) has no usable weights (deleted, private); in a subset its
+        -- bases may just lie outside it.
         case
             when declared.has_weight_files is null then null
             when not declared.has_weight_files then false
             when not coalesce(declared.is_adapter, false) then true
             when adapter_bases.base_has_weights then true
             when adapter_bases.base_weights_unknown then null
+            when adapter_bases.model_id is null and not $whole_hub then null
             else false
         end as weights_available,
         declared.training_datasets,

@@ -363,3 +363,48 @@ def test_an_adapter_of_unknown_weights_has_no_tier_not_none(layout):
         "a/lora-on-dump": (None, None),
         "a/lora-orphan": (False, "none"),
     }
+
+
+def test_an_adapter_whose_base_is_outside_a_subset_is_unknown(layout):
+    """On a whole-Hub day an adapter none of whose bases is listed has no usable weights (the
+    base was deleted or made private); in a subset (one family tree) the base may just lie
+    outside it: unknown, not `none`. A base in the subset still decides."""
+    lora_files = ["adapter_config.json", "adapter_model.safetensors"]
+    rows = [
+        staged_row("base/without-weights", siblings=["README.md"]),
+        *(
+            staged_row(
+                model_id,
+                tags=["license:apache-2.0", f"base_model:adapter:{base}"],
+                card={"license": "apache-2.0"},
+                siblings=lora_files,
+            )
+            for model_id, base in (
+                ("a/lora-orphan", "outside/model"),
+                ("a/lora-on-nothing", "base/without-weights"),
+            )
+        ),
+    ]
+    write_staged(layout, D, rows)
+    sources = layout.table_partition("snapshot_sources", D)
+    sources.parent.mkdir(parents=True, exist_ok=True)
+
+    def tiers(coverage: str) -> dict:
+        duckdb.sql(
+            "select ?::date as snapshot_date, ? as coverage, 'api_2026' as source_shape, "
+            "[]::varchar[] as missing_fields, null::varchar as source_sha256, "
+            "null::varchar as subset_name",
+            params=[D, coverage],
+        ).write_parquet(str(sources))
+        result = build_model_licenses(layout, D)
+        return {
+            r["model_id"]: (r["weights_available"], r["openness_tier"])
+            for r in pl.read_parquet(result.path).to_dicts()
+            if "lora" in r["model_id"]
+        }
+
+    assert tiers("full_hub") == {
+        "a/lora-orphan": (False, "none"),
+        "a/lora-on-nothing": (False, "none"),
+    }
+    assert tiers("subset") == {"a/lora-orphan": (None, None), "a/lora-on-nothing": (False, "none")}
