@@ -19,7 +19,12 @@ run as (
 ),
 
 kept as (
-    select *, from pairs
+    select
+        *,
+        -- licence and parents come from the tags and the card: a record that shows neither
+        -- (no licence category) says nothing of them that day, so they are not compared
+        prev_license_category is not null and license_category is not null as declarations_shown,
+    from pairs
     where in_curr and in_prev
 ),
 
@@ -75,11 +80,7 @@ license_changed as (
         prev_license_id as old_value,
         license_id as new_value,
     from kept
-    where prev_license_id is distinct from license_id and $compare_license
-        -- a declaration a record does not show (neither tags nor card: no category) is unknown
-        -- on that day, not one that was added or dropped
-        and prev_license_category is not null
-        and license_category is not null
+    where prev_license_id is distinct from license_id and $compare_license and declarations_shown
 ),
 
 base_changed as (
@@ -92,11 +93,7 @@ base_changed as (
         to_json(base_models)::varchar as new_value,
     from kept
     semi join hist_parent_changes using (model_key)
-    where $compare_base
-        -- parents come from the tags and the card, as the licence does: a record that shows
-        -- neither (no licence category) lists no parents because it says nothing of them
-        and prev_license_category is not null
-        and license_category is not null
+    where $compare_base and declarations_shown
 ),
 
 gated_changed as (
