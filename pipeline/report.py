@@ -386,7 +386,9 @@ def _index_body(
                 marks=marks,
                 y_label="models",
             ),
-            "Public models by their relation to their direct parents; (none) declares no base.",
+            "Public models by their relation to their direct parents; (none) declares no base; "
+            "(unknown): the record cannot name its parents (no card and no base_model tags, as "
+            "in a 2022 listing or an expand answer).",
         )
     )
     parts.append(_flow_section(data))

@@ -141,6 +141,49 @@ def test_model_changes_equal_the_eras_truth(backfilled):
             assert got["added"] >= world_changes["added"] + legacy.height
 
 
+def test_parents_are_unknown_where_the_era_cannot_name_them(backfilled):
+    """A 2022 listing has no `cardData` and no `base_model:` tags (the Hub had neither): its
+    models' parents are unknown, not absent, so the day does not read as "no derivatives". Later
+    eras name parents: the models declaring one are the truth's, and the models of the 2022 day
+    that are gone count under the relation they had, `(unknown)`."""
+    world, days, eras, _, layout, _ = backfilled
+    for i, (day, era) in enumerate(zip(days, eras, strict=True)):
+        release = layout.release(day)
+        models = pl.read_parquet(release / "models.parquet")
+        truth = compute_truth(world, day).models
+        by_relation = dict(
+            _rows(
+                "select value, models from read_parquet(?) where dimension = 'relation'",
+                str(release / "ecosystem_daily.parquet"),
+            )
+        )
+        if era == "2022":
+            assert truth.filter(pl.col("parents").list.len() > 0).height > 0  # the world has some
+            for column in ("base_models", "base_relation", "lineage_depth", "is_root", "family"):
+                assert models[column].null_count() == models.height, (day, column)
+            assert by_relation == {"(unknown)": models.height}, day
+            timeline = _rows(
+                "select distinct value from read_parquet(?) where dimension = 'relation'",
+                str(layout.table_partition("creation_timeline", day)),
+            )
+            assert timeline == [("(unknown)",)], day
+            card = (release / "README.md").read_text(encoding="utf-8")
+            assert "| models declaring a base model | unknown (" in card
+            continue
+        assert models["base_models"].null_count() == models["is_root"].null_count() == 0, day
+        declaring = set(models.filter(pl.col("base_models").list.len() > 0)["model_id"])
+        assert declaring == set(truth.filter(pl.col("parents").list.len() > 0)["model_id"]), day
+        assert by_relation.get("(unknown)", 0) == 0, day
+        if eras[i - 1] == "2022":
+            ((removed,),) = _rows(
+                "select removed from read_parquet(?) "
+                "where dimension = 'relation' and value = '(unknown)'",
+                str(release / "ecosystem_daily.parquet"),
+            )
+            changes = pl.read_parquet(release / "model_changes.parquet")
+            assert removed == changes.filter(pl.col("change") == "removed").height > 0, day
+
+
 def test_folded_counters_are_a_view_of_the_catalog(backfilled, tmp_path, capsys):
     _, days, _, _, layout, _ = backfilled
     counters = tmp_path / "counters.csv"

@@ -233,6 +233,8 @@ def build_lineage(
         try:
             staged = {"staged_path": literal_path(staged_path)}
             _run(conn, "load_models", staged)
+            if conn.execute(load_sql("lineage/count_parents_unshown")).fetchone()[0]:
+                _run(conn, "mark_card_parents_shown", staged)
             _run(conn, "child_hints", staged)
             _load_aliases(conn, layout, snapshot_date)
             _run(conn, "candidate_refs", staged)

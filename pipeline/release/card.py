@@ -136,6 +136,20 @@ def _gated(h: dict, n: int) -> str:
     return f"{gated:,} ({_share(gated, n)})"
 
 
+def _with_base(h: dict, n: int) -> str:
+    """Models declaring a base over the models whose record can name one: a source without
+    `cardData` or `base_model:` tags (a 2022 listing, `expand` answers) gives an unknown."""
+    known, declaring = h["count_lineage_known"], h["count_with_base_model"]
+    if not known:
+        return "unknown (the source names no parents: no `cardData`, no `base_model:` tags)"
+    if known < n:
+        return (
+            f"{declaring:,} ({_share(declaring, known)} of the {known:,} models whose record "
+            "can name one)"
+        )
+    return f"{declaring:,} ({_share(declaring, n)})"
+
+
 def _downloads(h: dict, n: int) -> str:
     known = h["count_downloads_known"]
     if not known:
@@ -148,15 +162,15 @@ def _headline_section(figures: dict) -> str:
     h = figures["headline"]
     n = h["count_models"]
     scope = "in this subset (not the whole Hub)" if is_subset(figures) else "listed"
+    deepest = h["max_lineage_depth"] if h["count_lineage_known"] else "unknown"
     lines = [
         "| figure | value |",
         "|---|---|",
         f"| public models {scope} | {n:,} |",
         f"| authors | {h['count_authors']:,} |",
-        f"| models declaring a base model | {h['count_with_base_model']:,} "
-        f"({_share(h['count_with_base_model'], n)}) |",
+        f"| models declaring a base model | {_with_base(h, n)} |",
         f"| families with descendants | {h['count_families_with_descendants']:,} |",
-        f"| deepest lineage (edges to a root) | {h['max_lineage_depth']} |",
+        f"| deepest lineage (edges to a root) | {deepest} |",
         f"| gated models | {_gated(h, n)} |",
         f"| downloads over the last 30 days (sum) | {_downloads(h, n)} |",
     ]

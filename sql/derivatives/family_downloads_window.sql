@@ -50,7 +50,7 @@ paired as (
         -- Most models are roots without descendants, each its own family: those share one row
         -- (as in ecosystem_daily) so the table grows with the number of real families.
         case
-            when curr.family is null then '(none)'
+            when curr.family is null then '(unknown)'
             when curr.members = 1 then '(single-model families)'
             else curr.family
         end as family,

@@ -22,7 +22,7 @@ dated as (
             when not created_at_is_placeholder then date_trunc('month', created_at)::date
         end as period_start,
         case
-            when family is null then '(none)'
+            when family is null then '(unknown)'
             when family_members = 1 then '(single-model families)'
             else family
         end as family,

@@ -85,7 +85,8 @@ labelled as (
     -- a label keeps a missing value apart from the nulls grouping sets use for "not grouped".
     -- A null licence category or tier is unknown (a record that shows neither tags nor card, a
     -- source without file lists), not the category or tier `none`: '(unknown)', so that neither
-    -- reads as "no licence" or "no weights". '(none)' is a value the model does not have.
+    -- reads as "no licence" or "no weights". '(none)' is a value the model does not have. The
+    -- relation is '(unknown)' for a model whose record cannot name its parents (load_models.sql).
     select
         coalesce(license_category, '(unknown)') as license_category,
         case
@@ -171,7 +172,7 @@ by_family as (
     select
         'family' as dimension,
         case
-            when family is null then '(none)'
+            when family is null then '(unknown)'
             when members = 1 then '(single-model families)'
             else family
         end as value,

@@ -34,7 +34,9 @@ keyed as (
         -- parents are a set: whoever compares or keeps them sorts them (list_sort), which most
         -- reads of an unchanged model can skip
         coalesce(base_models, []::varchar[]) as base_models,
-        base_relation,
+        -- null parents are unknown (a record or source that cannot name them: lineage writes
+        -- them so), an empty list is no parent: the relation counted is '(unknown)', not none
+        if(base_models is null, '(unknown)', base_relation) as base_relation,
         family,
     from models
 )

@@ -15,6 +15,8 @@ roots as (
         -- of the members whose source counts them; null when none does
         sum(downloads_30d) as downloads_30d,
     from models
+    -- a model whose parents are unknown and that no model names as a parent has no family
+    where family is not null
     group by family
 )
 

@@ -133,24 +133,34 @@ joined as (
         ---------- ids
         models.model_id,
         ---------- direct parents
-        coalesce(facts.base_models, []) as base_models,
+        -- a record that cannot name its parents (lin_models.parents_shown) has none listed here,
+        -- but not none known: its parents, relation and ancestry are null, not a root's values
+        if(models.parents_shown, coalesce(facts.base_models, []), null) as base_models,
         facts.base_relation,
-        coalesce(facts.n_declared_parents, 0) as n_declared_parents,
-        coalesce(facts.n_resolved_parents, 0) as n_resolved_parents,
-        coalesce(facts.n_missing_parents, 0) as n_missing_parents,
+        if(models.parents_shown, coalesce(facts.n_declared_parents, 0), null)
+            as n_declared_parents,
+        if(models.parents_shown, coalesce(facts.n_resolved_parents, 0), null)
+            as n_resolved_parents,
+        if(models.parents_shown, coalesce(facts.n_missing_parents, 0), null)
+            as n_missing_parents,
         ---------- ancestry
-        coalesce(facts.root_models, [models.model_id]) as root_models,
-        coalesce(facts.lineage_depth, 0) as lineage_depth,
-        coalesce(facts.family, models.model_id) as family,
-        coalesce(facts.n_ancestors, 0) as n_ancestors,
-        coalesce(facts.n_roots, 1) as n_roots,
-        not coalesce(facts.has_ancestors, false) as is_root,
+        if(models.parents_shown, coalesce(facts.root_models, [models.model_id]), null)
+            as root_models,
+        if(models.parents_shown, coalesce(facts.lineage_depth, 0), null) as lineage_depth,
+        -- such a model still heads the family of the models that name it as a parent
+        case
+            when models.parents_shown then coalesce(facts.family, models.model_id)
+            when facts.n_descendants > 0 then models.model_id
+        end as family,
+        if(models.parents_shown, coalesce(facts.n_ancestors, 0), null) as n_ancestors,
+        if(models.parents_shown, coalesce(facts.n_roots, 1), null) as n_roots,
+        if(models.parents_shown, not coalesce(facts.has_ancestors, false), null) as is_root,
         ---------- descendants
         coalesce(facts.n_children, 0) as n_children,
         coalesce(facts.n_descendants, 0) as n_descendants,
         ---------- flags
-        coalesce(facts.has_self_loop, false) as has_self_loop,
-        coalesce(facts.is_on_cycle, false) as is_on_cycle,
+        if(models.parents_shown, coalesce(facts.has_self_loop, false), null) as has_self_loop,
+        if(models.parents_shown, coalesce(facts.is_on_cycle, false), null) as is_on_cycle,
         ---------- licenses
         licenses.license_category,
         -- a model's own licence counts unless it declares none; a model without one inherits its

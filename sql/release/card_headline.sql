@@ -10,6 +10,8 @@ final as (
         count(*) as count_models,
         count(distinct author) as count_authors,
         count(*) filter (where len(base_models) > 0) as count_with_base_model,
+        -- null parents: the record cannot name them (docs/LINEAGE.md), unknown rather than none
+        count(base_models) as count_lineage_known,
         count(distinct family) filter (where n_descendants > 0) as count_families_with_descendants,
         coalesce(max(lineage_depth), 0) as max_lineage_depth,
         -- `unknown-other` is a declaration no rule could read (`other` without a known name,

@@ -54,6 +54,7 @@ STAGED_SCHEMA = {
     "card_base_model": pl.List(pl.String),
     "card_base_model_relation": pl.String,
     "siblings": pl.List(pl.String),
+    "card_data": pl.String,
 }
 
 
@@ -68,7 +69,10 @@ def staged_row(item: dict, day: date) -> dict:
     """The lineage-relevant columns of `models_staged` for one listing item, per ARCHITECTURE.md
     (written here so these tests do not depend on the staging stage being finished)."""
     card = item.get("cardData") if isinstance(item.get("cardData"), dict) else {}
-    tags = [t for t in item.get("tags") or [] if isinstance(t, str)]
+    # a field the item lacks is null, as staging writes it (lineage tells "cannot name its
+    # parents" from "names none" by it)
+    shown = item.get("tags")
+    tags = None if shown is None else [t for t in shown if isinstance(t, str)]
     relation = card.get("base_model_relation")
     modified = item.get("lastModified")
     created = item.get("createdAt")
@@ -81,7 +85,9 @@ def staged_row(item: dict, day: date) -> dict:
         "created_at": None if created is None else datetime.fromisoformat(created),
         "last_modified": None if modified is None else datetime.fromisoformat(modified),
         "tags": tags,
-        "base_model_tags": [t for t in tags if t.startswith("base_model:")],
+        "base_model_tags": None
+        if tags is None
+        else [t for t in tags if t.startswith("base_model:")],
         "card_base_model": _as_text_list(card.get("base_model")),
         "card_base_model_relation": (
             None
@@ -91,6 +97,7 @@ def staged_row(item: dict, day: date) -> dict:
             else json.dumps(relation)
         ),
         "siblings": [s["rfilename"] for s in item.get("siblings") or [] if "rfilename" in s],
+        "card_data": json.dumps(card) if isinstance(item.get("cardData"), dict) else None,
     }
 
 

@@ -366,3 +366,49 @@ def test_an_old_id_of_a_gone_repo_leaves_the_tag_pairing_unambiguous(layout: Lay
         if r["child_id"] == "u/pair2"
     }
     assert edges == {("Org/Base", "renamed"), ("gone/first-name", "missing")}
+
+
+def test_parents_are_unknown_where_neither_card_nor_tags_can_name_them(layout: Layout) -> None:
+    """Parents come from the card and the `base_model:` tags. A record with neither (an `expand`
+    answer), or with tags in a source whose tags name no parent at all (a 2022 listing, from
+    before the Hub's `base_model:` tags), cannot name them: its parents are unknown, not none.
+    A card, even one without `base_model`, names them (none here)."""
+
+    def bare(model_id: str, *, tags: bool, card: dict | None) -> dict:
+        record = {k: v for k, v in item(model_id).items() if k not in ("tags", "cardData")}
+        return (
+            record
+            | ({"tags": ["transformers"]} if tags else {})
+            | ({"cardData": card} if card is not None else {})
+        )
+
+    day1 = [
+        bare("a/card-only", tags=False, card={"base_model": "a/tags-only"}),
+        bare("a/card-no-base", tags=True, card={"license": "mit"}),
+        bare("a/tags-only", tags=True, card=None),
+        bare("a/nothing", tags=False, card=None),
+    ]
+    write_staged(layout, DAY1, day1)
+    lineage = read(build_lineage(layout, DAY1).paths["model_lineage"])
+    got = {r["model_id"]: r for r in lineage.iter_rows(named=True)}
+    assert got["a/card-only"]["base_models"] == ["a/tags-only"]
+    assert (got["a/card-only"]["lineage_depth"], got["a/card-only"]["is_root"]) == (1, False)
+    assert got["a/card-no-base"]["base_models"] == [] and got["a/card-no-base"]["is_root"]
+    for unknown in ("a/tags-only", "a/nothing"):
+        row = got[unknown]
+        assert row["base_models"] is None and row["n_declared_parents"] is None, unknown
+        assert row["is_root"] is None and row["lineage_depth"] is None, unknown
+    # named as a parent, a model of unknown parents heads its children's family; else none
+    assert got["a/tags-only"]["family"] == got["a/card-only"]["family"] == "a/tags-only"
+    assert got["a/tags-only"]["n_descendants"] == 1 and got["a/nothing"]["family"] is None
+
+    # once one record of the source carries a `base_model:` tag, tags name parents: a record
+    # that shows tags and no card declares none; one with neither still says nothing
+    day2 = [*day1, bare("a/tagged", tags=True, card=None)]
+    day2[-1]["tags"].append("base_model:finetune:a/card-no-base")
+    write_staged(layout, DAY2, day2)
+    lineage = read(build_lineage(layout, DAY2).paths["model_lineage"])
+    got = {r["model_id"]: r for r in lineage.iter_rows(named=True)}
+    assert got["a/tags-only"]["base_models"] == [] and got["a/tags-only"]["is_root"]
+    assert got["a/tagged"]["base_models"] == ["a/card-no-base"]
+    assert got["a/nothing"]["base_models"] is None and got["a/nothing"]["is_root"] is None

@@ -207,6 +207,46 @@ def test_every_recorded_tree_is_one_family_under_its_root(hubdata: Path, layout:
     )
 
 
+def test_expand_answers_have_unknown_parents_beside_full_records(
+    hubdata: Path, tmp_path: Path
+) -> None:
+    """The recorded `expand` answers carry only `_id`, `id` and the expanded key: no tags, no
+    card. In a day beside the full records (the trees and the full API answers, whose tags name
+    parents), their parents are unknown, not none; every full record's are known. Read through
+    the real replay and staging."""
+    records = latest_records(hubdata)
+    seen = {r["_id"] for r in records}
+    expand: dict[str, dict] = {}
+    for path in sorted((hubdata / "api-responses").glob("*_200_*_expand-*.json")):
+        record = json.loads(path.read_text())
+        assert "tags" not in record and "cardData" not in record, path.name
+        if record["_id"] not in seen:
+            expand[record["_id"]] = record
+    assert len(expand) >= 5  # Llama-3.3-70B-Instruct, whisper-large-v3, FLUX.1-dev, ...
+    source = tmp_path / "day.jsonl"
+    lines = [json.dumps(r) for r in [*records, *expand.values()]]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    layout = Layout(tmp_path / "out")
+    replay_file(source, layout.raw_models(DAY), DAY)
+    stage_models(layout, DAY)
+    lineage = pl.read_parquet(build_lineage(layout, DAY).paths["model_lineage"])
+    unknown = lineage.filter(pl.col("base_models").is_null())
+    assert set(unknown["model_id"]) == {r["id"] for r in expand.values()}
+    assert unknown["is_root"].null_count() == unknown["lineage_depth"].null_count() == len(unknown)
+    # no family of its own, unless recorded models name it as a parent: it then heads theirs
+    for row in unknown.iter_rows(named=True):
+        assert row["family"] == (row["model_id"] if row["n_descendants"] else None), row
+    known = lineage.filter(pl.col("base_models").is_not_null())
+    assert known.height == len(records) and known["is_root"].null_count() == 0
+    llama = known.filter(pl.col("model_id") == "meta-llama/Llama-3.1-8B-Instruct").row(
+        0, named=True
+    )
+    # its tag `base_model:finetune:meta-llama/Llama-3.1-8B`; the base is not recorded, so the
+    # parent is missing and the model a root of what is known, not of unknown parents
+    assert llama["base_models"] == ["meta-llama/Llama-3.1-8B"]
+    assert (llama["n_missing_parents"], llama["is_root"]) == (1, True)
+
+
 def test_dump_parents_and_relations_are_the_hubs_own(hubdata: Path, tmp_path: Path) -> None:
     """The hub-stats dump carries the Hub's own parent list per model (`baseModels`: a relation
     and the parents' ids), which the stage does not read: it builds edges from the tags and the
@@ -238,6 +278,12 @@ def test_dump_parents_and_relations_are_the_hubs_own(hubdata: Path, tmp_path: Pa
                 [str(paths["model_lineage"])],
             ).fetchall()
         )
+        # every row shows its tags and its card (`'{}'` when empty): no parents unknown
+        ((unknown,),) = conn.execute(
+            "select count(*) from read_parquet(?) where base_models is null",
+            [str(paths["model_lineage"])],
+        ).fetchall()
+    assert unknown == 0
     hub_pairs = {(child, parent) for child, _, parents in hub for parent in parents}
     ours = {(child, parent): evidence for child, parent, evidence in edges}
     # archives/README.md: 2,586 rows with a parent list, finetune 1,401, merge 1,116, ...
