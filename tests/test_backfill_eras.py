@@ -169,6 +169,9 @@ def test_parents_are_unknown_where_the_era_cannot_name_them(backfilled):
             assert timeline == [("(unknown)",)], day
             card = (release / "README.md").read_text(encoding="utf-8")
             assert "| models declaring a base model | unknown (" in card
+            assert "| families with descendants | unknown |" in card
+            assert "| deepest lineage (edges to a root) | unknown |" in card
+            assert "no family can be told" in card and "every model's parents are unknown" in card
             continue
         assert models["base_models"].null_count() == models["is_root"].null_count() == 0, day
         declaring = set(models.filter(pl.col("base_models").list.len() > 0)["model_id"])

@@ -162,14 +162,17 @@ def _headline_section(figures: dict) -> str:
     h = figures["headline"]
     n = h["count_models"]
     scope = "in this subset (not the whole Hub)" if is_subset(figures) else "listed"
-    deepest = h["max_lineage_depth"] if h["count_lineage_known"] else "unknown"
+    # a source that names no parents shows no family and no depth: unknown, not 0
+    lineage_known = bool(h["count_lineage_known"])
+    deepest = h["max_lineage_depth"] if lineage_known else "unknown"
+    families = f"{h['count_families_with_descendants']:,}" if lineage_known else "unknown"
     lines = [
         "| figure | value |",
         "|---|---|",
         f"| public models {scope} | {n:,} |",
         f"| authors | {h['count_authors']:,} |",
         f"| models declaring a base model | {_with_base(h, n)} |",
-        f"| families with descendants | {h['count_families_with_descendants']:,} |",
+        f"| families with descendants | {families} |",
         f"| deepest lineage (edges to a root) | {deepest} |",
         f"| gated models | {_gated(h, n)} |",
         f"| downloads over the last 30 days (sum) | {_downloads(h, n)} |",
@@ -186,8 +189,10 @@ def _headline_section(figures: dict) -> str:
             f"| `{r['family']}` | {r['count_models']:,} | {r['max_lineage_depth']} |"
             for r in figures["largest_families"]
         ]
-    else:
+    elif lineage_known:
         fam += ["No family has more than one model in this release."]
+    else:
+        fam += ["Unknown: the source names no parents, so no family can be told."]
     return "\n".join(lines + mix + fam)
 
 
@@ -206,6 +211,11 @@ def _ledger_section(figures: dict) -> str:
     ]
     if figures["parent_status"] is None:
         lines.append("- **Parent references**: no lineage table in this release.")
+    elif not figures["parent_status"] and not figures["headline"]["count_lineage_known"]:
+        lines.append(
+            "- **Parent references**: none can be read: the source names no parents (no "
+            "`cardData`, no `base_model:` tags), so every model's parents are unknown."
+        )
     elif not figures["parent_status"]:
         lines.append("- **Parent references**: no model declares a parent in this release.")
     else:
