@@ -97,7 +97,8 @@ def staged_row(item: dict, day: date) -> dict:
             else json.dumps(relation)
         ),
         "siblings": [s["rfilename"] for s in item.get("siblings") or [] if "rfilename" in s],
-        "card_data": json.dumps(card) if isinstance(item.get("cardData"), dict) else None,
+        # staging keeps a card that is not an object (YAML text) as its JSON value
+        "card_data": None if item.get("cardData") is None else json.dumps(item["cardData"]),
     }
 
 

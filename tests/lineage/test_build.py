@@ -374,7 +374,7 @@ def test_parents_are_unknown_where_neither_card_nor_tags_can_name_them(layout: L
     before the Hub's `base_model:` tags), cannot name them: its parents are unknown, not none.
     A card, even one without `base_model`, names them (none here)."""
 
-    def bare(model_id: str, *, tags: bool, card: dict | None) -> dict:
+    def bare(model_id: str, *, tags: bool, card: dict | str | None) -> dict:
         record = {k: v for k, v in item(model_id).items() if k not in ("tags", "cardData")}
         return (
             record
@@ -387,6 +387,8 @@ def test_parents_are_unknown_where_neither_card_nor_tags_can_name_them(layout: L
         bare("a/card-no-base", tags=True, card={"license": "mit"}),
         bare("a/tags-only", tags=True, card=None),
         bare("a/nothing", tags=False, card=None),
+        # a card kept as YAML text is not read (as in the licences stage)
+        bare("a/yaml-card", tags=True, card="base_model: a/tags-only\nlicense: mit"),
     ]
     write_staged(layout, DAY1, day1)
     lineage = read(build_lineage(layout, DAY1).paths["model_lineage"])
@@ -394,7 +396,7 @@ def test_parents_are_unknown_where_neither_card_nor_tags_can_name_them(layout: L
     assert got["a/card-only"]["base_models"] == ["a/tags-only"]
     assert (got["a/card-only"]["lineage_depth"], got["a/card-only"]["is_root"]) == (1, False)
     assert got["a/card-no-base"]["base_models"] == [] and got["a/card-no-base"]["is_root"]
-    for unknown in ("a/tags-only", "a/nothing"):
+    for unknown in ("a/tags-only", "a/nothing", "a/yaml-card"):
         row = got[unknown]
         assert row["base_models"] is None and row["n_declared_parents"] is None, unknown
         assert row["is_root"] is None and row["lineage_depth"] is None, unknown
