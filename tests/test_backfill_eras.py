@@ -159,7 +159,9 @@ def test_parents_are_unknown_where_the_era_cannot_name_them(backfilled):
         )
         if era == "2022":
             assert truth.filter(pl.col("parents").list.len() > 0).height > 0  # the world has some
-            for column in ("base_models", "base_relation", "lineage_depth", "is_root", "family"):
+            nulls = ("base_models", "base_relation", "lineage_depth", "is_root", "family")
+            # no record of the day can name a parent, so none can name a child either
+            for column in (*nulls, "n_children", "n_descendants"):
                 assert models[column].null_count() == models.height, (day, column)
             assert by_relation == {"(unknown)": models.height}, day
             timeline = _rows(
@@ -174,6 +176,7 @@ def test_parents_are_unknown_where_the_era_cannot_name_them(backfilled):
             assert "no family can be told" in card and "every model's parents are unknown" in card
             continue
         assert models["base_models"].null_count() == models["is_root"].null_count() == 0, day
+        assert models["n_children"].null_count() == 0, day
         declaring = set(models.filter(pl.col("base_models").list.len() > 0)["model_id"])
         assert declaring == set(truth.filter(pl.col("parents").list.len() > 0)["model_id"]), day
         assert by_relation.get("(unknown)", 0) == 0, day

@@ -127,6 +127,12 @@ facts as (
         on ancestor_license.model_id = roots_of.model_id
 ),
 
+day as (
+    -- a day none of whose records can name parents (a 2022 listing) cannot name children either
+    select bool_or(parents_shown) as names_parents,
+    from lin_models
+),
+
 joined as (
     select
         $snapshot_date::date as snapshot_date,
@@ -156,8 +162,8 @@ joined as (
         if(models.parents_shown, coalesce(facts.n_roots, 1), null) as n_roots,
         if(models.parents_shown, not coalesce(facts.has_ancestors, false), null) as is_root,
         ---------- descendants
-        coalesce(facts.n_children, 0) as n_children,
-        coalesce(facts.n_descendants, 0) as n_descendants,
+        if(day.names_parents, coalesce(facts.n_children, 0), null) as n_children,
+        if(day.names_parents, coalesce(facts.n_descendants, 0), null) as n_descendants,
         ---------- flags
         if(models.parents_shown, coalesce(facts.has_self_loop, false), null) as has_self_loop,
         if(models.parents_shown, coalesce(facts.is_on_cycle, false), null) as is_on_cycle,
@@ -187,6 +193,7 @@ joined as (
             else 'none'
         end as effective_license_source,
     from lin_models as models
+    cross join day
     left join facts
         on facts.model_id = models.model_id
     left join lin_licenses as licenses
