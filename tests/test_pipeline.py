@@ -271,8 +271,8 @@ def test_a_2022_date_replays_and_publishes(tmp_path):
 
 def test_a_listing_of_the_2022_shape_gets_a_card_that_says_what_it_cannot_know(tmp_path):
     """A listing in the shape of 2021-22 (no `gated`, no card, no `base_model` anywhere): the card
-    says gating is unknown rather than "0 gated", and that no model declares a parent rather
-    than an empty list of parent statuses. The truth is read from the listing file."""
+    says gating is unknown rather than "0 gated", and that no parent can be read rather than
+    that no model declares one (docs/LINEAGE.md). The truth is read from the listing file."""
     world = World(WorldConfig(seed=3, start_date=date(2021, 6, 1), n_models=300))
     listing = tmp_path / "listing-2021.jsonl.gz"
     export_listing(world, date(2021, 6, 1), listing, era="2022")
@@ -287,7 +287,8 @@ def test_a_listing_of_the_2022_shape_gets_a_card_that_says_what_it_cannot_know(t
     assert main(["run", "--date", str(day), "--from-file", str(listing), "--out", str(out)]) == 0
     card = (Layout(out).release(day) / "README.md").read_text(encoding="utf-8")
     assert "| gated models | unknown (the source has no `gated` field) |" in card
-    assert "- **Parent references**: no model declares a parent in this release." in card
+    assert "- **Parent references**: none can be read: the source names no parents" in card
+    assert "| models declaring a base model | unknown (the source names no parents" in card
     total = f"{sum(with_downloads):,}"
     if len(with_downloads) == len(items):
         assert f"| downloads over the last 30 days (sum) | {total} |" in card
