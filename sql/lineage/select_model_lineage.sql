@@ -139,8 +139,8 @@ joined as (
         ---------- ids
         models.model_id,
         ---------- direct parents
-        -- a record that cannot name its parents (lin_models.parents_shown) has none listed here,
-        -- but not none known: its parents, relation and ancestry are null, not a root's values
+        -- a record that cannot name its parents (lin_models.parents_shown) lists none, yet the
+        -- model may have some: its parents, relation and ancestry are null, not a root's values
         if(models.parents_shown, coalesce(facts.base_models, []), null) as base_models,
         facts.base_relation,
         if(models.parents_shown, coalesce(facts.n_declared_parents, 0), null)
