@@ -30,7 +30,7 @@ class Family:
     # parent -> [(child, relation)] and child -> [(parent, relation)]
     children: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     parents: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    # model -> (license_id, license_category, downloads_30d)
+    # model -> (license_id, license_category, downloads_30d, parents_unknown, children_unknown)
     models: dict[str, tuple] = field(default_factory=dict)
 
 
@@ -95,8 +95,9 @@ def _where_else(layout: Layout, model_id: str, release: date | None) -> str:
 def _license(fam: Family, model: str) -> str:
     if model not in fam.models:
         return "not in this release"
-    license_id, category, downloads = fam.models[model]
-    text = f"{license_id or 'no license'} ({category or 'unknown'})"
+    license_id, category, downloads, _, _ = fam.models[model]
+    # no category: the record shows neither tags nor card, so its licence is unknown, not absent
+    text = "licence unknown" if category is None else f"{license_id or 'no license'} ({category})"
     if downloads is not None:
         text += f"  {downloads:,} downloads/30d"
     return text
@@ -126,11 +127,20 @@ def render(fam: Family) -> str:
         f"(release {fam.release}; relations and licenses up to {fam.depth} step(s) away)",
         "ancestors (each line a parent of the one above; [how the child derives from it]):",
     ]
+    _, _, _, parents_unknown, children_unknown = fam.models[fam.model_id]
     up = _branch(fam, fam.parents, fam.model_id, "  ", 1, {fam.model_id})
-    lines += up or ["  none recorded"]
+    lines += up or [
+        "  unknown: its record names no parents (no card, no base_model tags)"
+        if parents_unknown
+        else "  none recorded"
+    ]
     lines.append("descendants ([how each derives from its parent]):")
     down = _branch(fam, fam.children, fam.model_id, "  ", 1, {fam.model_id})
-    lines += down or ["  none recorded"]
+    lines += down or [
+        "  unknown: no record of this release can name its parents"
+        if children_unknown
+        else "  none recorded"
+    ]
     return "\n".join(lines)
 
 

@@ -63,8 +63,10 @@ def _ancestry(edges):
     return rows
 
 
-def _write_day(layout: Layout, day: date, edges) -> None:
-    models = sorted({e[0] for e in edges} | {e[1] for e in edges})
+def _write_day(layout: Layout, day: date, edges, unknown: tuple[str, ...] = ()) -> None:
+    """`unknown`: models whose record cannot name their parents (no card, no base_model tags):
+    their parents are null in `models`, and their licence with them (an `expand` answer)."""
+    models = sorted({e[0] for e in edges} | {e[1] for e in edges} | set(unknown))
     write_rows(
         layout,
         "models",
@@ -72,9 +74,11 @@ def _write_day(layout: Layout, day: date, edges) -> None:
         [
             {
                 "model_id": m,
-                "license_id": LICENSES[m][0],
-                "license_category": LICENSES[m][1],
+                "license_id": None if m in unknown else LICENSES[m][0],
+                "license_category": None if m in unknown else LICENSES[m][1],
                 "downloads_30d": 100,
+                "base_models": None if m in unknown else sorted(p for c, p, *_ in edges if c == m),
+                "n_children": sum(1 for _, p, _, walked in edges if p == m and walked),
             }
             for m in models
         ],
@@ -133,6 +137,24 @@ def test_tree_shows_every_parent_of_a_merge_upwards(root, capsys):
     assert "  ├─ base/beta  [merge]  llama3.1 (community-restricted)" in up
     assert "  └─ x/ft  [merge]  apache-2.0 (permissive)" in up
     assert "     └─ base/alpha  [finetune]  apache-2.0 (permissive)" in up
+    assert "descendants ([how each derives from its parent]):\n  none recorded" in out
+
+
+def test_tree_of_a_model_whose_parents_are_unknown_says_so(tmp_path, capsys):
+    """An `expand` answer shows neither tags nor card: the tree says its parents and licence are
+    unknown, not "none recorded" and "no license"; its children, named by others, are shown."""
+    layout = Layout(tmp_path / "out")
+    edges = [("x/ft", "e/expand-only", "finetune", True)]
+    _write_day(layout, DAY1, edges, unknown=("e/expand-only",))
+    publish_release(layout, DAY1, pipeline_version="0.1.0", source_commit=None)
+    code, out, _ = _run(capsys, "tree", "e/expand-only", "--out", str(layout.root))
+    assert code == 0
+    assert out.splitlines()[0] == "e/expand-only  licence unknown  100 downloads/30d"
+    up = out[out.index("ancestors") : out.index("descendants")]
+    assert "unknown: its record names no parents" in up and "none recorded" not in up
+    assert "  └─ x/ft  [finetune]  apache-2.0 (permissive)" in out
+    code, out, _ = _run(capsys, "tree", "x/ft", "--out", str(layout.root))
+    assert "  └─ e/expand-only  [finetune]  licence unknown" in out
     assert "descendants ([how each derives from its parent]):\n  none recorded" in out
 
 
