@@ -2,6 +2,8 @@
 select
     count(*) as n_models,
     count(*) filter (where n_declared_parents > 0) as n_with_declared_parent,
+    -- records that cannot name their parents (no card, no base_model tags in the source)
+    count(*) filter (where base_models is null) as n_parents_unknown,
     count(*) filter (where n_resolved_parents > 0) as n_with_resolved_parent,
     count(*) filter (where n_missing_parents > 0) as n_with_missing_parent,
     count(*) filter (where is_root) as n_roots,

@@ -391,7 +391,9 @@ def test_parents_are_unknown_where_neither_card_nor_tags_can_name_them(layout: L
         bare("a/yaml-card", tags=True, card="base_model: a/tags-only\nlicense: mit"),
     ]
     write_staged(layout, DAY1, day1)
-    lineage = read(build_lineage(layout, DAY1).paths["model_lineage"])
+    result = build_lineage(layout, DAY1)
+    assert result.ledger["models"]["n_parents_unknown"] == 3
+    lineage = read(result.paths["model_lineage"])
     got = {r["model_id"]: r for r in lineage.iter_rows(named=True)}
     assert got["a/card-only"]["base_models"] == ["a/tags-only"]
     assert (got["a/card-only"]["lineage_depth"], got["a/card-only"]["is_root"]) == (1, False)
