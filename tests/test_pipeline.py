@@ -11,6 +11,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -269,7 +270,9 @@ def test_a_2022_date_replays_and_publishes(tmp_path):
     assert row == [(day, "recorded_replay", listing.name, len(truth))]
 
 
-def test_a_listing_of_the_2022_shape_gets_a_card_that_says_what_it_cannot_know(tmp_path):
+def test_a_listing_of_the_2022_shape_gets_a_card_that_says_what_it_cannot_know(
+    tmp_path, monkeypatch
+):
     """A listing in the shape of 2021-22 (no `gated`, no card, no `base_model` anywhere): the card
     says gating is unknown rather than "0 gated", and that no parent can be read rather than
     that no model declares one (docs/LINEAGE.md). The truth is read from the listing file."""
@@ -284,7 +287,14 @@ def test_a_listing_of_the_2022_shape_gets_a_card_that_says_what_it_cannot_know(t
     with_downloads = [i["downloads"] for i in items if i.get("downloads") is not None]
     out = tmp_path / "out"
     day = date(2021, 6, 1)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
     assert main(["run", "--date", str(day), "--from-file", str(listing), "--out", str(out)]) == 0
+    # the lineage asset reports how many models cannot name their parents: all of them
+    instance = dg.DagsterInstance.from_config(str(home))
+    (record,) = instance.fetch_materializations(dg.AssetKey("model_lineage"), limit=5).records
+    assert record.asset_materialization.metadata["models_with_unknown_parents"].value == len(items)
     card = (Layout(out).release(day) / "README.md").read_text(encoding="utf-8")
     assert "| gated models | unknown (the source has no `gated` field) |" in card
     assert "- **Parent references**: none can be read: the source names no parents" in card

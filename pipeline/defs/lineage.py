@@ -80,6 +80,8 @@ def lineage(
         metadata={
             "dagster/row_count": result.rows["model_lineage"],
             "resolved_parent_share": round(share, 4),
+            # records that cannot name their parents (no card, no base_model tags in the source)
+            "models_with_unknown_parents": ledger["models"]["n_parents_unknown"],
         },
     )
     yield dg.MaterializeResult(
