@@ -125,29 +125,37 @@ def _source_section(figures: dict, day: str, *, simulated: bool = False) -> str:
     )
 
 
-def _gated(h: dict, n: int) -> str:
-    """Gated models over the models whose record says whether they are gated: a source without
-    the field (a dump, an old listing) gives an unknown, never a 0."""
-    known, gated = h["count_gated_known"], h["count_gated"]
+def _of_known(part: int, known: int, n: int, *, unknown: str, known_as: str) -> str:
+    """`part` over the `known` of `n` models whose record shows the figure: "unknown (why)" when
+    none does, never a 0."""
     if not known:
-        return "unknown (the source has no `gated` field)"
+        return f"unknown ({unknown})"
     if known < n:
-        return f"{gated:,} ({_share(gated, known)} of the {known:,} models with the field)"
-    return f"{gated:,} ({_share(gated, n)})"
+        return f"{part:,} ({_share(part, known)} of the {known:,} {known_as})"
+    return f"{part:,} ({_share(part, n)})"
+
+
+def _gated(h: dict, n: int) -> str:
+    """A source without the field (a dump, an old listing) cannot say what is gated."""
+    return _of_known(
+        h["count_gated"],
+        h["count_gated_known"],
+        n,
+        unknown="the source has no `gated` field",
+        known_as="models with the field",
+    )
 
 
 def _with_base(h: dict, n: int) -> str:
-    """Models declaring a base over the models whose record can name one: a source without
-    `cardData` or `base_model:` tags (a 2022 listing, `expand` answers) gives an unknown."""
-    known, declaring = h["count_lineage_known"], h["count_with_base_model"]
-    if not known:
-        return "unknown (the source names no parents: no `cardData`, no `base_model:` tags)"
-    if known < n:
-        return (
-            f"{declaring:,} ({_share(declaring, known)} of the {known:,} models whose record "
-            "can name one)"
-        )
-    return f"{declaring:,} ({_share(declaring, n)})"
+    """A source without `cardData` or `base_model:` tags (a 2022 listing, `expand` answers)
+    cannot name parents."""
+    return _of_known(
+        h["count_with_base_model"],
+        h["count_lineage_known"],
+        n,
+        unknown="the source names no parents: no `cardData`, no `base_model:` tags",
+        known_as="models whose record can name one",
+    )
 
 
 def _downloads(h: dict, n: int) -> str:
