@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -66,6 +67,17 @@ def _read(layout: Layout, table: str, day: date) -> list[tuple]:
         "select * from read_parquet(?) order by all",
         params=[str(layout.table_partition(table, day))],
     ).fetchall()
+
+
+def _changes_on_day2(
+    layout: Layout, rows_of: Callable[[int, date], list[dict]], kind: str
+) -> set[tuple]:
+    """Build two days from `rows_of(0 or 1, day)`; day 2's `kind` changes as (model, old, new)."""
+    day1, day2 = date(2025, 4, 1), date(2025, 4, 2)
+    for n, day in enumerate((day1, day2)):
+        write_models(layout, day, rows_of(n, day))
+        build_history(layout, day)
+    return {(r[1], r[4], r[5]) for r in _read(layout, "model_changes", day2) if r[3] == kind}
 
 
 def _expected_changes(before: Snapshot, after: Snapshot) -> Counter:
@@ -614,8 +626,6 @@ def test_a_licence_the_record_does_not_show_is_no_licence_change(tmp_path):
     """A record that shows neither tags nor card (an `expand` answer) has no licence category:
     its licence is unknown that day, so going to or from it is no `license_changed`. Declaring
     a licence where none was (category `none`) still is one."""
-    layout = Layout(tmp_path)
-    day1, day2 = date(2025, 4, 1), date(2025, 4, 2)
     # model -> ((license_id, category) on day 1, on day 2)
     licences = {
         "a/became-unknown": (("mit", "permissive"), (None, None)),
@@ -623,8 +633,9 @@ def test_a_licence_the_record_does_not_show_is_no_licence_change(tmp_path):
         "c/declared-one": ((None, "none"), ("mit", "permissive")),
         "d/changed": (("mit", "permissive"), ("cc-by-nc-4.0", "non-commercial")),
     }
-    for n, day in enumerate((day1, day2)):
-        rows = [
+
+    def rows_of(n: int, day: date) -> list[dict]:
+        return [
             models_row(
                 day,
                 model_id=model,
@@ -636,10 +647,8 @@ def test_a_licence_the_record_does_not_show_is_no_licence_change(tmp_path):
             )
             for i, (model, both) in enumerate(licences.items(), 1)
         ]
-        write_models(layout, day, rows)
-        build_history(layout, day)
-    rows = _read(layout, "model_changes", day2)
-    changes = {(r[1], r[4], r[5]) for r in rows if r[3] == "license_changed"}
+
+    changes = _changes_on_day2(Layout(tmp_path), rows_of, "license_changed")
     assert changes == {("c/declared-one", None, "mit"), ("d/changed", "mit", "cc-by-nc-4.0")}
 
 
@@ -647,13 +656,6 @@ def test_parents_the_record_does_not_show_are_no_base_change(tmp_path):
     """Parents come from the tags and the card, as the licence does: a record that shows neither
     (no licence category; lineage lists no parents for it) says nothing of them, so going to or
     from it is no `base_changed`. Dropping or changing a shown parent still is one."""
-    layout = Layout(tmp_path)
-    day1, day2 = date(2025, 4, 1), date(2025, 4, 2)
-    bases = [
-        models_row(day, model_id=m, hub_id=h * 24, family=m)
-        for day in (day1, day2)
-        for m, h in (("p/base", "a"), ("q/base", "b"))
-    ]
     # model -> ((parents, category) on day 1, on day 2)
     children = {
         "a/went-unknown": ((["p/base"], "permissive"), ([], None)),
@@ -661,8 +663,13 @@ def test_parents_the_record_does_not_show_are_no_base_change(tmp_path):
         "c/rebased": ((["p/base"], "permissive"), (["q/base"], "permissive")),
         "d/orphaned": ((["p/base"], "none"), ([], "none")),
     }
-    for n, day in enumerate((day1, day2)):
-        rows = [r for r in bases if r["snapshot_date"] == day] + [
+
+    def rows_of(n: int, day: date) -> list[dict]:
+        bases = [
+            models_row(day, model_id=m, hub_id=h * 24, family=m)
+            for m, h in (("p/base", "a"), ("q/base", "b"))
+        ]
+        return bases + [
             models_row(
                 day,
                 model_id=model,
@@ -673,11 +680,8 @@ def test_parents_the_record_does_not_show_are_no_base_change(tmp_path):
             )
             for i, (model, both) in enumerate(children.items(), 1)
         ]
-        write_models(layout, day, rows)
-        build_history(layout, day)
-    changes = {
-        (r[1], r[4], r[5]) for r in _read(layout, "model_changes", day2) if r[3] == "base_changed"
-    }
+
+    changes = _changes_on_day2(Layout(tmp_path), rows_of, "base_changed")
     assert changes == {
         ("c/rebased", '["p/base"]', '["q/base"]'),
         ("d/orphaned", '["p/base"]', "[]"),
