@@ -34,6 +34,7 @@ import polars as pl
 import pytest
 
 from pipeline.cli import EXIT_FAILED, EXIT_GATED, EXIT_OK, main
+from pipeline.history import as_of
 from pipeline.paths import Layout
 from pipeline.release.catalog import connect, query
 from pipeline.release.manifest import read_manifest, verify_release
@@ -141,6 +142,13 @@ def test_model_changes_equal_the_eras_truth(backfilled):
             assert got["added"] >= world_changes["added"] + legacy.height
 
 
+def _parents_as_of(layout: Layout, day: date) -> tuple[int, int]:
+    """(models, models whose parents are known) in the attribute history as of `day`."""
+    rel = as_of(layout, day, duckdb.connect())
+    ((models, known),) = rel.aggregate("count(*), count(base_models)").fetchall()
+    return models, known
+
+
 def test_parents_are_unknown_where_the_era_cannot_name_them(backfilled):
     """A 2022 listing has no `cardData` and no `base_model:` tags (the Hub had neither): its
     models' parents are unknown, not absent, so the day does not read as "no derivatives". Later
@@ -174,8 +182,11 @@ def test_parents_are_unknown_where_the_era_cannot_name_them(backfilled):
             assert "| families with descendants | unknown |" in card
             assert "| deepest lineage (edges to a root) | unknown |" in card
             assert "no family can be told" in card and "every model's parents are unknown" in card
+            # the ecosystem as of that day says the same: unknown, not "no parents"
+            assert _parents_as_of(layout, day) == (models.height, 0), day
             continue
         assert models["base_models"].null_count() == models["is_root"].null_count() == 0, day
+        assert _parents_as_of(layout, day) == (models.height, models.height), day
         assert models["n_children"].null_count() == 0, day
         # the models naming another model by an id; the truth leaves out self-references and
         # junk such as a card's `base_model: {"id": null}`, which the census keeps as edges

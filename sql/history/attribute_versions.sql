@@ -5,7 +5,8 @@
 -- SCD type 2 view (`attribute_history.sql`) derives valid_to from the next version of the model.
 -- Versions are kept under the model's own key (its _id, else its id): where the key changes
 -- between the snapshots (a source with _id follows one without), the version under the old key
--- ends and the same values open under the new one.
+-- ends and the same values open under the new one. Parents a record cannot name are kept as null
+-- (unknown), not as an empty list (no parents), as the licence of such a record is.
 with
 
 pairs as (
@@ -19,12 +20,20 @@ first_versions as (
         hub_id,
         model_id,
         license_id,
-        list_sort(base_models) as base_models,
+        if(parents_unknown, null, list_sort(base_models)) as base_models,
         gated,
         pipeline_tag,
         library_name,
     from hist_curr
     where is_public and $previous_snapshot_date is null
+),
+
+stated as (
+    select
+        *,
+        if(parents_unknown, null, base_models) as parents_stated,
+        if(prev_parents_unknown, null, prev_base_models) as prev_parents_stated,
+    from pairs
 ),
 
 opened as (
@@ -33,18 +42,18 @@ opened as (
         hub_id,
         model_id,
         license_id,
-        base_models,
+        parents_stated as base_models,
         gated,
         pipeline_tag,
         library_name,
-    from pairs
+    from stated
     where in_curr
         and (
             not in_prev
             or own_key is distinct from prev_own_key
             or model_id is distinct from prev_model_id
             or license_id is distinct from prev_license_id
-            or base_models is distinct from prev_base_models
+            or parents_stated is distinct from prev_parents_stated
             or gated is distinct from prev_gated
             or pipeline_tag is distinct from prev_pipeline_tag
             or library_name is distinct from prev_library_name

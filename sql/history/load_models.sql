@@ -35,8 +35,10 @@ keyed as (
         -- reads of an unchanged model can skip
         coalesce(base_models, []::varchar[]) as base_models,
         -- null parents are unknown (a record or source that cannot name them: lineage writes
-        -- them so), an empty list is no parent: the relation counted is '(unknown)', not none
-        if(base_models is null, '(unknown)', base_relation) as base_relation,
+        -- them so), an empty list is no parent: the relation counted is '(unknown)', not none,
+        -- and neither a parent change nor an attribute version says "no parents" for them
+        models.base_models is null as parents_unknown,
+        if(models.base_models is null, '(unknown)', base_relation) as base_relation,
         family,
     from models
 )

@@ -24,6 +24,9 @@ kept as (
         -- licence and parents come from the tags and the card: a record that shows neither
         -- (no licence category) says nothing of them that day, so they are not compared
         prev_license_category is not null and license_category is not null as declarations_shown,
+        -- lineage writes parents a record cannot name as null (schema 1.4.2): a record may show
+        -- its licence in its tags and still not its parents (no card, no base_model: tags)
+        not parents_unknown and not prev_parents_unknown as parents_shown,
     from pairs
     where in_curr and in_prev
 ),
@@ -93,7 +96,7 @@ base_changed as (
         to_json(base_models)::varchar as new_value,
     from kept
     semi join hist_parent_changes using (model_key)
-    where $compare_base and declarations_shown
+    where $compare_base and declarations_shown and parents_shown
 ),
 
 gated_changed as (

@@ -34,6 +34,7 @@ select
     curr.license_id,
     curr.license_category,
     list_sort(curr.base_models) as base_models,
+    curr.parents_unknown,
     curr.base_relation,
     curr.family,
     prev.own_key as prev_own_key,
@@ -48,6 +49,7 @@ select
     prev.license_category as prev_license_category,
     prev.openness_tier as prev_openness_tier,
     list_sort(prev.base_models) as prev_base_models,
+    prev.parents_unknown as prev_parents_unknown,
     prev.base_relation as prev_base_relation,
     prev.family as prev_family,
 from curr

@@ -686,3 +686,54 @@ def test_parents_the_record_does_not_show_are_no_base_change(tmp_path):
         ("c/rebased", '["p/base"]', '["q/base"]'),
         ("d/orphaned", '["p/base"]', "[]"),
     }
+
+
+def test_parents_lineage_cannot_name_stay_unknown_in_changes_and_versions(tmp_path):
+    """Lineage writes the parents of a record that cannot name them as null (schema 1.4.2), even
+    when the record shows its licence in its tags (a tag-only record in a source without
+    `base_model:` tags). Going to or from such a day is no `base_changed`, and the attribute
+    versions and `as_of` keep its parents null (unknown), not `[]` (no parents), as they keep
+    an unknown licence."""
+    layout = Layout(tmp_path)
+    day1, day2 = date(2025, 4, 1), date(2025, 4, 2)
+    # model -> parents on day 1, on day 2 (None: unknown); every record shows its licence
+    parents = {
+        "a/went-unknown": (["p/base"], None),
+        "b/came-known": (None, ["p/base"]),
+        "c/stayed-unknown": (None, None),
+        "d/root-became-unknown": ([], None),
+        "e/dropped": (["p/base"], []),
+    }
+
+    def rows_of(n: int, day: date) -> list[dict]:
+        base = models_row(day, model_id="p/base", hub_id="p" * 24, family="p/base")
+        return [base] + [
+            models_row(
+                day,
+                model_id=model,
+                hub_id=str(i) * 24,
+                family=None if both[n] is None else model,
+                base_models=both[n],
+                license_id="mit",
+                license_category="permissive",
+            )
+            for i, (model, both) in enumerate(parents.items(), 1)
+        ]
+
+    changes = _changes_on_day2(layout, rows_of, "base_changed")
+    assert changes == {("e/dropped", '["p/base"]', "[]")}
+
+    conn = duckdb.connect()
+    for n, day in enumerate((day1, day2)):
+        got = dict(as_of(layout, day, conn).select("model_id, base_models").fetchall())
+        assert got == {"p/base": []} | {model: both[n] for model, both in parents.items()}, day
+    # day 2 opens a version for each model whose stated parents moved, unknown counting as a value
+    # of its own (as a licence going to or from unknown does), and for no other
+    opened = {
+        r[0]: r[1]
+        for r in duckdb.sql(
+            "select model_id, base_models from read_parquet(?) where is_present",
+            params=[str(layout.table_partition("model_attribute_history", day2))],
+        ).fetchall()
+    }
+    assert opened == {model: both[1] for model, both in parents.items() if both[0] != both[1]}
