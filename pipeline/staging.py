@@ -39,10 +39,11 @@ its sha256 (`raw_length`, `raw_sha256`: the two columns beyond ARCHITECTURE.md's
 "full length and sha256 kept" concrete); `record_key` is the id when one could be read.
 
 Every shape of record since 2021 is read (sql/staging/create_stage_records.sql): API items,
-2021-22 listings, huggingface_hub ModelInfo dicts (snake_case names), hub-stats Parquet rows
-(cardData and gguf as JSON text). A field the source lacks is NULL, never 0 or an empty list, and
-the day's `field_coverage` partition (one row per source field: records_with_field, records,
-source_shape) says which fields the source lacked.
+2021-22 listings, huggingface_hub ModelInfo dicts (snake_case names; a card saved as its YAML
+text is read by pipeline.cards), hub-stats Parquet rows (cardData and gguf as JSON text). A
+field the source lacks is NULL, never 0 or an empty list, and the day's `field_coverage`
+partition (one row per source field: records_with_field, records, source_shape) says which fields
+the source lacked.
 
 Everything else is nullable: a field of the wrong type or an impossible value becomes NULL in the
 staged row, never a reason to drop the model. Counters must be non-negative JSON integers,
@@ -63,6 +64,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline import cards
 from pipeline.hub.raw import MAX_RECORD_BYTES
 from pipeline.paths import Layout, literal_path
 from pipeline.sql import connection, load_sql
@@ -141,6 +143,7 @@ def stage_models(
             conn.execute(load_sql("staging/create_json_string_list_macro"))
             conn.execute(load_sql("staging/create_json_count_macro"))
             conn.execute(load_sql("staging/create_json_timestamp_macro"))
+            cards.register(conn)
             conn.execute(
                 load_sql("staging/create_stage_records"),
                 {

@@ -34,8 +34,9 @@ staged as not materialized (
         card_datasets,
         card_data,
         -- the card's evidence is known when the card is an object, or absent from a full item
-        -- (one with tags) of a source that carries cards. A card kept as text (YAML) is not
-        -- read, and an item without tags is a partial answer (`expand`): unknown, both
+        -- (one with tags) of a source that carries cards. A card left as text (staging reads
+        -- YAML text it can read safely, pipeline/cards.py) is not read, and an item without tags
+        -- is a partial answer (`expand`): unknown, both
         case
             when card_data is null then source_cards.has_cards and tags is not null
             -- the JSON text of an object starts with `{`

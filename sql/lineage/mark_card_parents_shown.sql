@@ -1,6 +1,7 @@
 -- A record that shows its card can name its parents (`cardData.base_model`), whatever its tags
--- show (load_models.sql). A card kept as text (YAML) is not read, as in the licences stage: only
--- an object counts. Input: $staged_path, the day's models_staged partition.
+-- show (load_models.sql). A card left as text (YAML staging could not read safely,
+-- pipeline/cards.py) is not read, as in the licences stage: only an object counts.
+-- Input: $staged_path, the day's models_staged partition.
 update lin_models
 set parents_shown = true
 where

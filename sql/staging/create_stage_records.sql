@@ -124,6 +124,10 @@ cards as (
                 and json_valid(j_card_any ->> '$')
                 and json_type((j_card_any ->> '$')::json) = 'OBJECT'
                 then (j_card_any ->> '$')::json
+            -- a card kept as its YAML text (a ModelInfo saved with str() of its card), read by
+            -- pipeline.cards.card_yaml_as_json: null, so still text, when it cannot be read
+            when starts_with(j_card_any, '"') and not json_valid(j_card_any ->> '$')
+                then card_yaml_as_json(j_card_any ->> '$')::json
         end as card_elsewhere,
         case
             when card_in_record then card_v

@@ -20,6 +20,7 @@ import pytest
 
 from pipeline.hub.replay import replay_file
 from pipeline.licenses.build import build_model_licenses
+from pipeline.lineage.build import build_lineage
 from pipeline.paths import Layout
 from pipeline.staging import stage_models
 from tests.staging.conftest import SHARED, read_rows
@@ -529,3 +530,56 @@ def test_a_release_counts_an_unknown_license_apart(hubdata, tmp_path, monkeypatc
     card = (release / "README.md").read_text(encoding="utf-8")
     assert "0 (0.0%) declare none; 2 (66.7%) come from records that show neither" in card
     assert "| (unknown) | 2 |" in card
+
+
+def test_modelinfo_cards_saved_as_yaml_are_read(hubdata, tmp_path):
+    """The recorded API bodies read by huggingface_hub's own ModelInfo and saved the naive way
+    (`json.dumps(vars(info), default=str)`) hold each card as its YAML text, `str()` of the
+    ModelCardData. Read as text, no licence name, parent, dataset or code link of a card was
+    seen. Truth: the same bodies replayed as the Hub sent them, whose cards are objects; the
+    staged card fields, the licences and the lineage must be the same."""
+    from huggingface_hub import ModelInfo
+
+    bodies, seen = [], set()
+    for path in sorted((hubdata / "api-responses").glob("*_200_*.json")):
+        body = json.loads(path.read_text(encoding="utf-8"))
+        if body.get("cardData") and body["_id"] not in seen:
+            seen.add(body["_id"])
+            bodies.append(body)
+    saved = [json.loads(json.dumps(vars(ModelInfo(**b)), default=str)) for b in bodies]
+    assert len(saved) >= 30
+    assert all(
+        isinstance(s["card_data"], str) and not s["card_data"].startswith("{") for s in saved
+    )
+
+    def build(name: str, items: list[dict]) -> dict[str, list[tuple]]:
+        layout = Layout(tmp_path / name)
+        replay_file(write_jsonl(tmp_path / f"{name}.jsonl", items), layout.raw_models(DAY), DAY)
+        staged = stage_models(layout, DAY).paths["models_staged"]
+        licences = build_model_licenses(layout, DAY).path
+        lineage = build_lineage(layout, DAY).paths["model_lineage"]
+        card = (
+            "model_id, card_license, card_license_name, card_license_link, card_base_model, "
+            "card_base_model_relation, card_datasets, card_data::varchar like '{%' as card_object"
+        )
+        return {
+            "staged": duckdb.sql(
+                f"select {card} from read_parquet(?) order by all", params=[str(staged)]
+            ).fetchall(),
+            "licences": duckdb.sql(
+                "select * exclude (snapshot_date) from read_parquet(?) order by all",
+                params=[str(licences)],
+            ).fetchall(),
+            "lineage": duckdb.sql(
+                "select * exclude (snapshot_date) from read_parquet(?) order by all",
+                params=[str(lineage)],
+            ).fetchall(),
+        }
+
+    truth, got = build("api", bodies), build("modelinfo", saved)
+    # the cards say something to compare: names of custom licences, parents, datasets
+    staged = truth["staged"]
+    assert all(row[-1] for row in staged) and len(staged) == len(saved)
+    assert sum(row[4] is not None for row in staged) >= 5
+    assert sum(row[6] is not None for row in staged) >= 5
+    assert got == truth
