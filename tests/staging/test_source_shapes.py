@@ -577,6 +577,16 @@ def test_modelinfo_cards_saved_as_yaml_are_read(hubdata, tmp_path):
         }
 
     truth, got = build("api", bodies), build("modelinfo", saved)
+    # the cards themselves: ModelCardData leaves out keys whose value is null, nothing else
+    cards = {}
+    for name in ("api", "modelinfo"):
+        path = Layout(tmp_path / name).table_partition("models_staged", DAY)
+        rows = duckdb.sql("select model_id, card_data from read_parquet(?)", params=[str(path)])
+        cards[name] = {
+            m: {k: v for k, v in json.loads(card).items() if v is not None}
+            for m, card in rows.fetchall()
+        }
+    assert cards["modelinfo"] == cards["api"] and len(cards["api"]) == len(saved)
     # the cards say something to compare: names of custom licences, parents, datasets
     staged = truth["staged"]
     assert all(row[-1] for row in staged) and len(staged) == len(saved)
