@@ -4,7 +4,10 @@ The Hub cannot be asked about a past day, so past days come from recordings: a J
 (plain, .gz or .zst) with one item per line, a directory of recorded API responses (`*.json`,
 one model item each), a JSON document (`*.json`: a saved `/api/models` response, one array of
 items, often pretty-printed), or a hub-stats-style Parquet dump (`*.parquet`, one row per model;
-each row becomes one JSON object, nested columns as they are).
+each row becomes one JSON object, nested columns as they are). A family-tree scrape, whose lines
+wrap each model (`{"model_id", "metadata": "<the ModelInfo as JSON text>", "depth", ...}`), is
+read as the items it wraps (sql/hub/unwrapped_as_jsonl.sql); a line wrapping no item (`"N/A"`)
+stays as it is and is quarantined for its missing id.
 Lines that are not a JSON object go to `rejected.jsonl.gz` with why, and files that are not items
 (the recorded 307 redirect bodies) are listed as skipped in the manifest: nothing is dropped
 silently.
@@ -378,6 +381,87 @@ def _json_as_jsonl(path: Path, workdir: Path) -> Path:
     return target
 
 
+def _is_wrapped(path: Path) -> bool:
+    """Whether the source's first line is a family-tree scrape's wrapper: an object naming
+    `model_id` whose ModelInfo is JSON text under `metadata` (the shape of the "Anatomy of a
+    Machine Learning Ecosystem" scrapes, ../shared/research/hub_api_shape.md, section 5), rather
+    than an item. Any other first line, or one that cannot be read, is not."""
+    try:
+        with _open_source(path) as f:
+            line = f.readline(MAX_RECORD_BYTES + 1)
+            if line_problem(line):
+                return False
+            first = json.loads(line)
+    except (*_SOURCE_ERRORS, ValueError, RecursionError):
+        return False
+    return (
+        isinstance(first, dict)
+        and isinstance(first.get("metadata"), str)
+        and "model_id" in first
+        and not {"id", "modelId", "_id"} & first.keys()
+    )
+
+
+def _unwrapped_line(raw: bytes) -> bytes:
+    """A wrapper line as its ModelInfo's JSON, minified; the line itself when it is not one (its
+    checks then set it aside, or it stages without an id)."""
+    try:
+        outer = json.loads(raw)
+        metadata = outer.get("metadata") if isinstance(outer, dict) else None
+        if not isinstance(metadata, str):
+            return raw
+        text = metadata.encode()
+        # an item nested too deep for Python's json to read goes on as it is, on one line, and
+        # the checks set it aside as `too_deep`, as DuckDB's unwrapping would have it
+        if line_problem(text) and b"\n" not in text and b"\r" not in text:
+            return text
+        inner = json.loads(metadata)
+        if isinstance(inner, dict):
+            return json.dumps(inner, ensure_ascii=False, separators=(",", ":")).encode()
+    except (ValueError, RecursionError, UnicodeError):
+        pass
+    return raw
+
+
+def _unwrapped_as_jsonl(path: Path, workdir: Path) -> Path:
+    """A family-tree scrape as JSON Lines of its ModelInfo items, in its order (unwrapped by
+    DuckDB, sql/hub/unwrapped_as_jsonl.sql). When DuckDB cannot read every line (invalid JSON,
+    an over-long line, a blank one), Python unwraps line by line instead, so that each such line
+    reaches the checks as it is and is set aside with its reason, never dropped."""
+    import duckdb
+
+    from pipeline.paths import literal_path
+    from pipeline.sql import load_sql
+
+    target = workdir / "unwrapped.jsonl"
+    params = {
+        "source": literal_path(path),
+        "target": str(target),
+        "max_object_size": MAX_RECORD_BYTES,
+        "compression": _compression(path),
+    }
+    with _connect() as conn:
+        try:
+            ((rows,),) = conn.execute(load_sql("hub/unwrapped_as_jsonl"), params).fetchall()
+            if rows == _count_lines(path):
+                return target
+        except duckdb.Error:
+            pass  # the line-by-line path below reads what DuckDB cannot
+    try:
+        with _open_source(path) as src, open(target, "wb") as out:
+            while line := src.readline(MAX_RECORD_BYTES + 2):
+                if not line.endswith(b"\n") and len(line) > MAX_RECORD_BYTES:
+                    # over-long: streamed through as it is, for the checks to set aside whole
+                    out.write(line)
+                    while not line.endswith(b"\n") and (line := src.readline(1 << 20)):
+                        out.write(line)
+                    continue
+                out.write(_unwrapped_line(line.rstrip(b"\r\n")) + b"\n")
+    except _SOURCE_ERRORS as exc:
+        raise ReplayError(f"{path} cannot be read: {exc or type(exc).__name__}") from None
+    return target
+
+
 def _response_files(path: Path, skipped: list[dict]) -> Iterator[_Record]:
     for file_no, file in enumerate(sorted(path.iterdir()), start=1):
         if file.is_file() and file.suffix == ".json":
@@ -560,11 +644,14 @@ def replay_file(
     # A Parquet dump, or a JSON document (a saved `/api/models` array), is read as the JSON Lines
     # DuckDB writes of it: the same checks and the same fast path as a recorded listing; the
     # manifest names the file itself.
+    # A family-tree scrape's items are unwrapped from it the same way.
     convert = {".parquet": _parquet_as_jsonl, ".json": _json_as_jsonl}.get(path.suffix)
-    if convert is not None and path.is_file():
+    if path.is_file() and (convert is not None or _is_wrapped(path)):
         # beside the snapshot, on the output's disk: the text of a whole-Hub dump is gigabytes
         with tempfile.TemporaryDirectory(prefix=f"{path.suffix}-", dir=raw_dir.parent) as work:
-            lines = convert(path, Path(work))
+            lines = convert(path, Path(work)) if convert is not None else path
+            if _is_wrapped(lines):
+                lines = _unwrapped_as_jsonl(lines, Path(work))
             return _replay_source(lines, path, raw_dir, snapshot_date, progress, page_size, started)
     return _replay_source(path, path, raw_dir, snapshot_date, progress, page_size, started)
 
