@@ -98,6 +98,9 @@ class StageResult:
     quarantine_by_reason: dict[str, int] = field(default_factory=dict)
     paths: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
+    # staged records whose card is not an object (a YAML text beyond pipeline.cards' bounds):
+    # what the card says is unknown for them
+    cards_as_text: int = 0
 
 
 def raw_pages(raw_dir: Path) -> list[Path]:
@@ -202,6 +205,7 @@ def stage_models(
                     {"path": literal_path(quarantine_path)},
                 ).fetchall()
             )
+            ((cards_as_text,),) = conn.execute(load_sql("staging/count_cards_as_text")).fetchall()
         finally:
             conn.execute(load_sql("staging/drop_stage_records"))
     return StageResult(
@@ -214,4 +218,5 @@ def stage_models(
             COVERAGE_TABLE: coverage_path,
         },
         seconds=time.perf_counter() - started,
+        cards_as_text=cards_as_text,
     )

@@ -25,6 +25,8 @@ def staged_models(
             "dagster/row_count": result.rows_staged,
             "dagster/uri": str(output.layout.table_partition("models_staged", day)),
             "seconds": round(result.seconds, 2),
+            # their card's licence names, parents, datasets and code links are unknown
+            "cards_left_as_text": result.cards_as_text,
         },
     )
     yield dg.MaterializeResult(

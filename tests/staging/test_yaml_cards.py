@@ -100,6 +100,7 @@ def test_an_unreadable_card_is_staged_as_text(tmp_path):
     replay_file(source, layout.raw_models(day), day)
     result = stage_models(layout, day)
     assert read_rows(result.paths["quarantine"]) == []
+    assert result.cards_as_text == 1  # counted, so that the refusal is not silent
     rows = {r["model_id"]: r for r in read_rows(result.paths["models_staged"])}
     assert rows["org/ok"]["card_license"] == ["mit"]
     assert rows["org/ok"]["card_base_model"] == ["org/base"]
