@@ -52,10 +52,11 @@ def _has_alias(text: str) -> bool:
 
 def _plain(value: Any, depth: int = 1) -> Any:
     """The loaded YAML as values JSON carries: dates as ISO text, non-finite numbers as null.
-    `depth`: the nesting of `value` if it is a mapping or a list (the card itself is 1)."""
-    if isinstance(value, dict | list | tuple | set | frozenset) and depth > MAX_DEPTH:
-        raise _Unreadable(f"nested deeper than {MAX_DEPTH}")
+    `depth`: the nesting of `value` if it is a mapping or a list (the card itself is 1). The safe
+    loader gives mappings, lists, sets (`!!set`) and scalars."""
     match value:
+        case dict() | list() | set() if depth > MAX_DEPTH:
+            raise _Unreadable(f"nested deeper than {MAX_DEPTH}")
         case dict():
             out = {}
             for key, item in value.items():
@@ -63,7 +64,7 @@ def _plain(value: Any, depth: int = 1) -> Any:
                     raise _Unreadable(f"key of type {type(key).__name__}")
                 out[key if isinstance(key, str) else json.dumps(key)] = _plain(item, depth + 1)
             return out
-        case list() | tuple() | set() | frozenset():
+        case list() | set():
             return [_plain(item, depth + 1) for item in value]
         case bool() | int() | str() | None:
             return value

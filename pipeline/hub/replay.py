@@ -646,11 +646,13 @@ def replay_file(
     # manifest names the file itself.
     # A family-tree scrape's items are unwrapped from it the same way.
     convert = {".parquet": _parquet_as_jsonl, ".json": _json_as_jsonl}.get(path.suffix)
-    if path.is_file() and (convert is not None or _is_wrapped(path)):
+    wrapped = convert is None and path.is_file() and _is_wrapped(path)
+    if (convert is not None and path.is_file()) or wrapped:
         # beside the snapshot, on the output's disk: the text of a whole-Hub dump is gigabytes
         with tempfile.TemporaryDirectory(prefix=f"{path.suffix}-", dir=raw_dir.parent) as work:
-            lines = convert(path, Path(work)) if convert is not None else path
-            if _is_wrapped(lines):
+            lines = path if wrapped else convert(path, Path(work))
+            # a converted document may be a scrape too: its first line says
+            if wrapped or _is_wrapped(lines):
                 lines = _unwrapped_as_jsonl(lines, Path(work))
             return _replay_source(lines, path, raw_dir, snapshot_date, progress, page_size, started)
     return _replay_source(path, path, raw_dir, snapshot_date, progress, page_size, started)
