@@ -40,10 +40,11 @@ its sha256 (`raw_length`, `raw_sha256`: the two columns beyond ARCHITECTURE.md's
 
 Every shape of record since 2021 is read (sql/staging/create_stage_records.sql): API items,
 2021-22 listings, huggingface_hub ModelInfo dicts (snake_case names; a card saved as its YAML
-text is read by pipeline.cards), hub-stats Parquet rows (cardData and gguf as JSON text). A
-field the source lacks is NULL, never 0 or an empty list, and the day's `field_coverage`
-partition (one row per source field: records_with_field, records, source_shape) says which fields
-the source lacked.
+text is read by pipeline.cards; a day whose cards are all `{}`, as `dataclasses.asdict` saves
+them, has its cards unknown: sql/staging/forget_emptied_cards.sql), hub-stats Parquet rows
+(cardData and gguf as JSON text). A field the source lacks is NULL, never 0 or an empty list, and
+the day's `field_coverage` partition (one row per source field: records_with_field, records,
+source_shape) says which fields the source lacked.
 
 Everything else is nullable: a field of the wrong type or an impossible value becomes NULL in the
 staged row, never a reason to drop the model. Counters must be non-negative JSON integers,
@@ -101,6 +102,9 @@ class StageResult:
     # staged records whose card is not an object (a YAML text beyond pipeline.cards' bounds):
     # what the card says is unknown for them
     cards_as_text: int = 0
+    # staged records whose card was an empty object in a day of only empty cards (a ModelInfo
+    # saved with dataclasses.asdict, which empties every card): staged as unknown
+    cards_emptied: int = 0
 
 
 def raw_pages(raw_dir: Path) -> list[Path]:
@@ -156,6 +160,9 @@ def stage_models(
                     "max_record_bytes": MAX_RECORD_BYTES,
                 },
             )
+            # A day whose cards are all `{}` (a ModelInfo saved with dataclasses.asdict) carries
+            # no card: unknown, not empty
+            ((cards_emptied,),) = conn.execute(load_sql("staging/forget_emptied_cards")).fetchall()
             # The text and sha256 of refused records and of duplicates (whose ties the sha256
             # breaks) come from a second read of only their pages.
             conn.execute(load_sql("staging/mark_raw_wanted")).fetchall()
@@ -219,4 +226,5 @@ def stage_models(
         },
         seconds=time.perf_counter() - started,
         cards_as_text=cards_as_text,
+        cards_emptied=cards_emptied,
     )

@@ -27,6 +27,8 @@ def staged_models(
             "seconds": round(result.seconds, 2),
             # their card's licence names, parents, datasets and code links are unknown
             "cards_left_as_text": result.cards_as_text,
+            # empty cards of a day that has no other kind (an asdict save): staged as unknown
+            "empty_cards_unknown": result.cards_emptied,
         },
     )
     yield dg.MaterializeResult(

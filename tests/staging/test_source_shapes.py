@@ -593,3 +593,112 @@ def test_modelinfo_cards_saved_as_yaml_are_read(hubdata, tmp_path):
     assert sum(row[4] is not None for row in staged) >= 5
     assert sum(row[6] is not None for row in staged) >= 5
     assert got == truth
+
+
+def _recorded_full_bodies(hubdata: Path) -> list[dict]:
+    """One full API body per repository (with tags: not an `expand` answer)."""
+    bodies, seen = [], set()
+    for path in sorted((hubdata / "api-responses").glob("*_200_*.json")):
+        body = json.loads(path.read_text(encoding="utf-8"))
+        if "tags" in body and body["_id"] not in seen:
+            seen.add(body["_id"])
+            bodies.append(body)
+    return bodies
+
+
+def _asdict_saves(bodies: list[dict]) -> list[dict]:
+    """The bodies read by huggingface_hub's ModelInfo and saved with `dataclasses.asdict`."""
+    from huggingface_hub import ModelInfo
+
+    return [json.loads(json.dumps(dataclasses.asdict(ModelInfo(**b)), default=str)) for b in bodies]
+
+
+def test_modelinfo_saved_with_asdict_has_unknown_cards(hubdata, tmp_path):
+    """`dataclasses.asdict(info)` copies no field of a ModelInfo's card (ModelCardData is a
+    dataclass that declares none): every card of such a save is `{}`, whatever it said. Read as
+    empty cards, they would say "no code link" for every model, known. They are unknown: no card
+    object is staged, `cardData` is absent from the day's coverage, code links are unknown. What
+    the tags show (licences, parents, datasets, papers, files) stays. Truth: the recorded bodies as
+    the Hub sent them, whose cards say plenty."""
+    bodies = _recorded_full_bodies(hubdata)
+    saved = _asdict_saves(bodies)
+    assert len(saved) >= 30
+    with_card = {b["id"] for b in bodies if b.get("cardData")}
+    # the save really empties the cards: no key survives, though 33 cards had some
+    assert len(with_card) >= 30
+    assert all(s["card_data"] == {} for s in saved if s["id"] in with_card)
+
+    truth_staged, _, _ = stage_file(tmp_path / "api", write_jsonl(tmp_path / "api.jsonl", bodies))
+    truth = _evidence(Layout(tmp_path / "api" / "out"))
+    staged, quarantine, coverage = stage_file(
+        tmp_path / "asdict", write_jsonl(tmp_path / "asdict.jsonl", saved)
+    )
+    got = _evidence(Layout(tmp_path / "asdict" / "out"))
+    assert quarantine == [] and {r["model_id"] for r in staged} == set(truth)
+    assert all(r["card_data"] is None for r in staged)
+    assert {c["field"]: c["records_with_field"] for c in coverage}["cardData"] == 0
+    # the real cards gave known code links (none, for these models); the emptied ones say nothing
+    assert all(truth[m]["code_links"] == [] for m in with_card)
+    assert all(got[m]["code_links"] is None for m in got)
+    # a training script in the file list is still seen; without one, training code is unknown
+    assert {m for m in got if got[m]["has_training_code"]} == {
+        m for m in truth if truth[m]["has_training_code"]
+    }
+    assert all(got[m]["has_training_code"] in (True, None) for m in got)
+    # what the tags show is unchanged: licence categories, tiers, datasets, papers
+    for field in ("license_category", "openness_tier", "training_datasets", "arxiv_ids"):
+        assert {m: got[m][field] for m in got} == {m: truth[m][field] for m in truth}, field
+    # and so are the parents, which the Hub writes into the tags from the card
+    lineage = {}
+    for name in ("api", "asdict"):
+        path = build_lineage(Layout(tmp_path / name / "out"), DAY).paths["model_lineage"]
+        lineage[name] = duckdb.sql(
+            "select * exclude (snapshot_date) from read_parquet(?) order by all",
+            params=[str(path)],
+        ).fetchall()
+    assert lineage["asdict"] == lineage["api"]
+    assert any(r["card_base_model"] for r in truth_staged)
+
+
+def test_one_real_card_keeps_a_days_empty_cards(hubdata, tmp_path):
+    """An empty card in a day of real cards is an empty card: known to name no code link. Only a
+    day of nothing but empty cards has them unknown. Truth: two recorded bodies, one of them
+    given an empty card by hand."""
+    bodies = {b["id"]: b for b in _recorded_full_bodies(hubdata)}
+    full = bodies["sentence-transformers/all-MiniLM-L6-v2"]
+    empty = dict(bodies["google-bert/bert-base-uncased"], cardData={})
+    staged, _, coverage = stage_file(tmp_path, write_jsonl(tmp_path / "day.jsonl", [full, empty]))
+    cards = {r["model_id"]: r["card_data"] for r in staged}
+    assert json.loads(cards["google-bert/bert-base-uncased"]) == {}
+    assert json.loads(cards[full["id"]])["license"] == "apache-2.0"
+    assert {c["field"]: c["records_with_field"] for c in coverage}["cardData"] == 2
+    got = _evidence(Layout(tmp_path / "out"))
+    assert got["google-bert/bert-base-uncased"]["code_links"] == []
+
+
+def test_an_asdict_archive_release_says_its_cards_are_missing(hubdata, tmp_path, monkeypatch):
+    """Through `hub-census run --from-file` on a real Dagster instance: the release card of a day
+    saved with `dataclasses.asdict` says the source lacked `cardData`, and staging's
+    materialization counts the empty cards it read as unknown. Truth: the recorded bodies with a
+    card (the save empties each of them)."""
+    import dagster as dg
+
+    from pipeline.cli import EXIT_OK, main
+
+    bodies = _recorded_full_bodies(hubdata)
+    saved = _asdict_saves(bodies)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    out = tmp_path / "out"
+    source = write_jsonl(tmp_path / "asdict.jsonl", saved)
+    args = ["run", "--date", "2025-03-21", "--from-file", str(source), "--out", str(out)]
+    assert main([*args, "--coverage", "subset", "--no-progress"]) == EXIT_OK
+    card = (Layout(out).release(date(2025, 3, 21)) / "README.md").read_text(encoding="utf-8")
+    lacks = re.search(r"The source lacked these fields[^:]*: ([^.]*)\.", card)
+    assert lacks and "`cardData`" in lacks.group(1)
+    instance = dg.DagsterInstance.from_config(str(home))
+    (record,) = instance.fetch_materializations(dg.AssetKey("models_staged"), limit=5).records
+    metadata = record.asset_materialization.metadata
+    assert metadata["empty_cards_unknown"].value == sum(bool(b.get("cardData")) for b in bodies)
+    assert metadata["cards_left_as_text"].value == 0
