@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +15,18 @@ from pipeline.paths import Layout
 
 DAY = date(2025, 4, 1)
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
+
+
+def recorded_bodies(hubdata: Path, keep: Callable[[dict], bool]) -> list[dict]:
+    """The recorded API bodies (../shared/hubdata/api-responses) that `keep` accepts, one per
+    repository (`gpt2` was renamed: two names, one `_id`), in file order."""
+    bodies, seen = [], set()
+    for path in sorted((hubdata / "api-responses").glob("*_200_*.json")):
+        body = json.loads(path.read_text(encoding="utf-8"))
+        if keep(body) and body["_id"] not in seen:
+            seen.add(body["_id"])
+            bodies.append(body)
+    return bodies
 
 
 def dump_line(item: dict | str) -> str:

@@ -23,7 +23,7 @@ from pipeline.licenses.build import build_model_licenses
 from pipeline.lineage.build import build_lineage
 from pipeline.paths import Layout
 from pipeline.staging import stage_models
-from tests.staging.conftest import SHARED, read_rows
+from tests.staging.conftest import SHARED, read_rows, recorded_bodies
 
 DAY = date(2024, 5, 1)
 EXTRACT = SHARED / "hubdata" / "archives" / "hub-stats_models_extract_2026-05.parquet"
@@ -183,13 +183,7 @@ def test_modelinfo_saved_with_vars_keeps_its_file_list(hubdata, tmp_path):
 
     expected = {}
     saved = []
-    seen = set()
-    for path in sorted((hubdata / "api-responses").glob("*_200_*.json")):
-        body = json.loads(path.read_text(encoding="utf-8"))
-        # one body per repository (`gpt2` was renamed: two names, one `_id`)
-        if "siblings" not in body or body["_id"] in seen:
-            continue
-        seen.add(body["_id"])
+    for body in recorded_bodies(hubdata, lambda b: "siblings" in b):
         expected[body["id"]] = [s["rfilename"] for s in body["siblings"]]
         saved.append(json.loads(json.dumps(vars(ModelInfo(**body)), default=str)))
     assert len(saved) >= 30
@@ -540,12 +534,7 @@ def test_modelinfo_cards_saved_as_yaml_are_read(hubdata, tmp_path):
     staged card fields, the licences and the lineage must be the same."""
     from huggingface_hub import ModelInfo
 
-    bodies, seen = [], set()
-    for path in sorted((hubdata / "api-responses").glob("*_200_*.json")):
-        body = json.loads(path.read_text(encoding="utf-8"))
-        if body.get("cardData") and body["_id"] not in seen:
-            seen.add(body["_id"])
-            bodies.append(body)
+    bodies = recorded_bodies(hubdata, lambda b: bool(b.get("cardData")))
     saved = [json.loads(json.dumps(vars(ModelInfo(**b)), default=str)) for b in bodies]
     assert len(saved) >= 30
     assert all(
@@ -597,13 +586,7 @@ def test_modelinfo_cards_saved_as_yaml_are_read(hubdata, tmp_path):
 
 def _recorded_full_bodies(hubdata: Path) -> list[dict]:
     """One full API body per repository (with tags: not an `expand` answer)."""
-    bodies, seen = [], set()
-    for path in sorted((hubdata / "api-responses").glob("*_200_*.json")):
-        body = json.loads(path.read_text(encoding="utf-8"))
-        if "tags" in body and body["_id"] not in seen:
-            seen.add(body["_id"])
-            bodies.append(body)
-    return bodies
+    return recorded_bodies(hubdata, lambda b: "tags" in b)
 
 
 def _asdict_saves(bodies: list[dict]) -> list[dict]:

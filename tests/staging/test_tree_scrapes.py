@@ -18,7 +18,7 @@ from pipeline.hub.raw import MAX_RECORD_BYTES
 from pipeline.hub.replay import replay_file
 from pipeline.paths import Layout
 from pipeline.staging import stage_models
-from tests.staging.conftest import read_rows
+from tests.staging.conftest import read_rows, recorded_bodies
 
 DAY = date(2025, 4, 16)
 # what the scrapes hold besides the full records (hub_api_shape.md, section 5)
@@ -37,13 +37,7 @@ COLUMNS = "* exclude (snapshot_date, card_data)"
 
 @pytest.fixture(scope="module")
 def bodies(hubdata) -> list[dict]:
-    found, seen = [], set()
-    for path in sorted((hubdata / "api-responses").glob("*_200_*.json")):
-        body = json.loads(path.read_text(encoding="utf-8"))
-        if "siblings" in body and body["_id"] not in seen:
-            seen.add(body["_id"])
-            found.append(body)
-    return found
+    return recorded_bodies(hubdata, lambda b: "siblings" in b)
 
 
 def wrap(body: dict, depth: int = 1) -> dict:
