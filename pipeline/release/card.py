@@ -253,6 +253,16 @@ def _ledger_section(figures: dict) -> str:
             if h["count_unknown_license"]
             else "."
         ),
+    ]
+    if h["count_card_as_text"]:
+        lines.append(
+            f"- **Cards left as text**: {h['count_card_as_text']:,} models "
+            f"({_share(h['count_card_as_text'], n)}) have a card that could not be read as an "
+            "object (a YAML card outside the reader's bounds, or other text): the license name, "
+            "parents, datasets and code links such a card may state are unknown. The text is "
+            "kept in `models.card_data`."
+        )
+    lines += [
         f"- **Placeholder creation dates**: {h['count_placeholder_created_at']:,} models "
         f"({_share(h['count_placeholder_created_at'], n)}) carry the Hub's 2022-03-02 "
         "placeholder `createdAt`; exclude them from growth curves.",

@@ -23,6 +23,11 @@ final as (
         count(*) filter (where license_category = 'none') as count_without_license,
         -- no category: a record that shows neither tags nor card (an `expand` answer)
         count(*) filter (where license_category is null) as count_unknown_license,
+        -- a card that is not an object (a YAML card the reader refused, other text): what it
+        -- names is unknown, and readers should know how many such cards there are
+        count(*) filter (
+            where card_data is not null and not starts_with(card_data::varchar, '{')
+        ) as count_card_as_text,
         count(*) filter (where created_at_is_placeholder) as count_placeholder_created_at,
         count(*) filter (where gated in ('auto', 'manual')) as count_gated,
         -- a source without the field (a dump, an old listing) says nothing: unknown, not 0

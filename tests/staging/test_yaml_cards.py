@@ -12,8 +12,10 @@ import pytest
 import yaml
 
 from pipeline.cards import MAX_CARD_CHARS, MAX_DEPTH, card_yaml_as_json, register
+from pipeline.daily import build_day
 from pipeline.hub.replay import replay_file
 from pipeline.paths import Layout
+from pipeline.release import publish_release
 from pipeline.staging import stage_models
 from tests.staging.conftest import read_rows
 
@@ -107,6 +109,37 @@ def test_an_unreadable_card_is_staged_as_text(tmp_path):
     assert json.loads(rows["org/ok"]["card_data"]) == {"license": "mit", "base_model": "org/base"}
     assert rows["org/bomb"]["card_license"] is None and rows["org/bomb"]["card_base_model"] is None
     assert json.loads(rows["org/bomb"]["card_data"]) == LAUGHS
+
+
+def test_a_release_card_counts_the_cards_left_as_text(tmp_path):
+    """The release's quality ledger says how many cards stayed text, so that a reader of the
+    release, not only of Dagster, knows what the card columns cannot say. Truth: the records
+    written here, two of whose cards are refused, one read and one absent."""
+    day = date(2024, 5, 1)
+    base = {"id": "org/ok", "_id": "a" * 24, "tags": ["license:mit"], "card_data": "license: mit\n"}
+    records = [
+        base,
+        base | {"id": "org/bomb", "_id": "b" * 24, "card_data": LAUGHS},
+        base | {"id": "org/prose", "_id": "c" * 24, "card_data": "just text\n"},
+        base | {"id": "org/none", "_id": "d" * 24, "card_data": None},
+    ]
+    source = tmp_path / "mi.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    layout = Layout(tmp_path / "out")
+    replay_file(source, layout.raw_models(day), day)
+    with duckdb.connect() as conn:
+        build_day(layout, day, conn)
+    publish_release(layout, day, pipeline_version="test", source_commit=None)
+    card = (layout.release(day) / "README.md").read_text(encoding="utf-8")
+    assert "- **Cards left as text**: 2 models (50.0%) have a card that could not be read" in card
+    # a day whose cards are all read says nothing of text cards
+    other = date(2024, 5, 2)
+    source.write_text(json.dumps(base) + "\n", encoding="utf-8")
+    replay_file(source, layout.raw_models(other), other)
+    with duckdb.connect() as conn:
+        build_day(layout, other, conn)
+    publish_release(layout, other, pipeline_version="test", source_commit=None)
+    assert "Cards left as text" not in (layout.release(other) / "README.md").read_text()
 
 
 def test_the_function_is_registered_once_per_connection():
