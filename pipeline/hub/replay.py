@@ -381,25 +381,37 @@ def _json_as_jsonl(path: Path, workdir: Path) -> Path:
     return target
 
 
+# Lines read, at most, for the first item that says whether a source is a family-tree scrape:
+# blank, broken or over-long lines before it do not decide (they reach the checks either way).
+_SNIFF_LINES = 1000
+
+
 def _is_wrapped(path: Path) -> bool:
-    """Whether the source's first line is a family-tree scrape's wrapper: an object naming
-    `model_id` whose ModelInfo is JSON text under `metadata` (the shape of the "Anatomy of a
-    Machine Learning Ecosystem" scrapes, ../shared/research/hub_api_shape.md, section 5), rather
-    than an item. Any other first line, or one that cannot be read, is not."""
+    """Whether the source's first readable object is a family-tree scrape's wrapper: an object
+    naming `model_id` whose ModelInfo is JSON text under `metadata` (the shape of the "Anatomy
+    of a Machine Learning Ecosystem" scrapes, ../shared/research/hub_api_shape.md, section 5),
+    rather than an item. Lines that cannot be read before it are passed over, so a broken first
+    line does not send the whole scrape to quarantine; unwrapping leaves any line that is not a
+    wrapper as it is."""
     try:
         with _open_source(path) as f:
-            line = f.readline(MAX_RECORD_BYTES + 1)
-            if line_problem(line):
-                return False
-            first = json.loads(line)
-    except (*_SOURCE_ERRORS, ValueError, RecursionError):
-        return False
-    return (
-        isinstance(first, dict)
-        and isinstance(first.get("metadata"), str)
-        and "model_id" in first
-        and not {"id", "modelId", "_id"} & first.keys()
-    )
+            head = itertools.islice(_bounded_lines(f, MAX_RECORD_BYTES), _SNIFF_LINES)
+            for line, length, _ in head:
+                if length is not None or not line.strip() or line_problem(line):
+                    continue
+                try:
+                    first = json.loads(line)
+                except (ValueError, RecursionError):
+                    continue
+                if isinstance(first, dict):
+                    return (
+                        isinstance(first.get("metadata"), str)
+                        and "model_id" in first
+                        and not {"id", "modelId", "_id"} & first.keys()
+                    )
+    except _SOURCE_ERRORS:
+        pass
+    return False
 
 
 def _unwrapped_line(raw: bytes) -> bytes:
@@ -651,7 +663,7 @@ def replay_file(
         # beside the snapshot, on the output's disk: the text of a whole-Hub dump is gigabytes
         with tempfile.TemporaryDirectory(prefix=f"{path.suffix}-", dir=raw_dir.parent) as work:
             lines = path if wrapped else convert(path, Path(work))
-            # a converted document may be a scrape too: its first line says
+            # a converted document may be a scrape too: its first readable object says
             if wrapped or _is_wrapped(lines):
                 lines = _unwrapped_as_jsonl(lines, Path(work))
             return _replay_source(lines, path, raw_dir, snapshot_date, progress, page_size, started)

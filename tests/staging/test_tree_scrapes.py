@@ -134,3 +134,24 @@ def test_bad_lines_of_a_scrape_are_set_aside_with_their_reasons(bodies, tmp_path
     assert sorted((q["stage"], q["reason"].split(" (")[0]) for q in quarantine) == [
         ("ingest", reason) for reason in reasons
     ]
+
+
+@pytest.mark.parametrize(
+    "before",
+    [["{not json"], [""], ["42", "x" * (MAX_RECORD_BYTES + 10)]],
+    ids=["broken", "blank", "number-and-over-long"],
+)
+def test_a_scrape_is_known_by_its_first_readable_line(bodies, tmp_path, before):
+    """Lines that cannot be read at the head of a scrape (broken, blank, not an object, over-long)
+    are set aside, and the scrape behind them is still unwrapped: read as items, each of its
+    lines would have been quarantined for lacking an id. Truth: the recorded bodies."""
+    lines = [*before, *(json.dumps(wrap(b)) for b in bodies[:5])]
+    source = tmp_path / "tree.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    layout, got, quarantine = stage(tmp_path, "scrape", source)
+    truth_source = tmp_path / "api.jsonl"
+    truth_source.write_text("".join(json.dumps(b) + "\n" for b in bodies[:5]), encoding="utf-8")
+    truth, _, _ = stage(tmp_path, "api", truth_source)
+    assert staged(layout) == staged(truth)
+    assert got["manifest"].rejected_count == len(before)
+    assert [q["stage"] for q in quarantine] == ["ingest"] * len(before)
