@@ -69,7 +69,7 @@ from pipeline import cards
 from pipeline.hub.raw import MAX_RECORD_BYTES
 from pipeline.paths import Layout, literal_path
 from pipeline.sql import connection, load_sql
-from pipeline.storage import write_partition
+from pipeline.storage import EmptyPartitionError, write_partition
 
 MANIFEST = "_manifest.json"
 REJECTED = "rejected.jsonl.gz"
@@ -131,6 +131,29 @@ def raw_pages(raw_dir: Path) -> list[Path]:
             raise IncompleteSnapshotError(f"{raw_dir} lacks pages its manifest names: {missing}")
         return pages
     return sorted(raw_dir.glob(PAGE_GLOB))
+
+
+class NothingStagedError(EmptyPartitionError):
+    """No record of the day could be staged: every one was quarantined (or the pages held none).
+    The quarantine partition is written, so the reasons stay on disk."""
+
+    def __init__(self, snapshot_date: date, reasons: dict[str, int], quarantine: Path) -> None:
+        n = sum(reasons.values())
+        counted = ", ".join(f"{reason} {count:,}" for reason, count in reasons.items())
+        records = "its one record was" if n == 1 else f"all {n:,} of its records were"
+        why = f"{records} quarantined ({counted}): see {quarantine}" if n else "it has no record"
+        super().__init__(
+            f"refusing to write an empty partition of {STAGED_TABLE} for {snapshot_date}: "
+            f"no record could be staged; {why}"
+        )
+
+
+def _reasons(conn: duckdb.DuckDBPyConnection, quarantine: Path) -> dict[str, int]:
+    return dict(
+        conn.execute(
+            load_sql("staging/count_quarantine_reasons"), {"path": literal_path(quarantine)}
+        ).fetchall()
+    )
 
 
 def stage_models(
@@ -195,9 +218,14 @@ def stage_models(
                 },
                 allow_empty=True,
             )
-            staged_path, rows_staged = write_partition(
-                conn, layout, STAGED_TABLE, snapshot_date, load_sql("staging/models_staged")
-            )
+            try:
+                staged_path, rows_staged = write_partition(
+                    conn, layout, STAGED_TABLE, snapshot_date, load_sql("staging/models_staged")
+                )
+            except EmptyPartitionError:
+                raise NothingStagedError(
+                    snapshot_date, _reasons(conn, quarantine_path), quarantine_path
+                ) from None
             coverage_path, _ = write_partition(
                 conn,
                 layout,
@@ -206,12 +234,7 @@ def stage_models(
                 load_sql("staging/field_coverage"),
                 {"snapshot_date": snapshot_date},
             )
-            by_reason = dict(
-                conn.execute(
-                    load_sql("staging/count_quarantine_reasons"),
-                    {"path": literal_path(quarantine_path)},
-                ).fetchall()
-            )
+            by_reason = _reasons(conn, quarantine_path)
             ((cards_as_text,),) = conn.execute(load_sql("staging/count_cards_as_text")).fetchall()
         finally:
             conn.execute(load_sql("staging/drop_stage_records"))

@@ -569,7 +569,9 @@ def test_pages_not_in_manifest_are_ignored(layout):
 
 def test_nothing_stageable_is_refused_but_quarantine_kept(layout):
     make_raw_snapshot(layout.root, DAY, [item(1, id="../x"), "{}"])
-    with pytest.raises(EmptyPartitionError):
+    # the error says why nothing could be staged (it is still an EmptyPartitionError)
+    quarantined = r"all 2 of its records were quarantined \(invalid_id 1, missing_id 1\)"
+    with pytest.raises(EmptyPartitionError, match=quarantined):
         stage_models(layout, DAY)
     assert not layout.table_partition("models_staged", DAY).exists()
     reasons = sorted(q["reason"] for q in read_rows(layout.table_partition("quarantine", DAY)))
