@@ -61,6 +61,13 @@ def staged(layout: Layout) -> list[tuple]:
     ).fetchall()
 
 
+def truth_of(tmp_path: Path, bodies: list[dict]) -> Layout:
+    """The recorded bodies staged as the Hub sent them: what an unwrapped scrape must equal."""
+    source = tmp_path / "api.jsonl"
+    source.write_text("".join(json.dumps(b) + "\n" for b in bodies), encoding="utf-8")
+    return stage(tmp_path, "api", source)[0]
+
+
 @pytest.mark.parametrize("form", ["jsonl.gz", "json"])
 def test_family_tree_scrapes_are_unwrapped(bodies, tmp_path, form):
     lines = [JUNK, *(wrap(b, depth=n % 3) for n, b in enumerate(bodies))]
@@ -70,11 +77,8 @@ def test_family_tree_scrapes_are_unwrapped(bodies, tmp_path, form):
         source.write_text(json.dumps(lines, indent=2), encoding="utf-8")
     else:
         source.write_bytes(gzip.compress("".join(json.dumps(x) + "\n" for x in lines).encode()))
-    truth_source = tmp_path / "api.jsonl"
-    truth_source.write_text("".join(json.dumps(b) + "\n" for b in bodies), encoding="utf-8")
-
     layout, got, quarantine = stage(tmp_path, "scrape", source)
-    truth, _, _ = stage(tmp_path, "api", truth_source)
+    truth = truth_of(tmp_path, bodies)
     assert got["manifest"].rejected_count == 0
     # the junk line has no item to unwrap: it stays as it is and is quarantined with its text
     assert [(q["reason"], json.loads(q["raw_record"])["metadata"]) for q in quarantine] == [
@@ -110,9 +114,7 @@ def test_bad_lines_of_a_scrape_are_set_aside_with_their_reasons(bodies, tmp_path
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     layout, got, quarantine = stage(tmp_path, "scrape", source)
     # Python's unwrapping stages the good lines exactly as the items the Hub sent
-    truth_source = tmp_path / "api.jsonl"
-    truth_source.write_text("".join(json.dumps(b) + "\n" for b in bodies[:5]), encoding="utf-8")
-    truth, _, _ = stage(tmp_path, "api", truth_source)
+    truth = truth_of(tmp_path, bodies[:5])
     assert got["result"].rows_staged == len(good)
     assert staged(layout) == staged(truth)
     rejected = [
@@ -149,9 +151,6 @@ def test_a_scrape_is_known_by_its_first_readable_line(bodies, tmp_path, before):
     source = tmp_path / "tree.jsonl"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     layout, got, quarantine = stage(tmp_path, "scrape", source)
-    truth_source = tmp_path / "api.jsonl"
-    truth_source.write_text("".join(json.dumps(b) + "\n" for b in bodies[:5]), encoding="utf-8")
-    truth, _, _ = stage(tmp_path, "api", truth_source)
-    assert staged(layout) == staged(truth)
+    assert staged(layout) == staged(truth_of(tmp_path, bodies[:5]))
     assert got["manifest"].rejected_count == len(before)
     assert [q["stage"] for q in quarantine] == ["ingest"] * len(before)
