@@ -40,8 +40,8 @@ its sha256 (`raw_length`, `raw_sha256`: the two columns beyond ARCHITECTURE.md's
 
 Every shape of record since 2021 is read (sql/staging/create_stage_records.sql): API items,
 2021-22 listings, huggingface_hub ModelInfo dicts (snake_case names; a card saved as its YAML
-text is read by pipeline.cards; a day whose cards are all `{}`, as `dataclasses.asdict` saves
-them, has its cards unknown: sql/staging/forget_emptied_cards.sql), hub-stats Parquet rows
+text is read by pipeline.cards; a recording whose cards are all `{}`, as `dataclasses.asdict`
+saves them, has its cards unknown: sql/staging/forget_emptied_cards.sql), hub-stats Parquet rows
 (cardData and gguf as JSON text). A field the source lacks is NULL, never 0 or an empty list, and
 the day's `field_coverage` partition (one row per source field: records_with_field, records,
 source_shape) says which fields the source lacked.
@@ -133,6 +133,23 @@ def raw_pages(raw_dir: Path) -> list[Path]:
     return sorted(raw_dir.glob(PAGE_GLOB))
 
 
+def page_recordings(raw_dir: Path, pages: list[Path]) -> list[int]:
+    """The recording (1, 2, ...) each page was read from, for a date that combines several
+    (pipeline.hub.replay.replay_files names each one's pages); 1 for every page of a date read
+    from one source, or whose manifest predates the naming."""
+    manifest = json.loads((raw_dir / MANIFEST).read_text(encoding="utf-8"))
+    sources = manifest.get("sources") if isinstance(manifest, dict) else None
+    if not isinstance(sources, list) or len(sources) < 2:
+        return [1] * len(pages)
+    of_page = {}
+    for n, source in enumerate(sources, start=1):
+        named = source.get("pages") if isinstance(source, dict) else None
+        if not isinstance(named, list):
+            return [1] * len(pages)
+        of_page |= {name: n for name in named if isinstance(name, str)}
+    return [of_page.get(page.name, 0) for page in pages]
+
+
 class NothingStagedError(EmptyPartitionError):
     """No record of the day could be staged: every one was quarantined (or the pages held none).
     The quarantine partition is written, so the reasons stay on disk."""
@@ -165,6 +182,7 @@ def stage_models(
     started = time.perf_counter()
     raw_dir = layout.raw_models(snapshot_date)
     pages = raw_pages(raw_dir)
+    recordings = page_recordings(raw_dir, pages)
     rejected = raw_dir / REJECTED
     with connection(conn) as conn:
         try:
@@ -178,13 +196,16 @@ def stage_models(
                 load_sql("staging/create_stage_records"),
                 {
                     "pages": [literal_path(p) for p in pages],
+                    "page_names": [p.name for p in pages],
+                    "page_recordings": recordings,
+                    "combined": len(set(recordings)) > 1,
                     "snapshot_date": snapshot_date,
                     "max_object_size": MAX_OBJECT_SIZE,
                     "max_record_bytes": MAX_RECORD_BYTES,
                 },
             )
-            # A day whose cards are all `{}` (a ModelInfo saved with dataclasses.asdict) carries
-            # no card: unknown, not empty
+            # A recording whose cards are all `{}` (a ModelInfo saved with dataclasses.asdict)
+            # carries no card: unknown, not empty
             ((cards_emptied,),) = conn.execute(load_sql("staging/forget_emptied_cards")).fetchall()
             # The text and sha256 of refused records and of duplicates (whose ties the sha256
             # breaks) come from a second read of only their pages.

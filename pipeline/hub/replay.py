@@ -774,8 +774,9 @@ def _replay_parts(
                 raise ReplayError(
                     f"{path.name}, one of {len(paths)} recordings of {snapshot_date}: {exc}"
                 ) from None
+            names = []
             for page in part.files:
-                name = page_name(len(files) + 1)
+                names.append(name := page_name(len(files) + 1))
                 (part_dir / page.name).replace(raw_dir / name)
                 files.append(dataclasses.replace(page, name=name))
             # each rejected line names the recording it came from (its line_no is that
@@ -797,6 +798,9 @@ def _replay_parts(
                     # the replay's own digest of the file (None for a folder of responses)
                     "sha256": part.source_sha256,
                     "records": part.model_count + part.rejected_count,
+                    # staging decides what a source carries (cards, parents in its tags) per
+                    # recording: which pages hold this one's items
+                    "pages": names,
                 }
             )
             report(len(files), sum(f.rows for f in files))

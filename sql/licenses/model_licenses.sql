@@ -3,7 +3,8 @@
 -- (pipeline/licenses/build.py), table licenses
 with
 
--- whether the day's source carries cards at all: in one that does, a record without a card has
+-- whether the day's source carries cards at all, for a partition staged before staging said it
+-- of each record's recording (`source_has_cards`): in one that does, a record without a card has
 -- no card metadata (no code link in it); in one that does not (a listing that did not ask for
 -- cards, the 2021-22 listings) a record's card evidence is unknown, not absent
 source_cards as (
@@ -34,11 +35,13 @@ staged as not materialized (
         card_datasets,
         card_data,
         -- the card's evidence is known when the card is an object, or absent from a full item
-        -- (one with tags) of a source that carries cards. A card left as text (staging reads
-        -- YAML text it can read safely, pipeline/cards.py) is not read, and an item without tags
-        -- is a partial answer (`expand`): unknown, both
+        -- (one with tags) of a source that carries cards: the record's own recording, on a date
+        -- that combines several. A card left as text (staging reads YAML text it can read
+        -- safely, pipeline/cards.py) is not read, and an item without tags is a partial answer
+        -- (`expand`): unknown, both
         case
-            when card_data is null then source_cards.has_cards and tags is not null
+            when card_data is null
+                then coalesce(source_has_cards, source_cards.has_cards) and tags is not null
             -- the JSON text of an object starts with `{`
             else starts_with(card_data::varchar, '{')
         end as card_known,
@@ -49,7 +52,12 @@ staged as not materialized (
         card_license,
         card_license_name,
         card_license_link,
-    from read_parquet($staged_path, file_row_number = true)
+    from (
+        select *, from read_parquet($staged_path, file_row_number = true)
+        -- a partition staged before the column existed lacks it: null, the day decides
+        union all by name
+        select null::boolean as source_has_cards, where false
+    )
     cross join source_cards
 ),
 

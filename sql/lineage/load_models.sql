@@ -4,8 +4,10 @@
 -- `parents_shown`: the record can name its parents. Its tags can when the source's tags name
 -- parents at all: the Hub has added `base_model:` tags since 2023, derived from the card, so a
 -- source none of whose records carries one (a 2022 listing) says nothing of parents through its
--- tags. `base_model_tags` is null exactly when the record shows no tags, and is narrow, unlike
--- the tags. A record that shows its card can name them too: mark_card_parents_shown.sql, run only
+-- tags. The source is the record's own recording on a date that combines several
+-- (`source_names_parents`, written by staging); the whole day for a partition staged before.
+-- `base_model_tags` is null exactly when the record shows no tags, and is narrow, unlike the
+-- tags. A record that shows its card can name them too: mark_card_parents_shown.sql, run only
 -- when some record is not shown by its tags, since it reads the widest column.
 create or replace temp table lin_models as
 with
@@ -17,7 +19,13 @@ staged as (
         created_at,
         base_model_tags is not null as tags_shown,
         len(base_model_tags) > 0 as names_parent_in_tags,
-    from read_parquet($staged_path)
+        source_names_parents,
+    from (
+        select *, from read_parquet($staged_path)
+        -- a partition staged before the column existed lacks it: null, the day decides
+        union all by name
+        select null::boolean as source_names_parents, where false
+    )
     where model_id is not null
 ),
 
@@ -31,6 +39,7 @@ select
     lower(staged.model_id) as model_key,
     staged.hub_id,
     staged.created_at,
-    staged.tags_shown and source.tags_name_parents as parents_shown,
+    staged.tags_shown
+    and coalesce(staged.source_names_parents, source.tags_name_parents) as parents_shown,
 from staged
 cross join source

@@ -6,7 +6,10 @@ with
 
 staged as (
 
-    select *, from read_parquet($staged_path)
+    -- what staging says of each record's source is for the stages that read it, not a column of
+    -- the release (by name, so that a partition staged before they existed reads the same)
+    select columns(lambda c: c not in ('source_has_cards', 'source_names_parents')),
+    from read_parquet($staged_path)
 
 ),
 

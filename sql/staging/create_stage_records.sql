@@ -272,6 +272,14 @@ typed as (
         end as gguf_present,
         j_card_data as card_data,
         source_shape,
+        -- the recording a date that combines several (`--combine`) read the line from: what a
+        -- source carries (cards, parents in its tags) is decided per recording, since files of
+        -- different eras and shapes may share a date (sql/staging/models_staged.sql)
+        case
+            when $combined
+                then ($page_recordings::integer[])[list_position($page_names::varchar[], parse_filename(raw_page))]
+            else 1
+        end as recording,
         -- which source fields this record carries (a non-null value), for field_coverage
         {
             '_id': coalesce(j_hub_id <> 'null', false),

@@ -1,11 +1,12 @@
 -- A huggingface_hub ModelInfo saved with `dataclasses.asdict` writes every card as `{}`, whatever
 -- the card said: ModelCardData is a dataclass that declares no fields (it keeps the card's keys
 -- as plain attributes), so asdict copies none of them. Read as they are, such empty cards say "no
--- code link, no dataset" for every model: evidence of absence a day of real cards never gives. So
--- when the day's cards are all empty objects, none of them is a card: they are unknown (null, and
--- `cardData` absent from field_coverage), as in a source that carries no cards. One real card of
--- the day keeps every empty card as it is. A day of a few models whose cards are genuinely empty
--- reads as unknown too: the cautious error.
+-- code link, no dataset" for every model: evidence of absence a source of real cards never gives.
+-- So when a recording's cards are all empty objects, none of them is a card: they are unknown
+-- (null, and `cardData` absent from field_coverage), as in a source that carries no cards. One
+-- real card of the recording keeps every empty card of it as it is; a date that combines
+-- recordings (`--combine`) decides for each on its own. A recording of a few models whose cards
+-- are genuinely empty reads as unknown too: the cautious error.
 update _stage_records
 set
     card_data = null,
@@ -14,9 +15,8 @@ set
 where
     reason is null
     and card_data::varchar = '{}'
-    and not exists (
-        -- the first card that is an object with any key ends the scan
-        select 1 as card,
+    and recording not in (
+        select distinct other.recording,
         from _stage_records as other
         where
             other.reason is null

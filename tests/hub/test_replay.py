@@ -274,11 +274,13 @@ def test_recordings_of_one_date_replay_as_one_snapshot(tmp_path):
             "name": first.name,
             "sha256": hashlib.sha256(first.read_bytes()).hexdigest(),
             "records": 3,
+            "pages": ["page-000001.jsonl.gz"],
         },
         {
             "name": second.name,
             "sha256": hashlib.sha256(second.read_bytes()).hexdigest(),
             "records": 3,
+            "pages": ["page-000002.jsonl.gz"],
         },
     ]
     both = first.read_bytes() + second.read_bytes()

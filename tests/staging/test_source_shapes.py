@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.hub.replay import replay_file
+from pipeline.hub.replay import replay_file, replay_files
 from pipeline.licenses.build import build_model_licenses
 from pipeline.lineage.build import build_lineage
 from pipeline.paths import Layout
@@ -685,3 +685,81 @@ def test_an_asdict_archive_release_says_its_cards_are_missing(hubdata, tmp_path,
     metadata = record.asset_materialization.metadata
     assert metadata["empty_cards_unknown"].value == sum(bool(b.get("cardData")) for b in bodies)
     assert metadata["cards_left_as_text"].value == 0
+
+
+def _unknowns(layout: Layout) -> dict[str, tuple]:
+    """Per model: what its record can say, as licences and lineage read it (code links and
+    training code, only ever known from a card or a file list; whether its parents are known)."""
+    evidence = _evidence(layout)
+    lineage = build_lineage(layout, DAY).paths["model_lineage"]
+    with duckdb.connect() as conn:
+        parents = dict(
+            conn.execute(
+                "select model_id, base_models is not null from read_parquet(?)", [str(lineage)]
+            ).fetchall()
+        )
+    return {
+        model: (e["code_links"], e["has_training_code"], e["license_category"], parents[model])
+        for model, e in evidence.items()
+    }
+
+
+def test_recordings_combined_on_a_date_each_say_what_they_carry(hubdata, tmp_path):
+    """A date that combines recordings of different shapes (`--combine`: family-tree scrapes of
+    one day, one of them minimal) reads each as it reads alone. Whether a source carries cards,
+    and whether its tags name parents, was decided for the whole date: the minimal scrape's code
+    links read as "none" beside a file of cards, and the 2022 listing's models as roots beside a
+    file whose tags name parents. Truth: each recording staged on its own."""
+    bodies = sorted(_recorded_full_bodies(hubdata), key=lambda b: b["id"])
+    with_card = [b for b in bodies if b.get("cardData")]
+    full, rest = with_card[::2], [b for b in bodies if b not in with_card[::2]]
+    # the minimal variant of a scrape (hub_api_shape.md, section 5): no card, no file list
+    minimal = [
+        {k: b[k] for k in ("id", "sha", "tags", "downloads", "pipeline_tag") if k in b}
+        for b in rest[::2]
+    ]
+    minimal = [{"modelId": m.pop("id"), **m} for m in minimal]
+    saved = _asdict_saves(rest[1::2])
+    recordings = {
+        "full.jsonl": full,
+        "minimal.jsonl": minimal,
+        "listing_2022.jsonl": LISTING_2022,
+        "asdict.jsonl": saved,
+    }
+    truth = {}
+    for name, items in recordings.items():
+        layout = Layout(tmp_path / f"alone-{name}")
+        replay_file(write_jsonl(tmp_path / name, items), layout.raw_models(DAY), DAY)
+        stage_models(layout, DAY)
+        truth |= _unknowns(layout)
+    combined = Layout(tmp_path / "combined")
+    replay_files([tmp_path / name for name in recordings], combined.raw_models(DAY), DAY)
+    stage_models(combined, DAY)
+    got = _unknowns(combined)
+    assert got == truth
+    # what the truth holds: each kind of record, known or unknown as its own recording says
+    assert all(truth[b["id"]][0] is not None and truth[b["id"]][3] for b in full)
+    assert all(truth[m["modelId"]][0] is None for m in minimal)
+    assert truth["bert-base-uncased"][0] is None and not truth["bert-base-uncased"][3]
+    assert all(truth[b["id"]][0] is None for b in rest[1::2])
+
+
+def test_a_partition_staged_before_the_recording_columns_reads_as_before(hubdata, tmp_path):
+    """A `models_staged` partition written before staging said what each record's recording
+    carries is read with the whole date as its one recording: the same evidence and parents as
+    the partition staged now. Truth: the same partition with the two columns."""
+    items = [*_recorded_full_bodies(hubdata)[:6], *LISTING_2022]
+    layout = Layout(tmp_path / "out")
+    replay_file(write_jsonl(tmp_path / "day.jsonl", items), layout.raw_models(DAY), DAY)
+    staged = stage_models(layout, DAY).paths["models_staged"]
+    now = _unknowns(layout)
+    old = tmp_path / "old.parquet"
+    with duckdb.connect() as conn:
+        conn.execute(
+            "copy (select * exclude (source_has_cards, source_names_parents) "
+            "from read_parquet(?)) to ? (format parquet)",
+            [str(staged), str(old)],
+        )
+    old.replace(staged)
+    assert "source_has_cards" not in read_rows(staged)[0]
+    assert _unknowns(layout) == now

@@ -57,6 +57,8 @@ STAGED_TYPES = {
     "siblings": "VARCHAR[]",
     "gguf_present": "BOOLEAN",
     "card_data": "JSON",
+    "source_has_cards": "BOOLEAN",
+    "source_names_parents": "BOOLEAN",
 }
 QUARANTINE_TYPES = {
     "snapshot_date": "DATE",
