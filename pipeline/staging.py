@@ -66,7 +66,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline import cards
-from pipeline.hub.raw import MAX_RECORD_BYTES
+from pipeline.hub.raw import MAX_RECORD_BYTES, page_number
 from pipeline.paths import Layout, literal_path
 from pipeline.sql import connection, load_sql
 from pipeline.storage import EmptyPartitionError, write_partition
@@ -134,20 +134,27 @@ def raw_pages(raw_dir: Path) -> list[Path]:
 
 
 def page_recordings(raw_dir: Path, pages: list[Path]) -> list[int]:
-    """The recording (1, 2, ...) each page was read from, for a date that combines several
-    (pipeline.hub.replay.replay_files names each one's pages); 1 for every page of a date read
-    from one source, or whose manifest predates the naming."""
+    """The recording (1, 2, ...) each page number was read from (the list's item n - 1 for
+    `page-n`), for a date that combines several (pipeline.hub.replay.replay_files names each
+    one's pages); empty for a date read from one source, or whose manifest predates the naming.
+    Indexed by number, not looked up by name: a lookup per line among thousands of pages costs
+    seconds at a million lines."""
     manifest = json.loads((raw_dir / MANIFEST).read_text(encoding="utf-8"))
     sources = manifest.get("sources") if isinstance(manifest, dict) else None
     if not isinstance(sources, list) or len(sources) < 2:
-        return [1] * len(pages)
+        return []
     of_page = {}
     for n, source in enumerate(sources, start=1):
         named = source.get("pages") if isinstance(source, dict) else None
         if not isinstance(named, list):
-            return [1] * len(pages)
+            return []
         of_page |= {name: n for name in named if isinstance(name, str)}
-    return [of_page.get(page.name, 0) for page in pages]
+    numbers = {page_number(page): of_page.get(page.name, 0) for page in pages}
+    numbers.pop(None, None)
+    recordings = [0] * max(numbers, default=0)
+    for number, recording in numbers.items():
+        recordings[number - 1] = recording
+    return recordings
 
 
 class NothingStagedError(EmptyPartitionError):
@@ -196,7 +203,6 @@ def stage_models(
                 load_sql("staging/create_stage_records"),
                 {
                     "pages": [literal_path(p) for p in pages],
-                    "page_names": [p.name for p in pages],
                     "page_recordings": recordings,
                     "combined": len(set(recordings)) > 1,
                     "snapshot_date": snapshot_date,

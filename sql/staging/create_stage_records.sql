@@ -277,7 +277,9 @@ typed as (
         -- different eras and shapes may share a date (sql/staging/models_staged.sql)
         case
             when $combined
-                then ($page_recordings::integer[])[list_position($page_names::varchar[], parse_filename(raw_page))]
+                then ($page_recordings::integer[])[
+                    try_cast(regexp_extract(raw_page, 'page-([0-9]+)[.]jsonl[.]gz$', 1) as integer)
+                ]
             else 1
         end as recording,
         -- which source fields this record carries (a non-null value), for field_coverage
