@@ -102,9 +102,13 @@ class StageResult:
     # staged records whose card is not an object (a YAML text beyond pipeline.cards' bounds):
     # what the card says is unknown for them
     cards_as_text: int = 0
-    # staged records whose card was an empty object in a day of only empty cards (a ModelInfo
-    # saved with dataclasses.asdict, which empties every card): staged as unknown
+    # staged records whose card was an empty object in a recording of only empty cards (a
+    # ModelInfo saved with dataclasses.asdict, which empties every card): staged as unknown
     cards_emptied: int = 0
+    # on a date that combines recordings, what each one carries: its staged models, whether it
+    # has cards and whether its tags name parents (else its records' card evidence or parents
+    # are unknown)
+    recordings: list[dict] = field(default_factory=list)
 
 
 def raw_pages(raw_dir: Path) -> list[Path]:
@@ -133,28 +137,41 @@ def raw_pages(raw_dir: Path) -> list[Path]:
     return sorted(raw_dir.glob(PAGE_GLOB))
 
 
-def page_recordings(raw_dir: Path, pages: list[Path]) -> list[int]:
-    """The recording (1, 2, ...) each page number was read from (the list's item n - 1 for
-    `page-n`), for a date that combines several (pipeline.hub.replay.replay_files names each
-    one's pages); empty for a date read from one source, or whose manifest predates the naming.
-    Indexed by number, not looked up by name: a lookup per line among thousands of pages costs
-    seconds at a million lines."""
+@dataclass(frozen=True)
+class Recordings:
+    """The recordings a date was read from: `of_page[n - 1]` is the recording (1, 2, ...) of
+    page `page-n`, `names[r - 1]` the name of recording r. One unnamed recording for a date read
+    from one source, or whose manifest predates naming each one's pages."""
+
+    of_page: list[int]
+    names: list[str]
+
+    @property
+    def combined(self) -> bool:
+        return len(self.names) > 1
+
+
+def recordings_of(raw_dir: Path, pages: list[Path]) -> Recordings:
+    """Which recording each page was read from (pipeline.hub.replay.replay_files names each
+    one's pages). By page number, not by name: a lookup per line among thousands of page names
+    costs seconds at a million lines."""
     manifest = json.loads((raw_dir / MANIFEST).read_text(encoding="utf-8"))
     sources = manifest.get("sources") if isinstance(manifest, dict) else None
     if not isinstance(sources, list) or len(sources) < 2:
-        return []
-    of_page = {}
+        return Recordings([], [])
+    of_page, names = {}, []
     for n, source in enumerate(sources, start=1):
         named = source.get("pages") if isinstance(source, dict) else None
         if not isinstance(named, list):
-            return []
+            return Recordings([], [])
         of_page |= {name: n for name in named if isinstance(name, str)}
+        names.append(str(source.get("name")))
     numbers = {page_number(page): of_page.get(page.name, 0) for page in pages}
     numbers.pop(None, None)
     recordings = [0] * max(numbers, default=0)
     for number, recording in numbers.items():
         recordings[number - 1] = recording
-    return recordings
+    return Recordings(recordings, names)
 
 
 class NothingStagedError(EmptyPartitionError):
@@ -189,7 +206,7 @@ def stage_models(
     started = time.perf_counter()
     raw_dir = layout.raw_models(snapshot_date)
     pages = raw_pages(raw_dir)
-    recordings = page_recordings(raw_dir, pages)
+    recordings = recordings_of(raw_dir, pages)
     rejected = raw_dir / REJECTED
     with connection(conn) as conn:
         try:
@@ -203,8 +220,8 @@ def stage_models(
                 load_sql("staging/create_stage_records"),
                 {
                     "pages": [literal_path(p) for p in pages],
-                    "page_recordings": recordings,
-                    "combined": len(set(recordings)) > 1,
+                    "page_recordings": recordings.of_page,
+                    "combined": recordings.combined,
                     "snapshot_date": snapshot_date,
                     "max_object_size": MAX_OBJECT_SIZE,
                     "max_record_bytes": MAX_RECORD_BYTES,
@@ -245,9 +262,19 @@ def stage_models(
                 },
                 allow_empty=True,
             )
+            carried = conn.execute(load_sql("staging/recordings")).fetchall()
             try:
                 staged_path, rows_staged = write_partition(
-                    conn, layout, STAGED_TABLE, snapshot_date, load_sql("staging/models_staged")
+                    conn,
+                    layout,
+                    STAGED_TABLE,
+                    snapshot_date,
+                    load_sql("staging/models_staged"),
+                    {
+                        "recordings": [r[0] for r in carried],
+                        "has_cards": [r[2] for r in carried],
+                        "names_parents": [r[3] for r in carried],
+                    },
                 )
             except EmptyPartitionError:
                 raise NothingStagedError(
@@ -277,4 +304,15 @@ def stage_models(
         seconds=time.perf_counter() - started,
         cards_as_text=cards_as_text,
         cards_emptied=cards_emptied,
+        recordings=[
+            {
+                "recording": recordings.names[n - 1] if 0 < n <= len(recordings.names) else None,
+                "models": models,
+                "cards": has_cards,
+                "parents_in_tags": names_parents,
+            }
+            for n, models, has_cards, names_parents in carried
+        ]
+        if recordings.combined
+        else [],
     )

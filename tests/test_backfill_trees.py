@@ -88,6 +88,23 @@ def test_the_files_of_one_day_are_that_days_snapshot(trees, tmp_path, capsys):
     assert (source_records, coverage) == (len(records), "subset")
     card = (release / "README.md").read_text()
     assert sha256 in card and files[0].name in card
+    # what each file carries is its own: whether any of its records has a card, and whether
+    # any names a parent in its tags (read here from the files with json)
+    carried: dict[str, set[tuple[bool, bool]]] = {}
+    for f in files:
+        items = [json.loads(line) for line in f.read_text().splitlines() if line]
+        facts = (
+            any(isinstance(i.get("cardData"), dict) for i in items),
+            any(t.startswith("base_model:") for i in items for t in i.get("tags") or []),
+        )
+        for item in items:
+            carried.setdefault(item["id"], set()).add(facts)
+    staged = _rows(
+        "select model_id, source_has_cards, source_names_parents from read_parquet(?)",
+        [str(Layout(out).table_partition("models_staged", MANY_FILES_DAY))],
+    )
+    assert {(has, names) for _, has, names in staged} == {(True, True), (True, False)}
+    assert all((has, names) in carried[model] for model, has, names in staged)
 
 
 def test_a_smaller_tree_the_next_date_is_not_a_fall_of_the_hub(trees, tmp_path):

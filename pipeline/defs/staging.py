@@ -27,8 +27,14 @@ def staged_models(
             "seconds": round(result.seconds, 2),
             # their card's licence names, parents, datasets and code links are unknown
             "cards_left_as_text": result.cards_as_text,
-            # empty cards of a day that has no other kind (an asdict save): staged as unknown
+            # empty cards of a recording that has no other kind (an asdict save): staged as unknown
             "empty_cards_unknown": result.cards_emptied,
+            # a date that combines files: which of them carry cards and parents in their tags
+            **(
+                {"recordings": dg.MetadataValue.json(result.recordings)}
+                if result.recordings
+                else {}
+            ),
         },
     )
     yield dg.MaterializeResult(

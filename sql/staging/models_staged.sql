@@ -2,27 +2,6 @@
 -- raw pages' lines: DuckDB keeps the order it reads (preserve_insertion_order), so staging the same
 -- raw snapshot twice writes the same file without sorting its widest table (every published table
 -- is sorted once, when written in release form).
-with
-
--- what each recording carries, for the stages that tell "unknown" from "none" by it: whether any
--- of its records has a card (a record without one then has none) and whether any names a parent
--- in its tags (the Hub has added `base_model:` tags since 2023: a record with tags and without
--- one then has no declared parent). One recording unless the date combines several.
-recordings as (
-    select
-        map_from_entries(list((recording, has_cards))) as has_cards,
-        map_from_entries(list((recording, names_parents))) as names_parents,
-    from (
-        select
-            recording,
-            bool_or(card_data is not null) as has_cards,
-            coalesce(bool_or(len(base_model_tags) > 0), false) as names_parents,
-        from _stage_records
-        where reason is null
-        group by recording
-    )
-)
-
 select
     snapshot_date::date as snapshot_date,
     model_id::varchar as model_id,
@@ -54,8 +33,8 @@ select
     siblings::varchar[] as siblings,
     gguf_present::boolean as gguf_present,
     card_data::json as card_data,
-    recordings.has_cards[recording]::boolean as source_has_cards,
-    recordings.names_parents[recording]::boolean as source_names_parents,
+    -- what the record's recording carries (sql/staging/recordings.sql)
+    map($recordings::integer[], $has_cards::boolean[])[recording] as source_has_cards,
+    map($recordings::integer[], $names_parents::boolean[])[recording] as source_names_parents,
 from _stage_records
-cross join recordings
 where reason is null

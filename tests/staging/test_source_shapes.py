@@ -734,7 +734,16 @@ def test_recordings_combined_on_a_date_each_say_what_they_carry(hubdata, tmp_pat
         truth |= _unknowns(layout)
     combined = Layout(tmp_path / "combined")
     replay_files([tmp_path / name for name in recordings], combined.raw_models(DAY), DAY)
-    stage_models(combined, DAY)
+    result = stage_models(combined, DAY)
+    # what staging reports of each file: its staged models (the 2022 listing's record without
+    # an id is quarantined) and whether it carries cards
+    assert [(r["recording"], r["models"], r["cards"]) for r in result.recordings] == [
+        ("full.jsonl", len(full), True),
+        ("minimal.jsonl", len(minimal), False),
+        ("listing_2022.jsonl", len(LISTING_2022) - 1, False),
+        ("asdict.jsonl", len(saved), False),
+    ]
+    assert result.recordings[2]["parents_in_tags"] is False
     got = _unknowns(combined)
     assert got == truth
     # what the truth holds: each kind of record, known or unknown as its own recording says
