@@ -26,6 +26,8 @@ TREES = Path(__file__).resolve().parents[1] / ".." / "shared" / "hubdata" / "tre
 MANY_FILES_DAY = date(2025, 4, 22)
 # a 68-model day followed by a 19-model one: another tree, not a shrinking Hub
 BIG_DAY, SMALL_DAY = date(2025, 4, 7), date(2025, 4, 11)
+# two roots' trees scraped the same night
+TWO_FILES_DAY = date(2025, 4, 23)
 
 
 @pytest.fixture(scope="module")
@@ -176,3 +178,37 @@ def test_one_tree_named_as_a_subset_is_compared_week_on_week(trees, tmp_path, ca
     err = capsys.readouterr().err
     assert err.startswith("error: subset name ' x'") and err.count("\n") == 1
     assert not (tmp_path / "bad").exists()
+
+
+def test_a_combined_date_reports_what_each_file_carries(trees, tmp_path, monkeypatch):
+    """On a real Dagster instance: the `models_staged` materialization of a combined date lists
+    its files, each with its staged models and whether it carries cards and parents in its tags.
+    Truth: the files read with json (the date's two files share no model)."""
+    import dagster as dg
+
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    day = str(TWO_FILES_DAY)
+    args = ["backfill", str(trees), "--combine", "--coverage", "subset", "--from", day]
+    assert main([*args, "--to", day, "--out", str(tmp_path / "out"), "--no-progress"]) == EXIT_OK
+    expected, seen = [], set()
+    for f in _files(trees, TWO_FILES_DAY):
+        items = [json.loads(line) for line in f.read_text().splitlines() if line]
+        ids = {i["id"] for i in items}
+        assert not ids & seen
+        expected.append(
+            {
+                "recording": f.name,
+                "models": len(ids),
+                "cards": any(isinstance(i.get("cardData"), dict) for i in items),
+                "parents_in_tags": any(
+                    t.startswith("base_model:") for i in items for t in i.get("tags") or []
+                ),
+            }
+        )
+        seen |= ids
+    assert len(expected) == 2
+    instance = dg.DagsterInstance.from_config(str(home))
+    (record,) = instance.fetch_materializations(dg.AssetKey("models_staged"), limit=5).records
+    assert record.asset_materialization.metadata["recordings"].value == expected
