@@ -111,8 +111,9 @@ class StageResult:
     recordings: list[dict] = field(default_factory=list)
 
 
-def raw_pages(raw_dir: Path) -> list[Path]:
-    """The pages of a complete raw snapshot, in order; refuses an incomplete one."""
+def raw_pages(raw_dir: Path) -> tuple[list[Path], dict]:
+    """The pages of a complete raw snapshot, in order, and its manifest; refuses an incomplete
+    one."""
     manifest_path = raw_dir / MANIFEST
     if not manifest_path.is_file():
         raise IncompleteSnapshotError(
@@ -133,8 +134,8 @@ def raw_pages(raw_dir: Path) -> list[Path]:
         missing = [p.name for p in pages if not p.is_file()]
         if missing:
             raise IncompleteSnapshotError(f"{raw_dir} lacks pages its manifest names: {missing}")
-        return pages
-    return sorted(raw_dir.glob(PAGE_GLOB))
+        return pages, manifest
+    return sorted(raw_dir.glob(PAGE_GLOB)), manifest
 
 
 @dataclass(frozen=True)
@@ -151,12 +152,11 @@ class Recordings:
         return len(self.names) > 1
 
 
-def recordings_of(raw_dir: Path, pages: list[Path]) -> Recordings:
+def recordings_of(manifest: dict, pages: list[Path]) -> Recordings:
     """Which recording each page was read from (pipeline.hub.replay.replay_files names each
-    one's pages). By page number, not by name: a lookup per line among thousands of page names
-    costs seconds at a million lines."""
-    manifest = json.loads((raw_dir / MANIFEST).read_text(encoding="utf-8"))
-    sources = manifest.get("sources") if isinstance(manifest, dict) else None
+    one's pages in the raw manifest). By page number, not by name: a lookup per line among
+    thousands of page names costs seconds at a million lines."""
+    sources = manifest.get("sources")
     if not isinstance(sources, list) or len(sources) < 2:
         return Recordings([], [])
     of_page, names = {}, []
@@ -205,8 +205,8 @@ def stage_models(
     """Stage the raw snapshot of `snapshot_date` into `models_staged` and `quarantine`."""
     started = time.perf_counter()
     raw_dir = layout.raw_models(snapshot_date)
-    pages = raw_pages(raw_dir)
-    recordings = recordings_of(raw_dir, pages)
+    pages, manifest = raw_pages(raw_dir)
+    recordings = recordings_of(manifest, pages)
     rejected = raw_dir / REJECTED
     with connection(conn) as conn:
         try:

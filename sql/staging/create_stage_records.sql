@@ -274,7 +274,7 @@ typed as (
         source_shape,
         -- the recording a date that combines several (`--combine`) read the line from: what a
         -- source carries (cards, parents in its tags) is decided per recording, since files of
-        -- different eras and shapes may share a date (sql/staging/models_staged.sql)
+        -- different eras and shapes may share a date (sql/staging/recordings.sql)
         case
             when $combined
                 then ($page_recordings::integer[])[
