@@ -271,6 +271,7 @@ def stage_models(
                     snapshot_date,
                     load_sql("staging/models_staged"),
                     {
+                        "recording_names": recordings.names if recordings.combined else [],
                         "recordings": [r[0] for r in carried],
                         "has_cards": [r[2] for r in carried],
                         "names_parents": [r[3] for r in carried],

@@ -101,12 +101,19 @@ def test_the_files_of_one_day_are_that_days_snapshot(trees, tmp_path, capsys):
         )
         for item in items:
             carried.setdefault(item["id"], set()).add(facts)
+    listed_in = {
+        f.name: {json.loads(line)["id"] for line in f.read_text().splitlines() if line}
+        for f in files
+    }
     staged = _rows(
-        "select model_id, source_has_cards, source_names_parents from read_parquet(?)",
+        "select model_id, source_recording, source_has_cards, source_names_parents "
+        "from read_parquet(?)",
         [str(Layout(out).table_partition("models_staged", MANY_FILES_DAY))],
     )
-    assert {(has, names) for _, has, names in staged} == {(True, True), (True, False)}
-    assert all((has, names) in carried[model] for model, has, names in staged)
+    assert {(has, names) for _, _, has, names in staged} == {(True, True), (True, False)}
+    assert all((has, names) in carried[model] for model, _, has, names in staged)
+    # each kept record names the file it was read from, one that lists it
+    assert all(model in listed_in[name] for model, name, _, _ in staged)
 
 
 def test_a_smaller_tree_the_next_date_is_not_a_fall_of_the_hub(trees, tmp_path):
@@ -212,3 +219,17 @@ def test_a_combined_date_reports_what_each_file_carries(trees, tmp_path, monkeyp
     instance = dg.DagsterInstance.from_config(str(home))
     (record,) = instance.fetch_materializations(dg.AssetKey("models_staged"), limit=5).records
     assert record.asset_materialization.metadata["recordings"].value == expected
+    # the release names the file whose tags name no parent, beside one whose tags do
+    release = Layout(tmp_path / "out").release(TWO_FILES_DAY)
+    lacking = [r["recording"] for r in expected if not r["parents_in_tags"]]
+    assert len(lacking) == 1
+    ((without_cards, without_parent_tags),) = _rows(
+        "select recordings_without_cards, recordings_without_parent_tags from read_parquet(?)",
+        [str(release / "snapshot_sources.parquet")],
+    )
+    assert without_cards == [r["recording"] for r in expected if not r["cards"]]
+    assert without_parent_tags == lacking
+    card = (release / "README.md").read_text()
+    named = re.search(r"Files that name no parent in their tags .*?: `([^`]*)`\.", card)
+    assert named and named.group(1) == lacking[0]
+    assert "Files that carry no model card" not in card

@@ -111,6 +111,7 @@ def _source_section(figures: dict, day: str, *, simulated: bool = False) -> str:
         if missing
         else ""
     )
+    lacks += _files_note(source)
     if source["coverage"] == "subset":
         named = f" `{source['subset_name']}`" if source.get("subset_name") else ""
         return (
@@ -123,6 +124,30 @@ def _source_section(figures: dict, day: str, *, simulated: bool = False) -> str:
         f"A census of every public model listed on the Hugging Face Hub on {day} (UTC), "
         f"{origin}{sha}.{lacks} For each model: its metadata as the source reports it,"
     )
+
+
+def _files_note(source: dict) -> str:
+    """On a date that combines files, those that lack what others carry (cards, parents in their
+    tags): `missing_fields` speaks for the whole date, so it names none of them. Said only when
+    some files lack it and others do not; a date whose every file lacks it is said as the
+    source's lack."""
+    notes = []
+    for column, what in (
+        (
+            "recordings_without_cards",
+            "carry no model card, so that their models' card fields and the evidence only a "
+            "card gives (`code_links`) are null, unknown, not empty",
+        ),
+        (
+            "recordings_without_parent_tags",
+            "name no parent in their tags (`base_model:` tags), so that their models' parents "
+            "are known only where their cards name them and are unknown elsewhere",
+        ),
+    ):
+        files = source.get(column)
+        if files and ", ".join(files) != source["source_name"]:
+            notes.append(f" Files that {what}: {', '.join(f'`{f}`' for f in files)}.")
+    return "".join(notes)
 
 
 def _of_known(part: int, known: int, n: int, *, unknown: str, known_as: str) -> str:

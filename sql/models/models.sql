@@ -8,7 +8,9 @@ staged as (
 
     -- what staging says of each record's source is for the stages that read it, not a column of
     -- the release (by name, so that a partition staged before they existed reads the same)
-    select columns(lambda c: c not in ('source_has_cards', 'source_names_parents')),
+    select columns(
+        lambda c: c not in ('source_recording', 'source_has_cards', 'source_names_parents')
+    ),
     from read_parquet($staged_path)
 
 ),

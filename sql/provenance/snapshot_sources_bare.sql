@@ -13,3 +13,5 @@ select
     $source_license::varchar as source_license,
     null::varchar as source_shape,
     null::varchar[] as missing_fields,
+    null::varchar[] as recordings_without_cards,
+    null::varchar[] as recordings_without_parent_tags,

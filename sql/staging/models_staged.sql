@@ -33,6 +33,9 @@ select
     siblings::varchar[] as siblings,
     gguf_present::boolean as gguf_present,
     card_data::json as card_data,
+    -- the file the record was read from, on a date that combines several (`--combine`); null
+    -- for a date read from one source (snapshot_sources.source_name names it)
+    ($recording_names::varchar[])[recording] as source_recording,
     -- what the record's recording carries (sql/staging/recordings.sql)
     map($recordings::integer[], $has_cards::boolean[])[recording] as source_has_cards,
     map($recordings::integer[], $names_parents::boolean[])[recording] as source_names_parents,

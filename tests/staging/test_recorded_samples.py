@@ -166,6 +166,11 @@ def test_samples_and_simulator_share_one_shape(hubdata, tmp_path):
         "trending_score": "trendingScore",
     }
     for column in staged[0]:
+        if column == "source_recording":
+            # which of the date's files a record came from: named only on a date that combines
+            # several, and this one is one source
+            assert all(r[column] is None for r in staged)
+            continue
         sim_types = {type(r[column]) for r in sim_rows if r[column] is not None}
         real_types = {type(r[column]) for r in real_rows if r[column] is not None}
         assert sim_types, f"simulator never fills {column}"

@@ -22,6 +22,7 @@ from pipeline.hub.replay import replay_file, replay_files
 from pipeline.licenses.build import build_model_licenses
 from pipeline.lineage.build import build_lineage
 from pipeline.paths import Layout
+from pipeline.provenance import SourceInfo, build_snapshot_sources
 from pipeline.staging import stage_models
 from tests.staging.conftest import SHARED, read_rows, recorded_bodies
 
@@ -680,6 +681,15 @@ def test_an_asdict_archive_release_says_its_cards_are_missing(hubdata, tmp_path,
     card = (Layout(out).release(date(2025, 3, 21)) / "README.md").read_text(encoding="utf-8")
     lacks = re.search(r"The source lacked these fields[^:]*: ([^.]*)\.", card)
     assert lacks and "`cardData`" in lacks.group(1)
+    # the day's one file is named as lacking cards, and the card says it once, as the source's
+    release = Layout(out).release(date(2025, 3, 21))
+    with duckdb.connect() as conn:
+        ((without_cards,),) = conn.execute(
+            "select recordings_without_cards from read_parquet(?)",
+            [str(release / "snapshot_sources.parquet")],
+        ).fetchall()
+    assert without_cards == ["asdict.jsonl"]
+    assert "Files that carry no model card" not in card
     instance = dg.DagsterInstance.from_config(str(home))
     (record,) = instance.fetch_materializations(dg.AssetKey("models_staged"), limit=5).records
     metadata = record.asset_materialization.metadata
@@ -726,12 +736,13 @@ def test_recordings_combined_on_a_date_each_say_what_they_carry(hubdata, tmp_pat
         "listing_2022.jsonl": LISTING_2022,
         "asdict.jsonl": saved,
     }
-    truth = {}
+    truth, alone = {}, {}
     for name, items in recordings.items():
         layout = Layout(tmp_path / f"alone-{name}")
         replay_file(write_jsonl(tmp_path / name, items), layout.raw_models(DAY), DAY)
         stage_models(layout, DAY)
         truth |= _unknowns(layout)
+        alone[name] = _files_lacking(layout)
     combined = Layout(tmp_path / "combined")
     replay_files([tmp_path / name for name in recordings], combined.raw_models(DAY), DAY)
     result = stage_models(combined, DAY)
@@ -751,6 +762,39 @@ def test_recordings_combined_on_a_date_each_say_what_they_carry(hubdata, tmp_pat
     assert all(truth[m["modelId"]][0] is None for m in minimal)
     assert truth["bert-base-uncased"][0] is None and not truth["bert-base-uncased"][3]
     assert all(truth[b["id"]][0] is None for b in rest[1::2])
+    # the release names the files that lack what others carry; truth: the items written above
+    # (staged ones: the listing's record without an id is quarantined)
+    without_cards, without_parent_tags = _files_lacking(combined)
+    assert without_cards == ["minimal.jsonl", "listing_2022.jsonl", "asdict.jsonl"]
+    assert without_parent_tags == [
+        name
+        for name, items in recordings.items()
+        if not any(
+            t.startswith("base_model:")
+            for i in items
+            if i.get("id") or i.get("modelId")
+            for t in i.get("tags") or []
+        )
+    ]
+    assert "listing_2022.jsonl" in without_parent_tags and "full.jsonl" not in without_parent_tags
+    # a file read alone names itself when it lacks them, as the date's one source
+    assert alone == {
+        name: (
+            [name] if name in without_cards else [],
+            [name] if name in without_parent_tags else [],
+        )
+        for name in recordings
+    }
+
+
+def _files_lacking(layout: Layout) -> tuple[list[str] | None, list[str] | None]:
+    """The day's `snapshot_sources` lists of files without cards and without parents in tags."""
+    with duckdb.connect() as conn:
+        path, _ = build_snapshot_sources(layout, DAY, SourceInfo("archive_import"), conn)
+        return conn.execute(
+            "select recordings_without_cards, recordings_without_parent_tags from read_parquet(?)",
+            [str(path)],
+        ).fetchone()
 
 
 def test_a_partition_staged_before_the_recording_columns_reads_as_before(hubdata, tmp_path):
@@ -762,13 +806,29 @@ def test_a_partition_staged_before_the_recording_columns_reads_as_before(hubdata
     replay_file(write_jsonl(tmp_path / "day.jsonl", items), layout.raw_models(DAY), DAY)
     staged = stage_models(layout, DAY).paths["models_staged"]
     now = _unknowns(layout)
-    old = tmp_path / "old.parquet"
+    old, of_145 = tmp_path / "old.parquet", tmp_path / "1.4.5.parquet"
     with duckdb.connect() as conn:
         conn.execute(
-            "copy (select * exclude (source_has_cards, source_names_parents) "
+            "copy (select * exclude (source_recording, source_has_cards, source_names_parents) "
             "from read_parquet(?)) to ? (format parquet)",
             [str(staged), str(old)],
         )
+        conn.execute(
+            "copy (select * exclude (source_recording) from read_parquet(?)) to ? (format parquet)",
+            [str(staged), str(of_145)],
+        )
+    # the day's one file carries cards and parents in its tags (the recorded bodies do, the
+    # 2022 listing's records not): nothing is named while the partition says what its file holds
+    assert any(b.get("cardData") for b in items)
+    assert any(t.startswith("base_model:") for b in items for t in b.get("tags") or [])
+    assert _files_lacking(layout) == ([], [])
+    # one staged by 1.4.5 says what each record's file carries, not which file that is
+    current = staged.read_bytes()
+    of_145.replace(staged)
+    assert _files_lacking(layout) == (None, None)
+    staged.write_bytes(current)
     old.replace(staged)
     assert "source_has_cards" not in read_rows(staged)[0]
     assert _unknowns(layout) == now
+    # what such a partition does not say is unknown, not "every file carries cards"
+    assert _files_lacking(layout) == (None, None)

@@ -57,6 +57,7 @@ STAGED_TYPES = {
     "siblings": "VARCHAR[]",
     "gguf_present": "BOOLEAN",
     "card_data": "JSON",
+    "source_recording": "VARCHAR",
     "source_has_cards": "BOOLEAN",
     "source_names_parents": "BOOLEAN",
 }
