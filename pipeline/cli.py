@@ -161,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
         "Parquet dump",
     )
     run.add_argument("--force", action="store_true", help="crawl again even if the day is complete")
+    run.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace the day's release when the one built now differs (after an upgrade, say); "
+        "the old one moves to releases/.replaced/. Without it a different release is refused",
+    )
     coverage_option(run)
     run.add_argument(
         "--max-pages",
@@ -381,6 +387,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             endpoint=args.endpoint,
             from_file=args.from_file,
             force=args.force,
+            replace=args.replace,
             progress=not args.no_progress,
             accept_gates=args.accept_gate,
             reason=args.reason,
@@ -475,6 +482,7 @@ def run(
     endpoint: str | None = None,
     from_file: Path | None = None,
     force: bool = False,
+    replace: bool = False,
     progress: bool = True,
     accept_gates: list[str] | None = None,
     reason: str | None = None,
@@ -525,7 +533,9 @@ def run(
     elif endpoint is not None:
         hub |= {"mode": "api", "endpoint": endpoint}
     review = {"accept": accept_gates or [], "reason": reason}
-    outcome = run_daily_job(day, out, hub, force=force, gate_review=review, progress=progress)
+    outcome = run_daily_job(
+        day, out, hub, force=force, replace=replace, gate_review=review, progress=progress
+    )
     print(outcome.summary())
     return outcome.exit_code
 
@@ -643,6 +653,7 @@ def run_daily_job(
     hub: dict,
     *,
     force: bool = False,
+    replace: bool = False,
     gate_review: dict | None = None,
     progress: bool = False,
     refresh_later_days: bool = True,
@@ -650,8 +661,10 @@ def run_daily_job(
 ) -> JobOutcome:
     """Execute the `daily_census` job for one partition in this process.
 
-    With `progress` and a terminal on stderr, each stage prints a line (its start, then its rows
-    and time) and the crawl a line with its total and ETA. Without `refresh_later_days`, days
+    With `replace`, a release of the day that differs from the one built now is replaced (the
+    old one moves aside); without it, it is refused. With `progress` and a terminal on stderr,
+    each stage prints a line (its start, then its rows and time) and the crawl a line with its
+    total and ETA. Without `refresh_later_days`, days
     after this one that were built before it are left stale (a backfill refreshes them at its
     end, once). Without `catalog`, the run leaves out the `catalog` asset (a backfill rebuilds
     the catalog once, at its end, instead of after each date).
@@ -691,7 +704,7 @@ def run_daily_job(
         },
         "ops": {
             "raw_models": {"config": {"force": force}},
-            "release": {"config": {"refresh_later_days": refresh_later_days}},
+            "release": {"config": {"refresh_later_days": refresh_later_days, "force": replace}},
         },
         # Step-by-step events stay in the Dagster instance; the terminal gets the summary, which
         # names a failed step and its cause. HUB_CENSUS_LOG_LEVEL=DEBUG shows everything.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -111,6 +112,109 @@ def test_a_complete_day_is_reused_not_crawled_again(world, two_days):
     assert requests == []
 
 
+# The openness tiers from least to most open (docs/LICENSES.md), written out here rather than
+# read from the pipeline: the truth below is computed apart from the card's SQL.
+TIER_ORDER = ["none", "weights_available", "open_weights", "open_source", "open_data"]
+
+
+def _openness_truth(release: Path) -> dict:
+    """The card's openness figures, counted in Python from the release's own files."""
+    models = duckdb.sql(
+        "select * from read_parquet(?)", params=[str(release / "models.parquet")]
+    ).fetchall()
+    columns = duckdb.sql(
+        "describe select * from read_parquet(?)", params=[str(release / "models.parquet")]
+    ).fetchall()
+    rows = [dict(zip([c[0] for c in columns], m, strict=True)) for m in models]
+    unchecked = {
+        r[0]
+        for r in duckdb.sql(
+            "select model_id from read_parquet(?) where status = 'unchecked'",
+            params=[str(release / "model_datasets.parquet")],
+        ).fetchall()
+    }
+    tiers: dict[str, int] = {}
+    for r in rows:
+        tier = r["openness_tier"] or "(unknown)"
+        tiers[tier] = tiers.get(tier, 0) + 1
+
+    def rank(tier: str | None) -> int | None:
+        return TIER_ORDER.index(tier) if tier in TIER_ORDER else None
+
+    own = [r for r in rows if r["openness_tier"] == r["openness_tier_declared"]]
+    return {
+        "tiers": tiers,
+        "restricted": sum(
+            r["openness_tier"] == "open_weights" and r["license_grant"] == "restricted"
+            for r in rows
+        ),
+        "code_unknown": sum(
+            r["openness_tier"] == "open_weights"
+            and r["license_osi_approved"] is True
+            and r["has_training_code"] is None
+            for r in own
+        ),
+        "data_unchecked": sum(
+            r["openness_tier"] == "open_source"
+            and (r["has_training_data"] is None or r["model_id"] in unchecked)
+            for r in own
+        ),
+        "external": sum(
+            r["openness_tier"] == "open_data" and r["open_data_basis"] == "external_documented"
+            for r in rows
+        ),
+        "gated_manual": sum(
+            r["openness_tier"] in ("open_source", "open_data") and r["gated"] == "manual"
+            for r in rows
+        ),
+        "capped": sum(
+            rank(r["openness_tier"]) is not None
+            and rank(r["openness_tier_declared"]) is not None
+            and rank(r["openness_tier"]) < rank(r["openness_tier_declared"])
+            for r in rows
+        ),
+    }
+
+
+def _check_openness_card(card: str, truth: dict) -> None:
+    """The card's tier table and notes say exactly the counted figures, and no note says 0."""
+    table = re.search(r"Openness tiers .*?\n\n\| tier .*?\n\|---.*?\n((?:\|.*\n)+)", card)
+    assert table, "no openness table in the card"
+    shown = {}
+    for line in table.group(1).splitlines():
+        tier, count, _share = (c.strip() for c in line.strip("|").split("|"))
+        shown[tier] = int(count.replace(",", ""))
+    assert shown == truth["tiers"]
+    known = [t for t in shown if t in TIER_ORDER]
+    assert known == sorted(known, key=TIER_ORDER.index, reverse=True)
+    notes = {
+        "restricted": r"Under use restrictions: ([\d,]+) of the `open_weights` models",
+        "code_unknown": r"`open_source` is a lower bound: ([\d,]+) models? at `open_weights`",
+        "data_unchecked": r"`open_data` is a lower bound: ([\d,]+) `open_source` models? with",
+        "external": r"`open_data` is an upper bound .*?: ([\d,]+) models?\.",
+        "gated_manual": r"Behind a manual access form: ([\d,]+) `open_source` or `open_data`",
+        "capped": r"Capped by an ancestor: ([\d,]+) models? below",
+    }
+    for key, pattern in notes.items():
+        found = re.search(pattern, card)
+        if truth[key]:
+            assert found and int(found.group(1).replace(",", "")) == truth[key], key
+        else:
+            assert not found, key
+
+
+def test_the_card_gives_the_openness_tiers_with_their_bounds(two_days):
+    """The release card's openness tiers and the notes that make each count a bound, against
+    the same figures counted in Python from the release's own files."""
+    out, _, _ = two_days
+    release = Layout(out).release(DAY2)
+    truth = _openness_truth(release)
+    # the simulated day reaches every tier but open data, and caps some models by an ancestor
+    assert {"none", "weights_available", "open_weights", "open_source"} <= set(truth["tiers"])
+    assert truth["restricted"] and truth["capped"]
+    _check_openness_card((release / "README.md").read_text(encoding="utf-8"), truth)
+
+
 def test_a_past_date_is_refused_with_a_clear_message(world, tmp_path):
     with SimulatedHub(world.state(DAY2)) as hub:
         outcome = run_daily_job(DAY1, tmp_path, {"mode": "api", "endpoint": hub.url})
@@ -135,6 +239,31 @@ def test_a_partial_day_is_stopped_by_the_gate(world, tmp_path):
     )
     code = main(["run", "--date", str(DAY2), "--from-file", str(partial), "--out", str(out)])
     assert code == EXIT_GATED
+
+
+def test_a_different_release_of_a_day_is_replaced_only_when_asked(world, tmp_path, capsys):
+    """A day built again that differs from its release (here: its source's licence stated after
+    the fact) is refused and leaves the release as it was, with a message naming the way to
+    replace it; `run --replace` replaces it and keeps the old one aside."""
+    listing = tmp_path / "day1.jsonl.gz"
+    export_listing(world, DAY1, listing)
+    out = tmp_path / "out"
+    args = ["run", "--date", str(DAY1), "--from-file", str(listing), "--out", str(out)]
+    assert main([*args, "--no-progress"]) == EXIT_OK
+    release = Layout(out).release(DAY1)
+    first = json.loads((release / "manifest.json").read_text())
+    capsys.readouterr()
+    licensed = [*args, "--no-progress", "--source-license", "odbl-1.0"]
+    assert main(licensed) == EXIT_FAILED
+    said = capsys.readouterr().out
+    assert first["release_id"] in said and "hub-census run --replace" in said
+    assert json.loads((release / "manifest.json").read_text()) == first
+    assert main([*licensed, "--replace"]) == EXIT_OK
+    second = json.loads((release / "manifest.json").read_text())
+    assert second["release_id"] != first["release_id"]
+    assert second["replaces"]["release_id"] == first["release_id"]
+    aside = Layout(out).releases() / second["replaces"]["moved_to"]
+    assert json.loads((aside / "manifest.json").read_text()) == first
 
 
 def test_cli_rejects_bad_input_with_usage_code(tmp_path, capsys):
@@ -213,6 +342,10 @@ def test_a_real_dump_day_card_says_unknown_where_the_dump_is_silent(tmp_path):
     # the published reconciliation says the same: unknown, not 0
     assert reconciliation == (None, None, None, None, rows)
     assert f"| downloads over the last 30 days (sum) | {downloads:,} |" in card
+    # without a file list the training code is unknown: open source is a lower bound there
+    truth = _openness_truth(release)
+    assert truth["code_unknown"] and "open_source" not in truth["tiers"]
+    _check_openness_card(card, truth)
     unreadable, undeclared = categories["unknown-other"], categories["none"]
     known = rows - unreadable - undeclared
     assert unreadable > 0

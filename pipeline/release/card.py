@@ -14,6 +14,7 @@ import duckdb
 
 from pipeline.contract import Contract, fingerprint, render_tables
 from pipeline.data_license import CENSUS_LICENSE, SOURCE_LICENSES, DataLicense
+from pipeline.licenses.openness import install_macros
 from pipeline.paths import literal_path
 from pipeline.sql import load_sql
 
@@ -55,9 +56,15 @@ def _rows(conn: duckdb.DuckDBPyConnection, name: str) -> list[dict]:
 def release_figures(conn: duckdb.DuckDBPyConnection, tables: dict[str, Path]) -> dict:
     """Headline numbers and the quality ledger, computed from the release's own files."""
     _tables_in(conn, tables)
+    install_macros(conn)
     figures = {
         "headline": _rows(conn, "release/card_headline")[0],
         "license_mix": _rows(conn, "release/card_license_mix"),
+        "openness_mix": _rows(conn, "release/card_openness_mix"),
+        # which tiers are bounds reads the declared datasets' status (`unchecked`)
+        "openness_bounds": (
+            _rows(conn, "release/card_openness_bounds")[0] if "model_datasets" in tables else None
+        ),
         "largest_families": _rows(conn, "release/card_largest_families"),
         "quarantine": _rows(conn, "release/card_quarantine"),
         "parent_status": (
@@ -215,6 +222,83 @@ def _headline_section(figures: dict) -> str:
         f"| {r['license_category']} | {r['count_models']:,} | {r['share']:.1%} |"
         for r in figures["license_mix"]
     ]
+    return "\n".join(
+        lines + mix + _openness_lines(figures) + _families_lines(figures, lineage_known)
+    )
+
+
+def _openness_lines(figures: dict) -> list[str]:
+    """The openness tiers, with what makes each count a lower or an upper bound: the figures a
+    paper quotes, each with the reading it allows."""
+    lines = [
+        "",
+        "Openness tiers (cumulative: `none` < `weights_available` < `open_weights` < "
+        "`open_source` < `open_data`; no model is more open than its least open ancestor):",
+        "",
+        "| tier | models | share |",
+        "|---|---|---|",
+    ]
+    lines += [
+        f"| {r['openness_tier']} | {r['count_models']:,} | {r['share']:.1%} |"
+        for r in figures["openness_mix"]
+    ]
+    notes = []
+    if any(r["openness_tier"] == "(unknown)" for r in figures["openness_mix"]):
+        notes.append(
+            "`(unknown)`: the source says nothing of these repositories' files (no file list, "
+            "no weight metadata), so whether weights can be had cannot be read."
+        )
+    b = figures.get("openness_bounds")
+    if b:
+
+        def models(n: int, kind: str = "") -> str:
+            return f"{n:,} {kind}model{'' if n == 1 else 's'}"
+
+        for count, text in (
+            (
+                b["count_open_weights_restricted"],
+                f"Under use restrictions: {b['count_open_weights_restricted']:,} of the "
+                "`open_weights` models (`license_grant` = `restricted`: community licences such "
+                "as Llama's or Gemma's, RAIL, non-commercial terms), open weights and not open "
+                "source.",
+            ),
+            (
+                b["count_code_unknown"],
+                f"`open_source` is a lower bound: {models(b['count_code_unknown'])} at "
+                "`open_weights` under OSI-approved terms with training code the source cannot "
+                "show (`has_training_code` null).",
+            ),
+            (
+                b["count_data_unchecked"],
+                "`open_data` is a lower bound: "
+                f"{models(b['count_data_unchecked'], '`open_source` ')} with training datasets "
+                "unknown or not checked against a dataset listing.",
+            ),
+            (
+                b["count_data_external"],
+                "`open_data` is an upper bound where it rests on data outside the Hub, not "
+                "checked (`open_data_basis` = `external_documented`): "
+                f"{models(b['count_data_external'])}.",
+            ),
+            (
+                b["count_open_gated_manual"],
+                "Behind a manual access form: "
+                f"{models(b['count_open_gated_manual'], '`open_source` or `open_data` ')} "
+                "(`gated` = `manual`), which a strict reading of the OSI's definition (freedoms "
+                "used without asking permission) leaves out.",
+            ),
+            (
+                b["count_capped"],
+                f"Capped by an ancestor: {models(b['count_capped'])} below their own evidence "
+                "(`openness_tier_declared` holds their own tier).",
+            ),
+        ):
+            if count:
+                notes.append(text)
+    return lines + ([""] + [f"- {n}" for n in notes] if notes else [])
+
+
+def _families_lines(figures: dict, lineage_known: bool) -> list[str]:
     fam = ["", "Largest families (a family is a root model and everything descending from it):", ""]
     if figures["largest_families"]:
         fam += ["| family | models | deepest |", "|---|---|---|"]
@@ -226,7 +310,7 @@ def _headline_section(figures: dict) -> str:
         fam += ["No family has more than one model in this release."]
     else:
         fam += ["Unknown: the source names no parents, so no family can be told."]
-    return "\n".join(lines + mix + fam)
+    return fam
 
 
 def _ledger_section(figures: dict) -> str:

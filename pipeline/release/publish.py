@@ -441,7 +441,8 @@ def _build_and_swap(
         if not force:
             raise ReleaseExistsError(
                 f"a different release {existing['release_id']} exists for {snapshot_date} "
-                f"(differing files: {', '.join(changed)}); publish with force to replace it"
+                f"(differing files: {', '.join(changed)}); replace it with "
+                "`hub-census run --replace`, or the release step's `force` config in Dagster"
             )
         aside = releases_aside(layout, snapshot_date, existing["release_id"])
         replaces = {
