@@ -664,10 +664,10 @@ def run_daily_job(
     With `replace`, a release of the day that differs from the one built now is replaced (the
     old one moves aside); without it, it is refused. With `progress` and a terminal on stderr,
     each stage prints a line (its start, then its rows and time) and the crawl a line with its
-    total and ETA. Without `refresh_later_days`, days
-    after this one that were built before it are left stale (a backfill refreshes them at its
-    end, once). Without `catalog`, the run leaves out the `catalog` asset (a backfill rebuilds
-    the catalog once, at its end, instead of after each date).
+    total and ETA. Without `refresh_later_days`, days after this one that were built before it
+    are left stale (a backfill refreshes them at its end, once). Without `catalog`, the run
+    leaves out the `catalog` asset (a backfill rebuilds the catalog once, at its end, instead of
+    after each date).
     """
     import dagster as dg
 
