@@ -7,6 +7,7 @@ the Hugging Face dataset card format so that a release directory can be uploaded
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -41,6 +42,26 @@ The database is published under the **Open Data Commons Attribution License v1.0
 
 The underlying facts come from the public Hugging Face Hub API; each model's own license
 (the `license_*` columns) governs the model, not this dataset."""
+
+
+# Characters that end a line or are invisible when shown: in text the data supplies, shown as
+# their escapes.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _code(text: str, *, cell: bool = False) -> str:
+    """`text` the data supplies (a file's name, a model id) as a code span it cannot leave: a
+    fence longer than any run of backticks in it (CommonMark, "Code spans"), and line breaks and
+    other control characters as escapes, so that a hostile name adds no heading, link, table cell
+    or HTML to the card; in a table `cell`, pipes escaped as GFM tables need even inside a span."""
+    text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+    if cell:
+        text = text.replace("|", "\\|")
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    # a span's content starting or ending with a backtick needs a space inside the fence, which
+    # the reader strips (so does one starting and ending with a space)
+    pad = " " if text[:1] == "`" or text[-1:] == "`" or (text[:1] == text[-1:] == " ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _tables_in(conn: duckdb.DuckDBPyConnection, tables: dict[str, Path]) -> None:
@@ -92,7 +113,7 @@ def _source_section(figures: dict, day: str, *, simulated: bool = False) -> str:
     whole Hub."""
     source = figures.get("source")
     if simulated:
-        name = f" `{source['source_name']}`" if source and source["source_name"] else ""
+        name = f" {_code(source['source_name'])}" if source and source["source_name"] else ""
         return (
             f"Invented models of the simulated day {day}, taken from hub-census's simulated "
             f"Hub{name}: not real Hub data. For each model: its metadata as the simulator "
@@ -109,18 +130,18 @@ def _source_section(figures: dict, day: str, *, simulated: bool = False) -> str:
         "archive_import": "imported from an archive file,",
         "simulated": "taken from a simulated Hub at",
     }.get(source["source_kind"], source["source_kind"])
-    origin = f"{kind} `{source['source_name']}`" if source["source_name"] else kind
+    origin = f"{kind} {_code(source['source_name'])}" if source["source_name"] else kind
     sha = f" (sha256 `{source['source_sha256']}`)" if source["source_sha256"] else ""
     missing = source["missing_fields"]
     lacks = (
         f" The source lacked these fields, so their columns are null for lack of data, not "
-        f"empty: {', '.join(f'`{f}`' for f in missing)}."
+        f"empty: {', '.join(map(_code, missing))}."
         if missing
         else ""
     )
     lacks += _files_note(source)
     if source["coverage"] == "subset":
-        named = f" `{source['subset_name']}`" if source.get("subset_name") else ""
+        named = f" {_code(source['subset_name'])}" if source.get("subset_name") else ""
         return (
             f"**Subset{named}, not the whole Hub.** This release holds a subset of the public "
             f"models on the Hugging Face Hub on {day} (UTC), {origin}{sha}: its counts are the "
@@ -153,7 +174,7 @@ def _files_note(source: dict) -> str:
     ):
         files = source.get(column)
         if files and ", ".join(files) != source["source_name"]:
-            notes.append(f" Files that {what}: {', '.join(f'`{f}`' for f in files)}.")
+            notes.append(f" Files that {what}: {', '.join(map(_code, files))}.")
     return "".join(notes)
 
 
@@ -303,7 +324,8 @@ def _families_lines(figures: dict, lineage_known: bool) -> list[str]:
     if figures["largest_families"]:
         fam += ["| family | models | deepest |", "|---|---|---|"]
         fam += [
-            f"| `{r['family']}` | {r['count_models']:,} | {r['max_lineage_depth']} |"
+            f"| {_code(r['family'], cell=True)} | {r['count_models']:,} | "
+            f"{r['max_lineage_depth']} |"
             for r in figures["largest_families"]
         ]
     elif lineage_known:
