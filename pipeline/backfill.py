@@ -3,9 +3,11 @@
 Each dated file goes through the same `daily_census` job as `run --from-file`, in date order, so
 that history compares each date with the previous one imported. A date that already has a release
 is skipped (the backfill resumes where it stopped; a deleted release is built again from the raw
-snapshot kept under `raw/`). A failed date stops the backfill: the dates after it would be
-compared with the wrong previous snapshot. Days built before the imported dates (a census installed
-before its archives) are built again once, at the end (pipeline.daily.refresh_stale_days).
+snapshot kept under `raw/`), unless `--replace`: then every date is built again and each release
+that differs is replaced (after an upgrade that adds columns or changes the card). A failed date
+stops the backfill: the dates after it would be compared with the wrong previous snapshot. Days
+built before the imported dates (a census installed before its archives) are built again once,
+at the end (pipeline.daily.refresh_stale_days).
 
 Parquet dumps are replayed as they are (pipeline.hub.replay reads them through DuckDB);
 `snapshot_sources` names each file and its sha256.
@@ -242,10 +244,12 @@ def backfill(
     coverage: str = "full_hub",
     subset_name: str | None = None,
     source_license: str | None = None,
+    replace: bool = False,
     progress: bool = True,
     echo=print,
 ) -> tuple[int, BackfillSummary]:
-    """Build each date not yet released, in order; return the exit code and what was done.
+    """Build each date not yet released (every date, with `replace`, each release that differs
+    replaced), in order; return the exit code and what was done.
 
     However it ends, the catalog is then rebuilt once (each date's run leaves it out); a failed
     rebuild makes the exit code EXIT_FAILED only when the dates themselves succeeded."""
@@ -259,6 +263,7 @@ def backfill(
         coverage=coverage,
         subset_name=subset_name,
         source_license=source_license,
+        replace=replace,
         progress=progress,
         echo=echo,
     )
@@ -274,6 +279,7 @@ def _build_dates(
     coverage: str,
     subset_name: str | None,
     source_license: str | None,
+    replace: bool,
     progress: bool,
     echo,
 ) -> int:
@@ -283,7 +289,7 @@ def _build_dates(
 
     for n, item in enumerate(files, start=1):
         head = f"[{n}/{len(files)}] {item.day}"
-        if is_released(layout, item.day):
+        if not replace and is_released(layout, item.day):
             summary.skipped.append(item.day)
             echo(f"{head}: skipped (released)")
             continue
@@ -305,7 +311,13 @@ def _build_dates(
         # Days already built after this date are built again once, at the end, not per date;
         # so is the catalog, whose rebuild grows with the releases it lists.
         outcome = run_daily_job(
-            item.day, layout.root, hub, progress=progress, refresh_later_days=False, catalog=False
+            item.day,
+            layout.root,
+            hub,
+            replace=replace,
+            progress=progress,
+            refresh_later_days=False,
+            catalog=False,
         )
         seconds = time.monotonic() - started
         if outcome.exit_code != EXIT_OK:
@@ -449,7 +461,9 @@ def main_backfill(args: argparse.Namespace, root: Path) -> int:
             if problem := date_problem(item.day, today, live=False):
                 print(f"error: {item.names}: {problem}", file=sys.stderr)
                 return EXIT_USAGE
-        code, summary = backfill(layout, files, **stated, progress=not args.no_progress)
+        code, summary = backfill(
+            layout, files, **stated, replace=args.replace, progress=not args.no_progress
+        )
     counters_line = None
     if args.counters is not None and code == EXIT_OK:
         try:

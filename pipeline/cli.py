@@ -234,6 +234,13 @@ def build_parser() -> argparse.ArgumentParser:
         "likes; see README) into history/counter_series",
     )
     backfill.add_argument(
+        "--replace",
+        action="store_true",
+        help="build the dates that have a release again too, replacing each release that "
+        "differs (after an upgrade, say; the old ones move to releases/.replaced/). An "
+        "interrupted one starts over: resume it with --from",
+    )
+    backfill.add_argument(
         "--no-progress", action="store_true", help="no progress line, even on a terminal"
     )
     coverage_option(backfill)

@@ -320,3 +320,33 @@ def test_saved_api_responses_of_2022_import_as_listings(world, tmp_path):
         )
         file = archive / f"models-{day}.json"
         assert row == (file.name, _sha256(file), "listing_2022")
+
+
+def test_replace_builds_released_dates_again(world, tmp_path):
+    """Dates already released are skipped, even when what the operator states about them has
+    changed; `--replace` builds them again, in order, and replaces each release, the old one
+    kept aside and named. Truth: the manifests of the first backfill, read before."""
+    source = tmp_path / "listings"
+    source.mkdir()
+    for day in DATES[:2]:
+        export_listing(world, day, source / f"{day}.jsonl.gz")
+    out = tmp_path / "out"
+    args = ["backfill", str(source), "--out", str(out), "--no-progress"]
+    assert main(args) == EXIT_OK
+    layout = Layout(out)
+    first = {day: read_manifest(layout.release(day)) for day in DATES[:2]}
+    stated = [*args, "--source-license", "odbl-1.0"]
+    assert main(stated) == EXIT_OK
+    assert {day: read_manifest(layout.release(day)) for day in DATES[:2]} == first
+    assert main([*stated, "--replace"]) == EXIT_OK
+    for day in DATES[:2]:
+        now = read_manifest(layout.release(day))
+        assert now["release_id"] != first[day]["release_id"]
+        assert now["replaces"]["release_id"] == first[day]["release_id"]
+        aside = layout.releases() / now["replaces"]["moved_to"]
+        assert read_manifest(aside) == first[day]
+        ((licence,),) = _rows(
+            "select source_license from read_parquet(?)",
+            str(layout.release(day) / "snapshot_sources.parquet"),
+        )
+        assert licence == "odbl-1.0"
