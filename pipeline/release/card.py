@@ -267,7 +267,8 @@ def _openness_lines(figures: dict) -> list[str]:
     if any(r["openness_tier"] == "(unknown)" for r in figures["openness_mix"]):
         notes.append(
             "`(unknown)`: the source says nothing of these repositories' files (no file list, "
-            "no weight metadata), so whether weights can be had cannot be read."
+            "no weight metadata; for an adapter, nothing of its bases'), so whether weights can "
+            "be had cannot be read."
         )
     b = figures.get("openness_bounds")
     if b:
