@@ -266,6 +266,32 @@ def test_a_different_release_of_a_day_is_replaced_only_when_asked(world, tmp_pat
     assert json.loads((aside / "manifest.json").read_text()) == first
 
 
+def test_a_date_replayed_from_one_file_is_not_built_from_another(world, tmp_path, capsys):
+    """`run --from-file B` for a date already replayed from A used to build the day from A's
+    snapshot and say ok. It is refused in one line naming both, the release left as it was;
+    `--force` replays B (and `--replace` lets its release replace A's)."""
+    first, second = tmp_path / "a.jsonl.gz", tmp_path / "b.jsonl.gz"
+    export_listing(world, DAY1, first)
+    export_listing(world, DAY2, second)
+    out = tmp_path / "out"
+    args = ["run", "--date", str(DAY1), "--out", str(out), "--no-progress"]
+    assert main([*args, "--from-file", str(first)]) == EXIT_OK
+    release = Layout(out).release(DAY1)
+    before = json.loads((release / "manifest.json").read_text())
+    capsys.readouterr()
+    assert main([*args, "--from-file", str(second)]) == EXIT_USAGE
+    said = capsys.readouterr().out
+    assert said.count("\n") == 1 and said.startswith("error: ")
+    assert "a.jsonl.gz" in said and "b.jsonl.gz" in said and "--force" in said
+    assert json.loads((release / "manifest.json").read_text()) == before
+    assert main([*args, "--from-file", str(second), "--force", "--replace"]) == EXIT_OK
+    ((name,),) = duckdb.sql(
+        "select source_name from read_parquet(?)",
+        params=[str(release / "snapshot_sources.parquet")],
+    ).fetchall()
+    assert name == second.name
+
+
 def test_cli_rejects_bad_input_with_usage_code(tmp_path, capsys):
     missing = tmp_path / "nope.jsonl"
     assert main(["run", "--from-file", str(missing), "--out", str(tmp_path)]) == EXIT_USAGE

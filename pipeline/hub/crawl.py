@@ -754,8 +754,17 @@ def crawl_listing(
     if force:
         clear_snapshot(raw_dir)
     elif snapshot.is_complete():
+        manifest = snapshot.manifest()
+        if manifest.source != "api":
+            # a recording replayed for the date is not what the Hub listed: never taken for it
+            raise CrawlError(
+                f"{raw_dir} holds the complete snapshot of {snapshot_date} replayed from a "
+                "recording, not a crawl: refusing to take it for a crawl of "
+                f"{endpoint}; rerun with force=True (--force) to crawl in its "
+                "place"
+            )
         (raw_dir / CHECKPOINT).unlink(missing_ok=True)
-        return snapshot.manifest()
+        return manifest
 
     checkpoint_path = raw_dir / CHECKPOINT
     if checkpoint_path.is_file():

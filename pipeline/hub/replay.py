@@ -649,7 +649,7 @@ def replay_file(
     raw_dir = Path(raw_dir)
     if not path.exists():
         raise ReplayError(f"no recording at {path}")
-    if (done := _complete_or_cleared(raw_dir, force)) is not None:
+    if (done := _complete_or_cleared(raw_dir, force, [path])) is not None:
         return done
 
     started = time.monotonic()
@@ -670,15 +670,45 @@ def replay_file(
     return _replay_source(path, path, raw_dir, snapshot_date, progress, page_size, started)
 
 
-def _complete_or_cleared(raw_dir: Path, force: bool) -> RawManifest | None:
-    """The complete snapshot already in `raw_dir` (unless `force`); else None, the folder
-    emptied of what a replay writes. Replay is local and quick: an interrupted one starts over
-    rather than resuming."""
+def _complete_or_cleared(raw_dir: Path, force: bool, paths: list[Path]) -> RawManifest | None:
+    """The complete snapshot already in `raw_dir` (unless `force`), when it was replayed from
+    `paths` as they are now; else None, the folder emptied of what a replay writes. Replay is
+    local and quick: an interrupted one starts over rather than resuming. A complete snapshot of
+    another source (another file, a file changed since, a crawl) is refused: never used in place
+    of `paths`, nor replaced without `force`."""
     snapshot = RawSnapshot(raw_dir)
     if snapshot.is_complete() and not force:
-        return snapshot.manifest()
+        manifest = snapshot.manifest()
+        if (other := _other_source(manifest, paths)) is not None:
+            raise ReplayError(
+                f"{raw_dir} holds the complete snapshot of {manifest.snapshot_date}, {other}: "
+                "refusing to build the day from it as if it were "
+                f"{', '.join(p.name for p in paths)}; `hub-census run --force` replays that in "
+                "its place"
+            )
+        return manifest
     clear_snapshot(raw_dir)
     raw_dir.mkdir(parents=True, exist_ok=True)
+    return None
+
+
+def _other_source(manifest: RawManifest, paths: list[Path]) -> str | None:
+    """How the snapshot's source differs from `paths` as they are now (by path for one
+    recording, by name for several, and by each file's sha256), or None when it does not."""
+    if manifest.source != "file":
+        return f"crawled from {manifest.endpoint}"
+    recorded = (
+        [(s.get("name"), s.get("sha256")) for s in manifest.sources]
+        if manifest.sources
+        else [(manifest.source_path, manifest.source_sha256)]
+    )
+    given = [p.name if manifest.sources else str(p.resolve()) for p in paths]
+    if [name for name, _ in recorded] != given:
+        return f"replayed from {', '.join(str(name) for name, _ in recorded)}"
+    for path, (name, sha256) in zip(paths, recorded, strict=True):
+        # a folder of responses has no digest; a file is the same only byte for byte
+        if sha256 is not None and path.is_file() and file_sha256(path) != sha256:
+            return f"replayed from {name} before the file changed"
     return None
 
 
@@ -704,7 +734,7 @@ def replay_files(
             f"two recordings of {snapshot_date} share a name: {sorted(map(str, paths))}"
         )
     raw_dir = Path(raw_dir)
-    if (done := _complete_or_cleared(raw_dir, force)) is not None:
+    if (done := _complete_or_cleared(raw_dir, force, paths)) is not None:
         return done
     started = time.monotonic()
     combined = hashlib.sha256()

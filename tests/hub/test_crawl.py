@@ -284,6 +284,23 @@ def test_complete_snapshot_is_reused_unless_forced(state, tmp_path):
     ]
 
 
+def test_a_replayed_snapshot_is_not_taken_for_a_crawl(state, tmp_path):
+    """A date whose raw snapshot was replayed from a recording is not what the Hub listed: a
+    crawl of that date refuses it, asks nothing of the server and leaves it; forced, it crawls."""
+    from pipeline.hub import replay_file
+
+    recording = tmp_path / "recording.jsonl"
+    recording.write_text(json.dumps(make_item(1, DAY)) + "\n")
+    raw = tmp_path / "raw"
+    replayed = replay_file(recording, raw, DAY)
+    with SimulatedHub(state) as hub:
+        with pytest.raises(CrawlError, match=r"replayed from a recording.*--force"):
+            crawl_models(hub.url, raw, DAY)
+        assert not hub.request_log
+        assert RawSnapshot(raw).manifest() == replayed
+        assert crawl_models(hub.url, raw, DAY, force=True).model_count == 2500
+
+
 def test_checkpoint_of_another_crawl_is_not_mixed_in(state, tmp_path):
     with SimulatedHub(state) as hub:
         with pytest.raises(Crash):

@@ -117,11 +117,49 @@ def test_gzip_source_and_reuse(tmp_path):
     assert [p.models for p in seen] == [2500]
     assert (tmp_path / "raw" / manifest.files[0].name).read_bytes() == source.read_bytes()
     assert list(RawSnapshot(tmp_path / "raw").iter_items()) == records
-    source.write_bytes(b"")  # a complete snapshot is not replayed again...
+    # a complete snapshot of the same file is not replayed again: its page is not rewritten...
+    page = tmp_path / "raw" / manifest.files[0].name
+    written = page.stat().st_mtime_ns
     assert replay_file(source, tmp_path / "raw", DAY) == manifest
-    with pytest.raises(ReplayError, match="no model items"):  # ...unless forced
+    assert page.stat().st_mtime_ns == written
+    # ...nor taken for the file once the file has changed...
+    source.write_bytes(b"")
+    with pytest.raises(ReplayError, match="before the file changed"):
+        replay_file(source, tmp_path / "raw", DAY)
+    assert RawSnapshot(tmp_path / "raw").manifest() == manifest
+    with pytest.raises(ReplayError, match="no model items"):  # ...and forced, replays it
         replay_file(source, tmp_path / "raw", DAY, force=True)
     assert not (tmp_path / "raw" / MANIFEST).exists()
+
+
+def test_a_complete_snapshot_of_other_recordings_is_refused(tmp_path):
+    """A date replayed from one file and then asked of another (or of other files together) is
+    refused, naming both, and its snapshot is left as it was: the day was silently built from
+    the first file. `force` replays the one asked."""
+    files = {}
+    for name, ids in (("a.jsonl", "abc"), ("b.jsonl", "de"), ("c.jsonl", "f")):
+        files[name] = tmp_path / name
+        files[name].write_text(
+            "".join(json.dumps({"_id": f"{i}" * 24, "id": f"org/{i}"}) + "\n" for i in ids)
+        )
+    raw = tmp_path / "raw"
+    first = replay_file(files["a.jsonl"], raw, DAY)
+    with pytest.raises(ReplayError, match=r"replayed from .*a\.jsonl.*as if it were b\.jsonl"):
+        replay_file(files["b.jsonl"], raw, DAY)
+    with pytest.raises(ReplayError, match=r"as if it were b\.jsonl, c\.jsonl"):
+        replay_files([files["b.jsonl"], files["c.jsonl"]], raw, DAY)
+    assert RawSnapshot(raw).manifest() == first
+    assert replay_file(files["b.jsonl"], raw, DAY, force=True).model_count == 2
+    # several files together: the same files are the same snapshot; another set, or one of them
+    # changed since, is not
+    both = replay_files([files["a.jsonl"], files["b.jsonl"]], raw, DAY, force=True)
+    assert replay_files([files["a.jsonl"], files["b.jsonl"]], raw, DAY) == both
+    with pytest.raises(ReplayError, match=r"replayed from a\.jsonl, b\.jsonl"):
+        replay_files([files["a.jsonl"], files["c.jsonl"]], raw, DAY)
+    files["b.jsonl"].write_text(json.dumps({"_id": "9" * 24, "id": "org/9"}) + "\n")
+    with pytest.raises(ReplayError, match=r"replayed from b\.jsonl before the file changed"):
+        replay_files([files["a.jsonl"], files["b.jsonl"]], raw, DAY)
+    assert RawSnapshot(raw).manifest() == both
 
 
 def test_zstd_source_replays_like_gzip(tmp_path):
