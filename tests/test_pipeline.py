@@ -119,13 +119,8 @@ TIER_ORDER = ["none", "weights_available", "open_weights", "open_source", "open_
 
 def _openness_truth(release: Path) -> dict:
     """The card's openness figures, counted in Python from the release's own files."""
-    models = duckdb.sql(
-        "select * from read_parquet(?)", params=[str(release / "models.parquet")]
-    ).fetchall()
-    columns = duckdb.sql(
-        "describe select * from read_parquet(?)", params=[str(release / "models.parquet")]
-    ).fetchall()
-    rows = [dict(zip([c[0] for c in columns], m, strict=True)) for m in models]
+    models = duckdb.sql("select * from read_parquet(?)", params=[str(release / "models.parquet")])
+    rows = [dict(zip(models.columns, m, strict=True)) for m in models.fetchall()]
     unchecked = {
         r[0]
         for r in duckdb.sql(
