@@ -3,11 +3,11 @@
 Each dated file goes through the same `daily_census` job as `run --from-file`, in date order, so
 that history compares each date with the previous one imported. A date that already has a release
 is skipped (the backfill resumes where it stopped; a deleted release is built again from the raw
-snapshot kept under `raw/`), unless `--replace`: then every date is built again and each release
-that differs is replaced (after an upgrade that adds columns or changes the card). A failed date
-stops the backfill: the dates after it would be compared with the wrong previous snapshot. Days
-built before the imported dates (a census installed before its archives) are built again once,
-at the end (pipeline.daily.refresh_stale_days).
+snapshot kept under `raw/`), unless `--replace`: then every date's files are read again and each
+release that differs is replaced (after an upgrade that adds columns or changes the card, or a
+corrected archive). A failed date stops the backfill: the dates after it would be compared with
+the wrong previous snapshot. Days built before the imported dates (a census installed before its
+archives) are built again once, at the end (pipeline.daily.refresh_stale_days).
 
 Parquet dumps are replayed as they are (pipeline.hub.replay reads them through DuckDB);
 `snapshot_sources` names each file and its sha256.
@@ -314,6 +314,8 @@ def _build_dates(
             item.day,
             layout.root,
             hub,
+            # the archive's files as they are now, not the snapshot read from them before
+            force=replace,
             replace=replace,
             progress=progress,
             refresh_later_days=False,

@@ -236,9 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument(
         "--replace",
         action="store_true",
-        help="build the dates that have a release again too, replacing each release that "
-        "differs (after an upgrade, say; the old ones move to releases/.replaced/). An "
-        "interrupted one starts over: resume it with --from",
+        help="read every date's files again, those with a release too, and replace each "
+        "release that differs (after an upgrade or a corrected archive; the old ones move to "
+        "releases/.replaced/). An interrupted one starts over: resume it with --from",
     )
     backfill.add_argument(
         "--no-progress", action="store_true", help="no progress line, even on a terminal"

@@ -323,9 +323,10 @@ def test_saved_api_responses_of_2022_import_as_listings(world, tmp_path):
 
 
 def test_replace_builds_released_dates_again(world, tmp_path):
-    """Dates already released are skipped, even when what the operator states about them has
-    changed; `--replace` builds them again, in order, and replaces each release, the old one
-    kept aside and named. Truth: the manifests of the first backfill, read before."""
+    """Dates already released are skipped, even when what the operator states about them, or a
+    file of the archive, has changed; `--replace` reads the files again, builds the dates in
+    order and replaces each release, the old one kept aside and named. Truth: the manifests of
+    the first backfill, read before, and the corrected file's own lines and sha256."""
     source = tmp_path / "listings"
     source.mkdir()
     for day in DATES[:2]:
@@ -350,3 +351,14 @@ def test_replace_builds_released_dates_again(world, tmp_path):
             str(layout.release(day) / "snapshot_sources.parquet"),
         )
         assert licence == "odbl-1.0"
+    # a corrected archive: the second date's file loses one line
+    corrected = source / f"{DATES[1]}.jsonl.gz"
+    lines = gzip.decompress(corrected.read_bytes()).splitlines(keepends=True)
+    corrected.write_bytes(gzip.compress(b"".join(lines[1:])))
+    assert main(stated) == EXIT_OK  # released: skipped
+    assert main([*stated, "--replace"]) == EXIT_OK
+    ((sha256, models),) = _rows(
+        "select source_sha256, models from read_parquet(?)",
+        str(layout.release(DATES[1]) / "snapshot_sources.parquet"),
+    )
+    assert (sha256, models) == (_sha256(corrected), len(lines) - 1)

@@ -683,8 +683,8 @@ def _complete_or_cleared(raw_dir: Path, force: bool, paths: list[Path]) -> RawMa
             raise ReplayError(
                 f"{raw_dir} holds the complete snapshot of {manifest.snapshot_date}, {other}: "
                 "refusing to build the day from it as if it were "
-                f"{', '.join(p.name for p in paths)}; `hub-census run --force` replays that in "
-                "its place"
+                f"{', '.join(p.name for p in paths)}; `--force` (run) or `--replace` "
+                "(backfill) reads that in its place"
             )
         return manifest
     clear_snapshot(raw_dir)
