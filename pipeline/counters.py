@@ -9,7 +9,8 @@ on a day was not recorded, not at zero. The accepted shape (CSV with a header, o
     downloads_all_time  the cumulative download counter (also `downloadsAllTime`; optional)
     likes               likes that day (optional)
 
-At least one counter column must be present. Each fold merges the file's observations with those
+At least one counter column must be present. A file with a row that is not such an observation
+(sql/counters/counter_problems.sql) is refused whole. Each fold merges the file's observations with those
 already folded (a later file wins for the same model and day) and rewrites the series: every day
 from a model's first to its last observation, with `observed` false and null counters on the days
 no file recorded. Downloads over a past window are the difference of the all-time counter at its
@@ -24,7 +25,9 @@ from pathlib import Path
 import duckdb
 from duckdb import ColumnExpression, ConstantExpression
 
+from pipeline.clock import utc_today
 from pipeline.paths import Layout, literal_path
+from pipeline.provenance import FIRST_SNAPSHOT_DATE
 from pipeline.sql import load_sql
 from pipeline.storage import atomic_target, file_sha256
 
@@ -88,6 +91,22 @@ def _canonical(rel: duckdb.DuckDBPyRelation, path: Path) -> duckdb.DuckDBPyRelat
     return rel.select(*exprs)
 
 
+def _example(model_id: str | None, date_text: str | None, value: str | None) -> str:
+    """The first offending row, as text safe on a terminal: the file's values are quoted with
+    escapes (`ascii`), so a control character in them cannot act on the reader's screen."""
+    shown = [f"model {_quoted(model_id)}", f"date {_quoted(date_text)}"]
+    if value is not None:
+        column, _, text = value.partition(" ")
+        shown.append(f"{column} {_quoted(text)}")
+    return "first: " + ", ".join(shown)
+
+
+def _quoted(text: str | None, limit: int = 60) -> str:
+    if text is None:
+        return "none"
+    return ascii(text if len(text) <= limit else text[:limit] + "…")
+
+
 def fold_counters(layout: Layout, path: Path) -> FoldResult:
     """Fold one counter file into `history/counter_series/data.parquet` (see module doc)."""
     if not path.is_file():
@@ -100,9 +119,13 @@ def fold_counters(layout: Layout, path: Path) -> FoldResult:
             ConstantExpression(path.name).alias("source_name"),
             ConstantExpression(file_sha256(path)).alias("source_sha256"),
         ).create("counter_new")
-        problems = conn.sql(load_sql("counters/counter_problems")).fetchall()
+        conn.execute(load_sql("staging/create_unsafe_model_id_macro"))
+        problems = conn.execute(
+            load_sql("counters/counter_problems"),
+            {"first_date": FIRST_SNAPSHOT_DATE, "today": utc_today()},
+        ).fetchall()
         if problems:
-            shown = "; ".join(f"{why}: {n:,}" for why, n in problems)
+            shown = "; ".join(f"{why}: {n:,} ({_example(*first)})" for why, n, *first in problems)
             raise CounterFileError(f"{path.name} cannot be folded: {shown}")
         if target.is_file():
             conn.read_parquet(literal_path(target)).filter("observed").create_view("counter_old")

@@ -215,6 +215,7 @@ def stage_models(
             conn.execute(load_sql("staging/create_json_string_list_macro"))
             conn.execute(load_sql("staging/create_json_count_macro"))
             conn.execute(load_sql("staging/create_json_timestamp_macro"))
+            conn.execute(load_sql("staging/create_unsafe_model_id_macro"))
             cards.register(conn)
             conn.execute(
                 load_sql("staging/create_stage_records"),

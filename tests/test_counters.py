@@ -93,6 +93,17 @@ def test_a_counter_decrease_is_no_downloads(tmp_path):
         ),
         ("model_id,date,likes\na,not-a-date,1\n", "without a model id or a readable date"),
         ("model_id,likes\na,1\n", "has no date column"),
+        # a counter that is not a count is refused, not read as null or rounded
+        ("model_id,date,likes\na,2022-01-01,abc\n", "not whole numbers from 0 up: 1"),
+        ("model_id,date,downloads\na,2022-01-01,1.5\n", "downloads '1.5'"),
+        ("model_id,date,downloads\na,2022-01-01,-5\n", "downloads '-5'"),
+        # beyond BIGINT: DuckDB's try_cast alone gives null
+        ("model_id,date,downloads_all_time\na,2022-01-01,1" + "0" * 22 + "\n", "not whole"),
+        # a date no listing can carry (a bad epoch conversion, a typo) would spread the series
+        # over decades of gap days
+        ("model_id,date,likes\na,1970-01-01,1\na,2022-01-01,1\n", "dated before 2020-01-01"),
+        ("model_id,date,likes\na,2204-01-01,1\n", "or after today: 1"),
+        ("model_id,date,likes\norg/../x,2022-01-01,1\n", "model id is not a Hub id: 1"),
         ("model_id,date\na,2022-01-01\n", "has no counter column"),
     ],
 )
@@ -115,3 +126,45 @@ def test_backfill_counters_from_the_command_line(tmp_path, capsys):
     assert main(["backfill", "--counters", str(counters), "--out", str(out)]) == EXIT_USAGE
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "model-days given more than once" in err
+
+
+def test_whole_counts_written_as_floats_fold_as_integers(tmp_path):
+    """pandas writes an integer column with gaps as floats (`10.0`); those are counts."""
+    layout = Layout(tmp_path / "out")
+    counters = tmp_path / "floats.csv"
+    counters.write_text(
+        "model_id,date,downloads,likes\na,2022-01-01,10.0,\na,2022-01-02, 12 ,3.0\n"
+    )
+    fold_counters(layout, counters)
+    series = _series(layout)
+    assert series[("a", date(2022, 1, 1))][:4] == (True, 10, None, None)
+    assert series[("a", date(2022, 1, 2))][:4] == (True, 12, None, 3)
+    typed = tmp_path / "typed.parquet"
+    duckdb.sql(
+        "copy (select * from (values ('b', date '2022-01-01', 7.0::double, 2::integer), "
+        "('b', date '2022-01-02', null, 5)) t(modelId, day, downloadsAllTime, likes)) to '"
+        + str(typed)
+        + "'"
+    )
+    fold_counters(layout, typed)
+    series = _series(layout)
+    assert series[("b", date(2022, 1, 1))][:4] == (True, None, 7, 2)
+    assert series[("b", date(2022, 1, 2))][:4] == (True, None, None, 5)
+
+
+def test_a_refused_file_names_each_problem_in_one_line(tmp_path, capsys):
+    """Every problem with its count and first row; the file's text escaped, so a control
+    character in it cannot act on the terminal."""
+    counters = tmp_path / "bad.csv"
+    counters.write_text(
+        'model_id,date,likes\n"a\x1b[2Jb",2022-01-01,1\nc,2022-01-01,"x\ny"\nc,2022-01-02,1\n'
+    )
+    out = tmp_path / "out"
+    assert main(["backfill", "--counters", str(counters), "--out", str(out)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "\x1b" not in err
+    assert "model id is not a Hub id: 1 (first: model 'a\\x1b[2Jb', date '2022-01-01')" in err
+    assert (
+        "not whole numbers from 0 up: 1 (first: model 'c', date '2022-01-01', likes 'x\\ny')"
+    ) in err
+    assert not series_path(Layout(out)).exists()

@@ -315,13 +315,8 @@ typed as (
                 then 'private_record'
             when raw_length > $max_record_bytes then 'record_too_large'
             when model_id is null then 'missing_id'
-            -- an id seen in a listing existed, whatever today's naming rules say (long names,
-            -- a `.git` end): only ids unsafe as a key or a path are refused. At most one `/`,
-            -- no empty part, no `.` or `..` part, no backslash, no control character.
-            when not regexp_full_match(model_id, '[^/]+(/[^/]+)?')
-                or regexp_matches(model_id, '[\x00-\x1f\x7f\\]')
-                or list_has_any(string_split(model_id, '/'), ['.', '..'])
-                then 'invalid_id'
+            -- only ids unsafe as a key or a path (create_unsafe_model_id_macro.sql)
+            when unsafe_model_id(model_id) then 'invalid_id'
             -- no `_id` (older listings, dumps): staged with hub_id null. A present `_id` that
             -- is not an ObjectId is corrupt.
             when j_hub_id <> 'null' and not coalesce(regexp_full_match(hub_id_text, '[0-9a-f]{24}'), false)
