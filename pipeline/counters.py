@@ -10,11 +10,12 @@ on a day was not recorded, not at zero. The accepted shape (CSV with a header, o
     likes               likes that day (optional)
 
 At least one counter column must be present. A file with a row that is not such an observation
-(sql/counters/counter_problems.sql) is refused whole. Each fold merges the file's observations with those
-already folded (a later file wins for the same model and day) and rewrites the series: every day
-from a model's first to its last observation, with `observed` false and null counters on the days
-no file recorded. Downloads over a past window are the difference of the all-time counter at its
-ends (`downloads_all_time_delta` between consecutive observations), null when an end is a gap.
+(sql/counters/counter_problems.sql) is refused whole. Each fold merges the file's observations
+with those already folded (a later file wins for the same model and day) and rewrites the series:
+every day from a model's first to its last observation, with `observed` false and null counters
+on the days no file recorded. Downloads over a past window are the difference of the all-time
+counter at its ends (`downloads_all_time_delta` between consecutive observations), null when an
+end is a gap.
 """
 
 from __future__ import annotations
