@@ -135,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--seed", type=int, default=0, help="the simulated world's seed")
     demo.add_argument(
+        "--replace",
+        action="store_true",
+        help="crawl each day again and replace its release when it differs: an output root "
+        "holding a demo of another world (seed, models) is refused without it",
+    )
+    demo.add_argument(
         "--no-progress", action="store_true", help="no progress lines, even on a terminal"
     )
     out_option(demo)
@@ -385,6 +391,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             args.models,
             args.seed,
             args.out or default_root(),
+            replace=args.replace,
             progress=not args.no_progress,
         )
     if args.command == "run":
@@ -564,7 +571,9 @@ def date_problem(day: date, today: date, *, live: bool) -> str | None:
     return None
 
 
-def demo(days: int, models: int, seed: int, out: Path, *, progress: bool = True) -> int:
+def demo(
+    days: int, models: int, seed: int, out: Path, *, replace: bool = False, progress: bool = True
+) -> int:
     from pipeline.simulator.server import SimulatedHub
     from pipeline.simulator.world import World, WorldConfig
 
@@ -578,8 +587,15 @@ def demo(days: int, models: int, seed: int, out: Path, *, progress: bool = True)
         for offset in range(days):
             day = first + timedelta(days=offset)
             hub.set_state(world.state(day))
-            hub_config = {"mode": "api", "endpoint": hub.url, "source_kind": "simulated"}
-            outcome = run_daily_job(day, out, hub_config, progress=progress)
+            hub_config = {
+                "mode": "api",
+                "endpoint": hub.url,
+                "world": world.config.name,
+                "source_kind": "simulated",
+            }
+            outcome = run_daily_job(
+                day, out, hub_config, force=replace, replace=replace, progress=progress
+            )
             print(outcome.summary())
             if outcome.exit_code != EXIT_OK:
                 return outcome.exit_code
@@ -710,7 +726,10 @@ def run_daily_job(
             "gate_review": {"config": gate_review or {"accept": [], "reason": None}},
         },
         "ops": {
+            # both listings of the day: a models crawl taken again beside the datasets of the
+            # one before would mix two crawls (two endpoints, two worlds) in one day
             "raw_models": {"config": {"force": force}},
+            "raw_datasets": {"config": {"force": force}},
             "release": {"config": {"refresh_later_days": refresh_later_days, "force": replace}},
         },
         # Step-by-step events stay in the Dagster instance; the terminal gets the summary, which

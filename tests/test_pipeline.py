@@ -17,6 +17,8 @@ import duckdb
 import pytest
 
 from pipeline.cli import EXIT_FAILED, EXIT_GATED, EXIT_OK, EXIT_USAGE, main, run_daily_job
+from pipeline.clock import utc_today
+from pipeline.hub.raw import RawSnapshot
 from pipeline.paths import Layout
 from pipeline.simulator.export import export_listing
 from pipeline.simulator.server import SimulatedHub
@@ -45,7 +47,8 @@ def two_days(world, tmp_path_factory):
         with SimulatedHub(world.state(DAY1)) as hub:
             for day in (DAY1, DAY2):
                 hub.set_state(world.state(day))
-                outcomes.append(run_daily_job(day, out, {"mode": "api", "endpoint": hub.url}))
+                hub_config = {"mode": "api", "endpoint": hub.url, "world": world.config.name}
+                outcomes.append(run_daily_job(day, out, hub_config))
             log = list(hub.request_log)
     finally:
         mp.undo()
@@ -105,8 +108,10 @@ def test_the_token_never_reaches_an_output(two_days):
 
 def test_a_complete_day_is_reused_not_crawled_again(world, two_days):
     out, _, _ = two_days
+    # the same world, served on another port
     with SimulatedHub(world.state(DAY2)) as hub:
-        outcome = run_daily_job(DAY2, out, {"mode": "api", "endpoint": hub.url})
+        hub_config = {"mode": "api", "endpoint": hub.url, "world": world.config.name}
+        outcome = run_daily_job(DAY2, out, hub_config)
         requests = [r for r in hub.request_log if r.path == "/api/models"]
     assert outcome.exit_code == EXIT_OK, outcome.summary()
     assert requests == []
@@ -404,6 +409,30 @@ def test_demo_runs_quietly_from_the_command_line(tmp_path):
     assert len(suggested) == 2
     for words in suggested:
         assert words[words.index("--out") + 1] == str(out)
+
+
+def test_a_demo_of_another_world_is_refused_then_replaced(tmp_path, capsys):
+    """Each demo serves its world on a new port: a day is reused for the same world, but a demo
+    of another world into the same root used to publish the first world's snapshot as its own.
+    It now fails with the release untouched; `--replace` crawls both listings again."""
+    out = tmp_path / "out"
+    today = utc_today()
+    args = ["demo", "--days", "1", "--out", str(out), "--no-progress"]
+    assert main([*args, "--models", "300"]) == EXIT_OK
+    release = Layout(out).release(today)
+    before = (release / "models.parquet").read_bytes()
+    assert main([*args, "--models", "300"]) == EXIT_OK  # the same world: reused
+    capsys.readouterr()
+    assert main([*args, "--models", "400"]) == EXIT_FAILED
+    said = capsys.readouterr().out
+    assert "(seed 0, 300 models" in said and "(seed 0, 400 models" in said
+    assert (release / "models.parquet").read_bytes() == before
+    assert main([*args, "--models", "400", "--replace"]) == EXIT_OK
+    truth = compute_truth(World(WorldConfig(seed=0, start_date=today, n_models=400)), today).models
+    assert set(_ids(release / "models.parquet")) == set(truth["model_id"])
+    for listing in ("raw_models", "raw_datasets"):
+        raw = getattr(Layout(out), listing)(today)
+        assert RawSnapshot(raw).manifest().world == f"(seed 0, 400 models from {today})"
 
 
 def test_a_2022_date_replays_and_publishes(tmp_path):

@@ -58,6 +58,9 @@ class HubSource(dg.ConfigurableResource):
     sim_seed: int = 0
     sim_models: int = 10_000
     sim_start_date: str = (_SIMULATED_FROM or date(2026, 1, 1)).isoformat()
+    # In `api` mode, the name of the simulated world `endpoint` serves (the demo's,
+    # `WorldConfig.name`): a day crawled from it is reused for the same world on any port.
+    world: str | None = None
     page_size: int = 1000
     retry_budget: int = 200
     max_pages: int | None = None
@@ -112,11 +115,12 @@ class HubSource(dg.ConfigurableResource):
         """One listing of the day from the live endpoint or a simulated Hub, with the same
         retries and page bound for models and datasets."""
 
-        def crawl(endpoint: str | None):
+        def crawl(endpoint: str | None, world: str | None):
             return crawl_listing(
                 endpoint,
                 raw_dir,
                 snapshot_date,
+                world=world,
                 page_size=self.page_size,
                 retry=RetryPolicy(total_retry_budget=self.retry_budget),
                 max_pages=self.max_pages or page_bound(raw_dir, snapshot_date, self.page_size),
@@ -124,23 +128,24 @@ class HubSource(dg.ConfigurableResource):
             )
 
         if self.mode == "api":
-            return crawl(self.endpoint).to_json()
-        with self._simulated_hub(snapshot_date) as hub:
-            return crawl(hub.url).to_json()
+            return crawl(self.endpoint, self.world).to_json()
+        from pipeline.simulator.server import SimulatedHub
 
-    def _simulated_hub(self, snapshot_date: date):
+        world = self._simulated_world(snapshot_date)
+        with SimulatedHub(world.state(snapshot_date)) as hub:
+            return crawl(hub.url, world.config.name).to_json()
+
+    def _simulated_world(self, snapshot_date: date):
         start = date.fromisoformat(self.sim_start_date)
         if snapshot_date < start:
             raise dg.Failure(
                 f"the simulated world starts on {start}; it has no state for {snapshot_date}"
             )
         # imported here: the simulator (polars, numpy) is a fifth of a run's import time, and
-        # only the simulated source needs it
-        from pipeline.simulator.server import SimulatedHub
+        # only the simulated source needs it (so is its server, above)
         from pipeline.simulator.world import World, WorldConfig
 
-        world = World(WorldConfig(seed=self.sim_seed, start_date=start, n_models=self.sim_models))
-        return SimulatedHub(world.state(snapshot_date))
+        return World(WorldConfig(seed=self.sim_seed, start_date=start, n_models=self.sim_models))
 
 
 class OutputRoot(dg.ConfigurableResource):

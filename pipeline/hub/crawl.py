@@ -737,15 +737,18 @@ def crawl_listing(
     max_pages: int | None = None,
     progress: Callable[[CrawlProgress], None] | None = None,
     today: Callable[[], date] = utc_today,
+    world: str | None = None,
 ) -> RawManifest:
     """Crawl `GET {endpoint}/api/{kind}` (`models` or `datasets`) into `raw_dir`; return the
     manifest of the snapshot. Both listings go through the same origin check, deadlines, page
     bound, retries and checkpoints.
 
     `endpoint` None means huggingface_hub's endpoint (HF_ENDPOINT, else https://huggingface.co).
-    A complete snapshot already in `raw_dir` is returned as is unless `force`; an incomplete one
-    is resumed from its checkpoint. More than `max_pages` pages (None: no bound), or a next link
-    back to a page already requested, stops the crawl with a CrawlError.
+    A complete snapshot already in `raw_dir` is returned as is unless `force`, when it was
+    crawled from the same endpoint, or from the same `world` (the name of the simulated world
+    `endpoint` serves, whatever port it listens on); a snapshot of another source is refused. An
+    incomplete one is resumed from its checkpoint. More than `max_pages` pages (None: no bound),
+    or a next link back to a page already requested, stops the crawl with a CrawlError.
     """
     endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
     check_endpoint(endpoint)
@@ -755,13 +758,18 @@ def crawl_listing(
         clear_snapshot(raw_dir)
     elif snapshot.is_complete():
         manifest = snapshot.manifest()
-        if manifest.source != "api":
-            # a recording replayed for the date is not what the Hub listed: never taken for it
+        # a recording replayed for the date, or another endpoint's listing (another mirror,
+        # another simulated world), is not what this crawl would list: never taken for it
+        held = (
+            f"crawled from {_listing_of(manifest.endpoint, manifest.world)}"
+            if manifest.source == "api"
+            else "replayed from a recording"
+        )
+        if held != f"crawled from {(wanted := _listing_of(endpoint, world))}":
             raise CrawlError(
-                f"{raw_dir} holds the complete snapshot of {snapshot_date} replayed from a "
-                "recording, not a crawl: refusing to take it for a crawl of "
-                f"{endpoint}; rerun with force=True (--force) to crawl in its "
-                "place"
+                f"{raw_dir} holds the complete snapshot of {snapshot_date} {held}, and this "
+                f"crawl is of {wanted}: refusing to take one for the other; rerun with "
+                "force=True (--force; `demo --replace`) to crawl in its place"
             )
         (raw_dir / CHECKPOINT).unlink(missing_ok=True)
         return manifest
@@ -872,6 +880,7 @@ def crawl_listing(
             bytes=counters.bytes,
             seconds=round(checkpoint.seconds, 3),
             simulated=simulated,
+            world=world,
             kind=kind,
         )
         write_json_atomic(raw_dir / MANIFEST, manifest.to_json())
@@ -879,6 +888,11 @@ def crawl_listing(
         if progress is not None:
             progress(_progress(checkpoint))
         return manifest
+
+
+def _listing_of(endpoint: str | None, world: str | None) -> str:
+    """What a crawl lists, in words: a simulated world (whatever its port), or an endpoint."""
+    return f"the simulated world {world}" if world else str(endpoint)
 
 
 def _write_items(

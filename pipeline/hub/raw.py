@@ -132,6 +132,9 @@ class RawManifest:
     complete: bool = True
     # The endpoint announced a simulated day (X-Simulated-Date): hub-census's simulated Hub.
     simulated: bool = False
+    # The simulated world the endpoint served, as its caller named it (`WorldConfig.name`): a
+    # simulator listens on a new port each run, so its URL does not say which world it was.
+    world: str | None = None
     # The listing crawled: `models` (its count is `model_count`) or `datasets` (likewise).
     kind: str = "models"
 

@@ -116,6 +116,12 @@ class WorldConfig:
     touch_rate: float = 0.004
     mess: MessRates = field(default_factory=MessRates)
 
+    @property
+    def name(self) -> str:
+        """The world as the demo and the simulated source choose it (its other rates are the
+        code's), named in a crawled snapshot's manifest: a snapshot is reused only for it."""
+        return f"(seed {self.seed}, {self.n_models:,} models from {self.start_date})"
+
 
 def _rng(seed: int, day: date, purpose: str) -> np.random.Generator:
     return np.random.default_rng(

@@ -301,6 +301,26 @@ def test_a_replayed_snapshot_is_not_taken_for_a_crawl(state, tmp_path):
         assert crawl_models(hub.url, raw, DAY, force=True).model_count == 2500
 
 
+def test_a_crawl_of_another_endpoint_or_world_is_not_taken_for_this_one(state, tmp_path):
+    """A complete snapshot is reused only for the endpoint it was crawled from, or, for a
+    simulated Hub (a new port each run), for the world it served: another endpoint's or another
+    world's listing is refused without a request and left as it was; forced, it crawls."""
+    with SimulatedHub(state) as first, SimulatedHub(state) as second:
+        crawled = crawl_models(first.url, tmp_path, DAY, world="(seed 0)")
+        plain = tmp_path / "plain"
+        crawl_models(first.url, plain, DAY)
+        with pytest.raises(CrawlError, match=rf"crawled from {first.url}, and this crawl is of"):
+            crawl_models(second.url, plain, DAY)
+        # the same world on another port is the same listing
+        assert crawl_models(second.url, tmp_path, DAY, world="(seed 0)") == crawled
+        with pytest.raises(CrawlError, match=r"world \(seed 0\), and this crawl is of the "):
+            crawl_models(second.url, tmp_path, DAY, world="(seed 1)")
+        assert not second.request_log
+        assert RawSnapshot(tmp_path).manifest() == crawled
+        forced = crawl_models(second.url, tmp_path, DAY, world="(seed 1)", force=True)
+    assert (forced.endpoint, forced.world, forced.model_count) == (second.url, "(seed 1)", 2500)
+
+
 def test_checkpoint_of_another_crawl_is_not_mixed_in(state, tmp_path):
     with SimulatedHub(state) as hub:
         with pytest.raises(Crash):
