@@ -593,8 +593,17 @@ def demo(
                 "world": world.config.name,
                 "source_kind": "simulated",
             }
+            # A rerun into a root built before makes each later demo day stale as soon as the
+            # day before it is built again; their own runs come next, so only the last day
+            # refreshes the days after it (else day k is built k times).
             outcome = run_daily_job(
-                day, out, hub_config, force=replace, replace=replace, progress=progress
+                day,
+                out,
+                hub_config,
+                force=replace,
+                replace=replace,
+                progress=progress,
+                refresh_later_days=offset == days - 1,
             )
             print(outcome.summary())
             if outcome.exit_code != EXIT_OK:

@@ -18,6 +18,7 @@ import pytest
 
 from pipeline.cli import EXIT_FAILED, EXIT_GATED, EXIT_OK, EXIT_USAGE, main, run_daily_job
 from pipeline.clock import utc_today
+from pipeline.daily import stale_days
 from pipeline.hub.raw import RawSnapshot
 from pipeline.paths import Layout
 from pipeline.simulator.export import export_listing
@@ -433,6 +434,23 @@ def test_a_demo_of_another_world_is_refused_then_replaced(tmp_path, capsys):
     for listing in ("raw_models", "raw_datasets"):
         raw = getattr(Layout(out), listing)(today)
         assert RawSnapshot(raw).manifest().world == f"(seed 0, 400 models from {today})"
+
+
+def test_a_demo_run_again_builds_each_day_once(tmp_path, capsys):
+    """A demo run again into its own root built day k k times: each day's run made the days after
+    it stale and built them again, then their own runs built them once more."""
+    out = tmp_path / "out"
+    args = ["demo", "--days", "2", "--models", "150", "--out", str(out), "--no-progress"]
+    assert main(args) == EXIT_OK
+    layout = Layout(out)
+    days = [utc_today() - timedelta(days=1), utc_today()]
+    releases = {d: (layout.release(d) / "manifest.json").read_bytes() for d in days}
+    capsys.readouterr()
+    assert main(args) == EXIT_OK
+    said = capsys.readouterr()
+    assert "an earlier date changed under it" not in said.out + said.err
+    assert stale_days(layout) == []
+    assert {d: (layout.release(d) / "manifest.json").read_bytes() for d in days} == releases
 
 
 def test_a_2022_date_replays_and_publishes(tmp_path):
